@@ -1,0 +1,56 @@
+/**
+ * `vdpa-compat explain CODE`: what a finding code means, why migration
+ * breaks, how to fix it. The text is the code's section of docs/rules/<rule>.md.
+ */
+import { readFile } from 'node:fs/promises';
+import { builtinRules } from '../../rules/builtin/index.js';
+import { UsageError } from '../../errors.js';
+import { EXIT } from '../exit.js';
+import type { Io } from '../io.js';
+
+/** Where the rule docs live, relative to this module in src/ and in dist/. */
+const DOCS = new URL('../../../docs/rules/', import.meta.url);
+
+/** Every code of every built-in rule. */
+export function allCodes(): string[] {
+  return builtinRules.flatMap((rule) => Object.keys(rule.messages).map((id) => `${rule.id}/${id}`));
+}
+
+/** The section of a rule doc that starts at the heading naming `code`, up to the next heading of that level. */
+export function docSection(markdown: string, code: string): string | null {
+  const lines = markdown.split('\n');
+  const start = lines.findIndex((line) => /^###\s/.test(line) && line.includes(`\`${code}\``));
+  if (start === -1) return null;
+  const end = lines.findIndex((line, i) => i > start && /^#{1,3}\s/.test(line));
+  return lines.slice(start, end === -1 ? undefined : end).join('\n').trim();
+}
+
+/** The rule doc's text before its first code section: what it checks and why. */
+function docIntro(markdown: string): string {
+  const lines = markdown.split('\n');
+  const end = lines.findIndex((line) => /^##\s+Codes/.test(line));
+  return lines.slice(0, end === -1 ? undefined : end).join('\n').trim();
+}
+
+/** Prints the explanation of a code (rule/message) or of a whole rule. */
+export async function explainCommand(code: string | undefined, io: Io): Promise<number> {
+  if (code === undefined) {
+    for (const rule of builtinRules) {
+      for (const [id, spec] of Object.entries(rule.messages)) io.stdout.write(`${`${rule.id}/${id}`.padEnd(48)} ${spec.severity}\n`);
+    }
+    return EXIT.OK;
+  }
+  const [ruleId] = code.split('/');
+  const rule = builtinRules.find((r) => r.id === ruleId);
+  if (!rule || (code.includes('/') && !allCodes().includes(code))) {
+    throw new UsageError('UNKNOWN_CODE', `unknown finding code "${code}"`, 'Run `vdpa-compat explain` to list every code; codes look like mtu-match/mismatch.');
+  }
+  const markdown = await readFile(new URL(`${rule.id}.md`, DOCS), 'utf8');
+  if (!code.includes('/')) {
+    io.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+    return EXIT.OK;
+  }
+  const section = docSection(markdown, code);
+  io.stdout.write(`${docIntro(markdown)}\n\n${section ?? `(${code} has no section in docs/rules/${rule.id}.md)`}\n`);
+  return EXIT.OK;
+}

@@ -1,0 +1,16 @@
+/** Exit statuses (README "Exit status"; STYLE.md "CLI"). */
+export const EXIT = {
+  /** Compatible (warnings allowed), or the command did its job. */
+  OK: 0,
+  /** Incompatible: at least one error finding. */
+  INCOMPATIBLE: 1,
+  /** Could not decide: bad usage, bad input, collection failure, internal fault. */
+  UNDECIDED: 2,
+} as const;
+
+/** The exit-status section of every --help. */
+export const EXIT_HELP = `
+Exit status:
+  0  compatible (warnings allowed), or the command did its job
+  1  incompatible: at least one FAIL
+  2  could not decide: bad usage, unreadable or invalid input, collection failure`;

@@ -1,0 +1,167 @@
+/**
+ * Collection: gather raw material from the sources (live vdpa tool + sysfs,
+ * or a dump directory), parse it into observations, normalize into a profile.
+ */
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { normalize } from '../profile/normalize.js';
+import type { ConfigResult, Observations, SysfsSnapshot } from '../profile/observations.js';
+import type { Profile } from '../profile/types.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { readDump } from './dump.js';
+import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-layout.js';
+import { readHostFacts, readSysfs } from './sysfs.js';
+import { captureVdpaTool, firstLine } from './vdpa-tool.js';
+import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
+
+/** Options of {@link collect}. */
+export interface CollectOptions {
+  /** Read this dump directory instead of the live host. */
+  from?: string;
+  /** The iproute2 `vdpa` binary (live only). Default: `vdpa` from PATH. */
+  vdpaPath?: string;
+  /** Root under which /sys and /proc are read (live only). Default: `/`. */
+  sysfsRoot?: string;
+  /** Per-command timeout in milliseconds (live only). Default: 5000. */
+  timeoutMs?: number;
+  /** Keep only this vdpa device in the profile. */
+  device?: string;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+/** A collected profile and the raw material it was made from. */
+export interface Collected {
+  profile: Profile;
+  raw: RawDump;
+}
+
+/** Default per-command timeout: vdpa answers in milliseconds unless the kernel is stuck. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Records the live host: runs `vdpa`, reads sysfs and procfs. */
+export async function captureLive(options: CollectOptions = {}): Promise<RawDump> {
+  const root = options.sysfsRoot ?? '/';
+  const capture = await captureVdpaTool({
+    vdpaPath: options.vdpaPath ?? 'vdpa',
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(options.device !== undefined ? { device: options.device } : {}),
+  });
+  // Parse now only to know which devices and parents to look up in sysfs; errors surface in observe().
+  let names: string[] = [];
+  let parents: ReturnType<typeof parseMgmtdevShow> = [];
+  try {
+    names = parseDevShow(capture.devShow, 'vdpa -j dev show').map((d) => d.name);
+    parents = parseMgmtdevShow(capture.mgmtdevShow, 'vdpa -j mgmtdev show');
+  } catch {
+    // observe() reports it with the file name.
+  }
+  const sysfs = await readSysfs(root, names, parents);
+  const host = await readHostFacts(root);
+  const collectedAt = (options.now ?? (() => new Date()))().toISOString();
+  return {
+    mgmtdevShow: capture.mgmtdevShow,
+    devShow: capture.devShow,
+    devConfigShow: capture.devConfigShow,
+    vdpaVersion: capture.vdpaVersion,
+    unameR: host.kernelRelease === null ? null : `${host.kernelRelease}\n`,
+    hostname: `${host.hostname ?? (root === '/' ? osHostname() : '')}\n`,
+    perDeviceConfig: capture.perDeviceConfig,
+    sysfs,
+    meta: {
+      format: 'vdpa-compat-dump/1',
+      collectedAt,
+      generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+      commands: capture.commands.map(({ stdout: _stdout, ...rest }) => rest),
+    },
+  };
+}
+
+function sysfsFrom(raw: RawDump, where: string): { sysfs: SysfsSnapshot | null; missing?: string } {
+  if (raw.sysfs === null || raw.sysfs === undefined) return { sysfs: null, missing: `no ${OWN_DUMP_FILES.sysfs} in the dump` };
+  const doc = raw.sysfs as Partial<SysfsSnapshot>;
+  if (doc.format !== 'vdpa-compat-sysfs/1' || typeof doc.devices !== 'object' || typeof doc.mgmtdevs !== 'object' || !doc.devices || !doc.mgmtdevs) {
+    throw new InputError(
+      'VDPA_OUTPUT_UNEXPECTED',
+      `${where}: / must be a "vdpa-compat-sysfs/1" snapshot with "devices" and "mgmtdevs" objects`,
+      'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (driver binding then becomes unknown).',
+    );
+  }
+  return { sysfs: doc as SysfsSnapshot };
+}
+
+function trimmed(text: string | null): string | null {
+  const value = text?.trim();
+  return value ? value : null;
+}
+
+/** Parses raw material into observations; `label(file)` names each input in error messages. */
+export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: string) => string): Observations {
+  const mgmtdevs = parseMgmtdevShow(raw.mgmtdevShow, label(DUMP_FILES.mgmtdevShow));
+  const devices = parseDevShow(raw.devShow, label(DUMP_FILES.devShow));
+  const dumped = raw.devConfigShow.trim() === '' ? new Map() : parseDevConfigShow(raw.devConfigShow, label(DUMP_FILES.devConfigShow));
+  const configs = new Map<string, ConfigResult>();
+  for (const { name } of devices) {
+    const entry = dumped.get(name);
+    if (entry) {
+      configs.set(name, { shown: true, entry });
+      continue;
+    }
+    const single = raw.perDeviceConfig?.[name];
+    if (single) {
+      const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${label(OWN_DUMP_FILES.perDeviceConfig)} ${name}`).get(name) : undefined;
+      // A failed query still prints a {"config":{}} skeleton, sometimes with exit status 0.
+      configs.set(
+        name,
+        parsed
+          ? { shown: true, entry: parsed }
+          : { shown: false, reason: `\`vdpa dev config show ${name}\` failed: ${firstLine(single.stderr) || `exit status ${single.rc ?? 'unknown'}`}` },
+      );
+      continue;
+    }
+    configs.set(name, {
+      shown: false,
+      reason: 'missing from `vdpa -j dev config show` (kernel 6.1 stops that dump at the first block device; a live collect asks each device by name)',
+    });
+  }
+  const sysfsLabel = label(OWN_DUMP_FILES.sysfs);
+  const { sysfs, missing } = method === 'live' ? { sysfs: raw.sysfs as SysfsSnapshot, missing: undefined } : sysfsFrom(raw, sysfsLabel);
+  const hostname = trimmed(raw.hostname);
+  const kernelRelease = trimmed(raw.unameR);
+  const iproute2Version = raw.vdpaVersion === null ? null : parseVdpaVersion(raw.vdpaVersion);
+  const where = method === 'dump' ? 'in the dump' : 'on the host';
+  return {
+    method,
+    sources: method === 'live' ? ['vdpa-tool', 'sysfs'] : ['dump'],
+    collectedAt: raw.meta?.collectedAt ?? null,
+    host: {
+      hostname,
+      kernelRelease,
+      iproute2Version,
+      missing: {
+        ...(hostname === null ? { hostname: `no host name ${where} (${OWN_DUMP_FILES.hostname})` } : {}),
+        ...(kernelRelease === null ? { kernelRelease: `no kernel release ${where} (${DUMP_FILES.unameR})` } : {}),
+        ...(iproute2Version === null ? { iproute2Version: `no iproute2 version ${where} (\`vdpa -V\`, ${DUMP_FILES.vdpaVersion})` } : {}),
+      },
+    },
+    mgmtdevs,
+    devices,
+    configs,
+    sysfs,
+    ...(missing !== undefined ? { sysfsMissing: missing } : {}),
+  };
+}
+
+/** Collects a profile from the live host or, with `from`, from a dump directory. */
+export async function collect(options: CollectOptions = {}): Promise<Collected> {
+  if (options.from !== undefined) {
+    const dir = options.from;
+    const raw = await readDump(dir);
+    const profile = normalize(observe(raw, 'dump', (file) => join(dir, file)), options.device);
+    return { profile, raw };
+  }
+  const raw = await captureLive(options);
+  const profile = normalize(observe(raw, 'live', (file) => `output of \`${DUMP_COMMANDS[file] ?? file}\``), options.device);
+  return { profile, raw };
+}

@@ -1,0 +1,72 @@
+/**
+ * The dump directory: a fixed layout other tools and tests produce (README,
+ * "The dump directory"). The first five files are the public contract; the
+ * rest are ours and optional.
+ */
+
+/** Public files: stdout of the named command. */
+export const DUMP_FILES = {
+  mgmtdevShow: 'vdpa-mgmtdev-show.json',
+  devShow: 'vdpa-dev-show.json',
+  devConfigShow: 'vdpa-dev-config-show.json',
+  vdpaVersion: 'vdpa-version.txt',
+  unameR: 'uname-r.txt',
+} as const;
+
+/** The command whose stdout each public file holds, for messages. */
+export const DUMP_COMMANDS: Readonly<Record<string, string>> = {
+  [DUMP_FILES.mgmtdevShow]: 'vdpa -j mgmtdev show',
+  [DUMP_FILES.devShow]: 'vdpa -j dev show',
+  [DUMP_FILES.devConfigShow]: 'vdpa -j dev config show',
+  [DUMP_FILES.vdpaVersion]: 'vdpa -V',
+  [DUMP_FILES.unameR]: 'uname -r',
+};
+
+/** Our own files (documented in docs/dump-format.md). */
+export const OWN_DUMP_FILES = {
+  /** Per-device `vdpa -j dev config show DEV` results, for devices the dump missed. */
+  perDeviceConfig: 'vdpa-dev-config-show-per-device.json',
+  /** The sysfs snapshot (profile/observations.ts SysfsSnapshot). */
+  sysfs: 'sysfs.json',
+  /** The host name. */
+  hostname: 'hostname.txt',
+  /** When and how the dump was recorded, and every command run. */
+  meta: 'vdpa-compat-dump.json',
+} as const;
+
+/** Every file we write into a dump directory. */
+export const ALL_DUMP_FILES: readonly string[] = [...Object.values(DUMP_FILES), ...Object.values(OWN_DUMP_FILES)];
+
+/** One external command and its outcome, recorded so a run can be replayed. */
+export interface CommandRecord {
+  argv: string[];
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** The content of vdpa-compat-dump.json. */
+export interface DumpMeta {
+  format: 'vdpa-compat-dump/1';
+  collectedAt: string;
+  generator: string;
+  commands: Array<Omit<CommandRecord, 'stdout'>>;
+}
+
+/**
+ * The raw material of a profile: the dump directory's files as text (sysfs
+ * parsed). A live collection produces one; `--save-raw` writes it out; a dump
+ * directory reads back into one.
+ */
+export interface RawDump {
+  mgmtdevShow: string;
+  devShow: string;
+  devConfigShow: string;
+  vdpaVersion: string | null;
+  unameR: string | null;
+  hostname: string | null;
+  perDeviceConfig: Record<string, CommandRecord> | null;
+  sysfs: unknown;
+  meta: DumpMeta | null;
+}

@@ -1,0 +1,135 @@
+/**
+ * The dump-directory source: reads a recorded directory back, and writes one
+ * atomically (a temporary sibling directory, then rename) for --save-raw.
+ */
+import { mkdir, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { InputError, ToolError } from '../errors.js';
+import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type RawDump } from './dump-layout.js';
+
+/** No file of a dump is anywhere near this; a larger one is not ours. */
+export const MAX_DUMP_FILE = 16 * 1024 * 1024;
+
+async function readOptional(dir: string, file: string): Promise<string | null> {
+  const path = join(dir, file);
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    return null;
+  }
+  if (!info.isFile()) throw new InputError('INPUT_NOT_PROFILE', `${path}: not a regular file`, 'Remove it or record the dump again.');
+  if (info.size > MAX_DUMP_FILE) {
+    throw new InputError('INPUT_TOO_LARGE', `${path}: ${info.size} bytes, more than the ${MAX_DUMP_FILE}-byte limit`, 'This is not vdpa output; record the dump again.');
+  }
+  return readFile(path, 'utf8');
+}
+
+function parseOwnJson(text: string | null, path: string): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(
+      'VDPA_JSON_INVALID',
+      `${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      'This file is written by `vdpa-compat collect --save-raw`; record the dump again or delete the file (its facts become unknown).',
+      { cause: error },
+    );
+  }
+}
+
+/** Whether a path is a directory (false when it does not exist). */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a dump directory; the three `vdpa -j` files are required, the rest optional. */
+export async function readDump(dir: string): Promise<RawDump> {
+  if (!(await isDirectory(dir))) {
+    throw new InputError('INPUT_MISSING', `${dir}: no such directory`, 'Pass a dump directory written by `vdpa-compat collect --save-raw DIR`.');
+  }
+  const required = [DUMP_FILES.mgmtdevShow, DUMP_FILES.devShow, DUMP_FILES.devConfigShow] as const;
+  const texts = await Promise.all(required.map((file) => readOptional(dir, file)));
+  const missing = required.filter((_, i) => texts[i] === null);
+  if (missing.length > 0) {
+    throw new InputError(
+      'DUMP_INCOMPLETE',
+      `${dir}: not a dump directory, missing ${missing.join(', ')}`,
+      'A dump directory holds the stdout of `vdpa -j mgmtdev show`, `vdpa -j dev show` and `vdpa -j dev config show` (README, "The dump directory"); record one with `vdpa-compat collect --save-raw DIR`.',
+    );
+  }
+  const [mgmtdevShow, devShow, devConfigShow] = texts as [string, string, string];
+  const perDevicePath = join(dir, OWN_DUMP_FILES.perDeviceConfig);
+  const metaPath = join(dir, OWN_DUMP_FILES.meta);
+  return {
+    mgmtdevShow,
+    devShow,
+    devConfigShow,
+    vdpaVersion: await readOptional(dir, DUMP_FILES.vdpaVersion),
+    unameR: await readOptional(dir, DUMP_FILES.unameR),
+    hostname: await readOptional(dir, OWN_DUMP_FILES.hostname),
+    perDeviceConfig: parseOwnJson(await readOptional(dir, OWN_DUMP_FILES.perDeviceConfig), perDevicePath) as Record<string, CommandRecord> | null,
+    sysfs: parseOwnJson(await readOptional(dir, OWN_DUMP_FILES.sysfs), join(dir, OWN_DUMP_FILES.sysfs)),
+    meta: parseOwnJson(await readOptional(dir, OWN_DUMP_FILES.meta), metaPath) as DumpMeta | null,
+  };
+}
+
+function dumpEntries(raw: RawDump): Array<[string, string]> {
+  const entries: Array<[string, string | null]> = [
+    [DUMP_FILES.mgmtdevShow, raw.mgmtdevShow],
+    [DUMP_FILES.devShow, raw.devShow],
+    [DUMP_FILES.devConfigShow, raw.devConfigShow],
+    [DUMP_FILES.vdpaVersion, raw.vdpaVersion],
+    [DUMP_FILES.unameR, raw.unameR],
+    [OWN_DUMP_FILES.hostname, raw.hostname],
+    [OWN_DUMP_FILES.perDeviceConfig, raw.perDeviceConfig ? `${JSON.stringify(raw.perDeviceConfig, null, 2)}\n` : null],
+    [OWN_DUMP_FILES.sysfs, raw.sysfs ? `${JSON.stringify(raw.sysfs, null, 2)}\n` : null],
+    [OWN_DUMP_FILES.meta, raw.meta ? `${JSON.stringify(raw.meta, null, 2)}\n` : null],
+  ];
+  return entries.filter((entry): entry is [string, string] => entry[1] !== null);
+}
+
+/**
+ * Writes a dump directory. An existing non-empty directory is replaced only
+ * with `force`; either way the new content appears at once or not at all.
+ */
+export async function writeDump(dir: string, raw: RawDump, options: { force: boolean }): Promise<void> {
+  let existing: string[] | null = null;
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) {
+      throw new ToolError('OUTPUT_EXISTS', `${dir}: exists and is not a directory`, 'Choose another path for --save-raw.');
+    }
+    existing = await readdir(dir);
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+  }
+  if (existing !== null && existing.length > 0 && !options.force) {
+    throw new ToolError('OUTPUT_EXISTS', `${dir}: directory exists and is not empty`, 'Pass --force to replace it, or choose another directory.');
+  }
+  const parent = dirname(dir);
+  const temp = join(parent, `.${basename(dir)}.vdpa-compat-${process.pid}.tmp`);
+  try {
+    await mkdir(temp, { recursive: false });
+    for (const [file, text] of dumpEntries(raw)) await writeFile(join(temp, file), text, { flag: 'wx' });
+    if (existing === null) {
+      await rename(temp, dir);
+    } else {
+      const old = join(parent, `.${basename(dir)}.vdpa-compat-${process.pid}.old`);
+      await rename(dir, old);
+      await rename(temp, dir);
+      await rm(old, { recursive: true, force: true });
+    }
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    if (error instanceof ToolError) throw error;
+    throw new ToolError('OUTPUT_FAILED', `cannot write dump directory ${dir}: ${(error as Error).message}`, 'Check that the parent directory exists and is writable.', {
+      cause: error,
+    });
+  }
+}

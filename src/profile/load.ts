@@ -1,0 +1,143 @@
+/**
+ * Reading profile files (YAML or JSON): size cap, safe YAML (JSON schema:
+ * no custom types, no timestamps), version check, schema validation with
+ * every problem reported at once, then the consistency checks a schema
+ * cannot express (names match bits, fingerprints match content).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { InputError, ValidationError, type Problem } from '../errors.js';
+import { featureNames, formatMask, parseMask, type DeviceClass } from './feature-bits.js';
+import { deviceFingerprint } from './fingerprint.js';
+import { profileSchemaProblems } from './schema.js';
+import { PROFILE_KIND, PROFILE_SCHEMA_VERSION, type FeatureSetDoc, type Profile } from './types.js';
+import { schemaVersionProblem } from './version.js';
+
+/** Profiles are kilobytes; refuse anything that could only be a mistake or an attack. */
+export const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
+
+const FIX = 'Re-run `vdpa-compat collect` to write a fresh profile, or correct the fields named.';
+
+/** The profile file formats, by extension. */
+export function profileFormat(path: string): 'yaml' | 'json' | null {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  if (ext === '.json') return 'json';
+  return null;
+}
+
+async function parseText(text: string, path: string, format: 'yaml' | 'json'): Promise<unknown> {
+  if (format === 'json') {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new InputError('PROFILE_PARSE', `${path}: not valid JSON (${(error as Error).message})`, FIX, { cause: error });
+    }
+  }
+  // Loaded on demand: most runs read dump directories or JSON and never need it.
+  const { load, JSON_SCHEMA } = await import('js-yaml');
+  try {
+    return load(text, { schema: JSON_SCHEMA, filename: path });
+  } catch (error) {
+    const e = error as { reason?: string; mark?: { line: number; column: number } };
+    const where = e.mark ? `${path}:${e.mark.line + 1}:${e.mark.column + 1}` : path;
+    throw new InputError('PROFILE_PARSE', `${where}: not valid YAML (${e.reason ?? (error as Error).message})`, FIX, { cause: error });
+  }
+}
+
+function checkFeatureSet(set: FeatureSetDoc | null, cls: DeviceClass, pointer: string, problems: Problem[]): bigint {
+  if (set === null) return 0n;
+  const mask = parseMask(set.bits) ?? 0n;
+  const expected = featureNames(mask, cls);
+  if (expected.join(' ') !== set.names.join(' ')) {
+    problems.push({ pointer: `${pointer}/names`, message: `must list the names of bits ${formatMask(mask)}: [${expected.join(', ')}]` });
+  }
+  return mask;
+}
+
+/** Checks a schema-valid profile for contradictions the schema cannot see. */
+export function consistencyProblems(profile: Profile): Problem[] {
+  const problems: Problem[] = [];
+  profile.mgmtdevs.forEach((m, i) => {
+    const cls: DeviceClass = m.classes.includes('net') ? 'net' : m.classes.includes('block') ? 'blk' : 'other';
+    checkFeatureSet(m.supportedFeatures, cls, `/mgmtdevs/${i}/supportedFeatures`, problems);
+  });
+  profile.devices.forEach((d, i) => {
+    const at = `/devices/${i}`;
+    const f = d.features;
+    checkFeatureSet(f.negotiated, d.class, `${at}/features/negotiated`, problems);
+    checkFeatureSet(f.provisionable, d.class, `${at}/features/provisionable`, problems);
+    const present = checkFeatureSet(f.offered.present, d.class, `${at}/features/offered/present`, problems);
+    const absent = checkFeatureSet(f.offered.absent, d.class, `${at}/features/offered/absent`, problems);
+    if ((present & absent) !== 0n) {
+      problems.push({ pointer: `${at}/features/offered`, message: `bits ${formatMask(present & absent)} are both present and absent` });
+    }
+    if (d.fingerprint !== undefined) {
+      const actual = deviceFingerprint(d);
+      if (actual !== d.fingerprint) {
+        problems.push({ pointer: `${at}/fingerprint`, message: `does not match the device's content (computed ${actual}); delete it or re-run collect` });
+      }
+    }
+  });
+  return problems;
+}
+
+/** Validates a parsed document and returns it as a profile; `path` names it in errors. */
+export function toProfile(doc: unknown, path: string): Profile {
+  const object = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
+  if (object === null || object['kind'] !== PROFILE_KIND) {
+    throw new InputError(
+      'INPUT_NOT_PROFILE',
+      `${path}: not a vdpa-compat host profile (no "kind: ${PROFILE_KIND}")`,
+      'Pass a profile written by `vdpa-compat collect -o FILE`, or a dump directory.',
+    );
+  }
+  const versionProblem = schemaVersionProblem(object['schemaVersion'], PROFILE_SCHEMA_VERSION);
+  if (versionProblem !== null) {
+    throw new InputError('PROFILE_VERSION', `${path}: ${versionProblem}`, 'Profiles are read by the vdpa-compat major version that wrote them.');
+  }
+  const schemaProblems = profileSchemaProblems(doc);
+  if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, FIX);
+  const profile = doc as Profile;
+  const problems = consistencyProblems(profile);
+  if (problems.length > 0) throw new ValidationError(path, problems, FIX);
+  return profile;
+}
+
+/** Reads, parses and validates a profile file (.yaml, .yml or .json). */
+export async function loadProfile(path: string): Promise<Profile> {
+  const format = profileFormat(path);
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new InputError('INPUT_MISSING', `${path}: no such file or directory`, 'Check the path; a profile is written by `vdpa-compat collect -o FILE`.');
+  }
+  if (info.isDirectory()) {
+    throw new InputError('INPUT_NOT_PROFILE', `${path}: is a directory, not a profile file`, 'Pass a dump directory where one is accepted, or a .yaml/.json profile.');
+  }
+  if (format === null) {
+    throw new InputError('INPUT_NOT_PROFILE', `${path}: unknown profile format "${extname(path)}"`, 'Name profile files .yaml, .yml or .json, or pass a dump directory.');
+  }
+  if (info.size > MAX_PROFILE_BYTES) {
+    throw new InputError('INPUT_TOO_LARGE', `${path}: ${info.size} bytes, more than the ${MAX_PROFILE_BYTES}-byte limit for a profile`, 'A profile is a few kilobytes; check that this is the right file.');
+  }
+  const text = await readFile(path, 'utf8');
+  return toProfile(await parseText(text, path, format), path);
+}
+
+/** Profile as YAML or JSON text, ready to write. */
+export async function serializeProfile(profile: Profile, format: 'yaml' | 'json'): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(profile, null, 2)}\n`;
+  const { dump, visit, COLLECTION_STYLE } = await import('js-yaml');
+  // The default dump schema quotes what YAML 1.1 readers would mistake for numbers: MACs, 0x masks.
+  return dump(profile, {
+    lineWidth: -1,
+    noRefs: true,
+    // Lists of scalars (feature names, sources) read better on one line: [MTU, MAC, STATUS].
+    transform: (documents) =>
+      visit(documents, (node) => {
+        if (node.kind === 'sequence' && node.items.every((item) => item.kind === 'scalar')) node.style = COLLECTION_STYLE.FLOW;
+      }),
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The host profile as it is written to disk (YAML or JSON) and validated by
+ * schemas/profile.v1.json. Masks stay strings here; profile/facts.ts turns a
+ * device into the bigint view the rules use.
+ */
+import type { DeviceClass } from './feature-bits.js';
+
+/** The schema version this build writes; loaders accept the same major. */
+export const PROFILE_SCHEMA_VERSION = '1.0.0';
+
+/** The `kind` every host profile carries, so a random YAML is not taken for one. */
+export const PROFILE_KIND = 'vdpa-compat/host-profile';
+
+/** A 64-bit feature mask, exactly, plus the display names of its bits. */
+export interface FeatureSetDoc {
+  bits: string;
+  names: string[];
+}
+
+/** A fact we could not learn: JSON pointer relative to its owner, and why. */
+export interface UnknownFact {
+  fact: string;
+  reason: string;
+}
+
+/** Kernel, iproute2 and name of the host the profile describes. */
+export interface HostDoc {
+  hostname: string | null;
+  kernel: string | null;
+  iproute2: string | null;
+  unknown: UnknownFact[];
+}
+
+/** PCI identity of a management device's PCI function, from sysfs (hex strings as sysfs prints them). */
+export interface PciDoc {
+  address: string;
+  vendor: string | null;
+  device: string | null;
+  subsystemVendor: string | null;
+  subsystemDevice: string | null;
+  class: string | null;
+  revision: string | null;
+}
+
+/** One vdpa management device (parent): what it can provision. */
+export interface MgmtdevDoc {
+  handle: string;
+  bus: string | null;
+  name: string;
+  classes: string[];
+  maxSupportedVqs: number | null;
+  supportedFeatures: FeatureSetDoc | null;
+  driver: string | null;
+  pci: PciDoc | null;
+  unknown: UnknownFact[];
+}
+
+/** Net config space fields as `vdpa dev config show` reports them; null when absent or unknown. */
+export interface DeviceConfigDoc {
+  mac: string | null;
+  mtu: number | null;
+  maxVqPairs: number | null;
+  linkUp: boolean | null;
+  announce: boolean | null;
+}
+
+/**
+ * What we know of the features the device offers. iproute2 never prints them
+ * (reference §2.7), so most bits are usually neither present nor absent.
+ */
+export interface OfferedDoc {
+  present: FeatureSetDoc;
+  absent: FeatureSetDoc;
+}
+
+/** The three feature sets, kept apart. */
+export interface FeaturesDoc {
+  negotiated: FeatureSetDoc | null;
+  offered: OfferedDoc;
+  provisionable: FeatureSetDoc | null;
+}
+
+/** One vdpa device. */
+export interface DeviceDoc {
+  name: string;
+  class: DeviceClass;
+  virtioDeviceId: number | null;
+  mgmtdev: string;
+  vendorId: number | null;
+  maxVqs: number | null;
+  maxVqSize: number | null;
+  config: DeviceConfigDoc;
+  features: FeaturesDoc;
+  driver: string | null;
+  charDev: string | null;
+  fingerprint?: string;
+  unknown: UnknownFact[];
+}
+
+/** How the profile's facts were gathered. */
+export interface CollectionDoc {
+  method: 'live' | 'dump';
+  sources: string[];
+}
+
+/** A host profile: one host's management devices and vdpa devices. */
+export interface Profile {
+  schemaVersion: string;
+  kind: typeof PROFILE_KIND;
+  generator: { name: string; version: string };
+  collectedAt: string | null;
+  collection: CollectionDoc;
+  host: HostDoc;
+  mgmtdevs: MgmtdevDoc[];
+  devices: DeviceDoc[];
+}

@@ -1,0 +1,34 @@
+/**
+ * A device whose features are negotiated is being driven (by a QEMU on this
+ * host, or by virtio_vdpa); the incoming QEMU cannot take it over, and
+ * opening it resets it under its user (reference §1 operational warning).
+ */
+import { describeBits } from '../../profile/feature-bits.js';
+import { defineRule } from '../define.js';
+
+export const targetUnused = defineRule({
+  id: 'target-unused',
+  summary: 'Target is not already in use by a driver',
+  messages: {
+    inUse: {
+      severity: 'error',
+      text: 'target {target} already has negotiated features ({features}): {user} is driving it',
+      fix: 'Pick an idle target device, or stop its user first; create a fresh one with `vdpa dev add name NAME mgmtdev {mgmtdev}`.',
+    },
+    unverified: {
+      severity: 'warning',
+      unverified: true,
+      text: 'could not verify that target {target} is idle: {why}',
+      fix: 'Check that no QEMU on the target host has {charDev} open (`fuser {charDev}`).',
+    },
+  },
+  check({ target, report }) {
+    const place = { path: '/features/negotiated', target: target.doc.features.negotiated?.names ?? null };
+    if (target.negotiated !== null) {
+      const user = target.doc.driver === 'virtio_vdpa' ? 'the host kernel (virtio_vdpa)' : target.doc.driver === 'vhost_vdpa' ? 'a vhost-vdpa user such as QEMU' : 'a driver';
+      report('inUse', { target: target.name, features: describeBits(target.negotiated, target.cls), user, mgmtdev: target.doc.mgmtdev }, place);
+    } else if (target.negotiatedUnknown !== undefined) {
+      report('unverified', { target: target.name, why: target.negotiatedUnknown, charDev: target.doc.charDev ?? '/dev/vhost-vdpa-N' }, place);
+    }
+  },
+});

@@ -1,0 +1,39 @@
+/**
+ * What the guest on the source uses. When a driver negotiated, that is the
+ * negotiated set; before that, any feature the source offers could still be
+ * negotiated, so the rules fall back to the offered set and say so.
+ */
+import { hasBit } from '../profile/feature-bits.js';
+import { offeredUnknown, type DeviceFacts } from '../profile/facts.js';
+
+/** The features a migration must preserve, and how we know them. */
+export interface GuestFeatures {
+  /** Bits the target must offer. */
+  required: bigint;
+  /** Bits the source may offer (unknown there); the guest could negotiate them. */
+  possible: bigint;
+  /** 'negotiated' when a driver negotiated on the source; else 'offered'. */
+  basis: 'negotiated' | 'offered';
+  /** Why we fell back to the offered set, when we did. */
+  fallbackReason: string | null;
+}
+
+/** The guest's feature set on the source (see module comment). */
+export function guestFeatures(source: DeviceFacts): GuestFeatures {
+  if (source.negotiated !== null) {
+    return { required: source.negotiated, possible: 0n, basis: 'negotiated', fallbackReason: null };
+  }
+  const possible = offeredUnknown(source) & (source.provisionable ?? ~0n);
+  return {
+    required: source.offeredPresent,
+    possible,
+    basis: 'offered',
+    fallbackReason: source.negotiatedUnknown ?? 'no driver has negotiated features on the source device yet',
+  };
+}
+
+/** Whether the guest uses (or, before negotiation, may use) a feature. */
+export function inPlay(source: DeviceFacts, bit: number): boolean {
+  const guest = guestFeatures(source);
+  return hasBit(guest.required, bit) || hasBit(guest.possible, bit);
+}

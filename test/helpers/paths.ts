@@ -1,0 +1,25 @@
+/** Where the test fixtures and the built CLI are. */
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('../../', import.meta.url);
+
+/** Absolute path of a file or directory in the repository. */
+export function repoPath(relative: string): string {
+  return fileURLToPath(new URL(relative, root));
+}
+
+/** A real capture from test/fixtures/captures/<cell>/<name>. */
+export function capturePath(cell: string, name: string): string {
+  return repoPath(`test/fixtures/captures/${cell}/${name}`);
+}
+
+/** A dump directory under test/fixtures/dumps or profiles/. */
+export function dumpPath(name: string): string {
+  return name.startsWith('profiles/') ? repoPath(name) : repoPath(`test/fixtures/dumps/${name}`);
+}
+
+/** The built CLI entry point (npm test builds first). */
+export const CLI = repoPath('dist/cli/main.js');
+
+/** The four capture cells (kernel × iproute2 × parent kind). */
+export const CELLS = ['k6.1-ip6.1', 'k6.12-ip6.15', 'vp-k6.1-ip6.1', 'vp-k6.12-ip6.15'] as const;
