@@ -83,7 +83,7 @@ export function consistencyProblems(profile: Profile): Problem[] {
 }
 
 /** Validates a parsed document and returns it as a profile; `path` names it in errors. */
-export function toProfile(doc: unknown, path: string): Profile {
+export async function toProfile(doc: unknown, path: string): Promise<Profile> {
   const object = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
   if (object === null || object['kind'] !== PROFILE_KIND) {
     throw new InputError(
@@ -96,7 +96,7 @@ export function toProfile(doc: unknown, path: string): Profile {
   if (versionProblem !== null) {
     throw new InputError('PROFILE_VERSION', `${path}: ${versionProblem}`, 'Profiles are read by the vdpa-compat major version that wrote them.');
   }
-  const schemaProblems = profileSchemaProblems(doc);
+  const schemaProblems = await profileSchemaProblems(doc);
   if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, FIX);
   const profile = doc as Profile;
   const problems = consistencyProblems(profile);

@@ -34,8 +34,11 @@ export interface ConfigGating {
  * nothing. Unknown kernel: assume nothing.
  *
  * Absence is different: a key the kernel does not send is never printed, and
- * no kernel omits mac, mtu or status for a device that offers the feature, so
- * an absent key means "not offered" on every kernel.
+ * no kernel omits mac, mtu or status for a device that offers the feature
+ * (before 6.1 they were always sent, from 6.1 on they follow the offered
+ * bits), so an absent mac/mtu/link key means "not offered" on every kernel.
+ * max_vq_pairs is the exception: before 6.1 it followed the *negotiated* MQ,
+ * so its absence is read only where gating says it follows the offered bits.
  */
 export function configGating(kernelRelease: string | null): ConfigGating {
   const version = kernelRelease === null ? null : coerce(kernelRelease);

@@ -1,14 +1,17 @@
 /**
- * Schema validation of profiles with the ajv validators compiled from
+ * Schema validation of profiles with the ajv validator compiled from
  * schemas/profile.v1.json at build time (scripts/compile-schemas.mjs). Every
- * problem is returned, each with its JSON pointer.
+ * problem is returned, each with its JSON pointer. The validator is loaded on
+ * first use: runs that only read dump directories never pay for it.
  */
-import { validateProfile, type Validator } from '../generated/validators.js';
+import type { Validator } from '../generated/profile-validator.js';
 import type { Problem } from '../errors.js';
 
+let validator: Validator | undefined;
+
 /** ajv's errors as pointer + message, with the detail ajv keeps in params. */
-export function problemsOf(validator: Validator): Problem[] {
-  return (validator.errors ?? []).map((error) => {
+export function problemsOf(errors: Validator['errors']): Problem[] {
+  return (errors ?? []).map((error) => {
     const params = error.params as Record<string, unknown>;
     let message = error.message ?? 'is invalid';
     if (error.keyword === 'additionalProperties') message = `has unknown property "${String(params['additionalProperty'])}"`;
@@ -19,8 +22,9 @@ export function problemsOf(validator: Validator): Problem[] {
 }
 
 /** Validates a parsed document against the profile schema; [] when it conforms. */
-export function profileSchemaProblems(doc: unknown): Problem[] {
-  return validateProfile(doc) ? [] : dedupe(problemsOf(validateProfile));
+export async function profileSchemaProblems(doc: unknown): Promise<Problem[]> {
+  validator ??= (await import('../generated/profile-validator.js')).validateProfile;
+  return validator(doc) ? [] : dedupe(problemsOf(validator.errors));
 }
 
 /** oneOf branches repeat the same complaint; keep each pointer + message once. */

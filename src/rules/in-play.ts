@@ -16,19 +16,25 @@ export interface GuestFeatures {
   basis: 'negotiated' | 'offered';
   /** Why we fell back to the offered set, when we did. */
   fallbackReason: string | null;
+  /**
+   * Before negotiation with no parent feature list, the source's possible
+   * features cannot be enumerated at all (e.g. block devices: iproute2 prints
+   * none of their features).
+   */
+  unbounded: boolean;
 }
 
 /** The guest's feature set on the source (see module comment). */
 export function guestFeatures(source: DeviceFacts): GuestFeatures {
   if (source.negotiated !== null) {
-    return { required: source.negotiated, possible: 0n, basis: 'negotiated', fallbackReason: null };
+    return { required: source.negotiated, possible: 0n, basis: 'negotiated', fallbackReason: null, unbounded: false };
   }
-  const possible = offeredUnknown(source) & (source.provisionable ?? ~0n);
   return {
     required: source.offeredPresent,
-    possible,
+    possible: source.provisionable === null ? 0n : offeredUnknown(source) & source.provisionable,
     basis: 'offered',
     fallbackReason: source.negotiatedUnknown ?? 'no driver has negotiated features on the source device yet',
+    unbounded: source.provisionable === null,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * vhost-vdpa block devices reach a guest through QEMU's generic
  * vhost-vdpa-device-pci, which a 2022 QEMU patch marks unmigratable
- * (reference §4 R11; whether and when it merged is unverified).
+ * (reference §4 R11; whether and when it merged is unverified), or through
+ * libvirt's <disk type='vhostvdpa'> and libblkio, whose migration support is
+ * unverified too (reference libvirt.md). Hence a warning, not an error.
  */
 import { defineRule } from '../define.js';
 
@@ -11,7 +13,7 @@ export const blkMigration = defineRule({
   messages: {
     likelyBlocked: {
       severity: 'warning',
-      text: '{source} is a block device; QEMU\'s generic vhost-vdpa device is marked unmigratable in the QEMU versions we know of, so migration is likely refused before it starts',
+      text: '{source} is a block device: QEMU\'s generic vhost-vdpa device is marked unmigratable, and migration through libvirt\'s vhostvdpa disk (libblkio) is unverified, so QEMU may refuse to migrate it',
       fix: 'Check the QEMU version on both hosts; plan a cold migration for vhost-vdpa block devices.',
     },
   },

@@ -16,7 +16,7 @@ export const macMatch = defineRule({
     mismatch: {
       severity: 'error',
       text: 'target {target} has MAC {targetMac}, the source has {sourceMac}, and CTRL_MAC_ADDR {why}, so QEMU cannot set the guest MAC on the target',
-      fix: 'Re-create the target with `vdpa dev add name {target} mgmtdev {mgmtdev} mac {sourceMac}`, or on kernel >= 6.12 with iproute2 >= 6.13 run `vdpa dev set name {target} mac {sourceMac}`.',
+      fix: 'Re-create the target with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} mac {sourceMac}` (parents that refuse mac, like vp_vdpa, take it from the underlying device), or run `vdpa dev set name {target} mac {sourceMac}` (iproute2 >= 6.13, kernel >= 6.12, and a parent that implements it).',
     },
     mismatchBeforeNegotiation: {
       severity: 'warning',
@@ -29,6 +29,11 @@ export const macMatch = defineRule({
       text: 'could not compare MAC: the {side} MAC is unknown ({why})',
       fix: 'Collect the {side} host live, or with a kernel and iproute2 that print `vdpa dev config show`.',
     },
+    targetNoMac: {
+      severity: 'error',
+      text: 'target {target} offers no MAC (F_MAC), the guest uses {sourceMac} from the source, and CTRL_MAC_ADDR {why}',
+      fix: 'Re-create the target on a parent that offers MAC, with `vdpa dev add name {target} mgmtdev {mgmtdev} mac {sourceMac}`.',
+    },
     replayed: {
       severity: 'info',
       text: 'CTRL_MAC_ADDR is negotiated: QEMU sets the guest MAC on the target through the control virtqueue',
@@ -39,8 +44,10 @@ export const macMatch = defineRule({
     },
   },
   check({ source, target, report }) {
-    if (source.cls !== 'net') return;
-    if (!inPlay(source, NET.MAC)) {
+    if (source.cls !== 'net' || target.cls !== 'net') return;
+    // QEMU drives F_MAC from its own virtio-net model and leaves it out of what it acks to the device
+    // (reference §2), so a MAC shown in the source's config puts it in play even if not negotiated.
+    if (!inPlay(source, NET.MAC) && source.doc.config.mac === null) {
       report('notInPlay', {}, { path: '/features/negotiated' });
       return;
     }
@@ -57,9 +64,13 @@ export const macMatch = defineRule({
         return;
       }
     }
-    if (sourceMac === null || targetMac === null || sourceMac === targetMac) return;
+    if (sourceMac === null || sourceMac === targetMac) return;
     const data = { target: target.name, mgmtdev: target.doc.mgmtdev, sourceMac, targetMac };
     const place = { path: '/config/mac', source: sourceMac, target: targetMac };
+    if (targetMac === null) {
+      report('targetNoMac', { ...data, why: source.negotiated !== null ? 'is not negotiated' : 'may not be negotiated' }, place);
+      return;
+    }
     if (source.negotiated !== null) {
       report('mismatch', { ...data, why: 'is not negotiated' }, place);
     } else if (offeredState(source, NET.CTRL_MAC_ADDR) === 'absent') {

@@ -15,7 +15,7 @@ export const maxVqPairs = defineRule({
     tooFew: {
       severity: 'error',
       text: 'target {target} has {targetPairs} queue pair(s), the source has {sourcePairs}; the guest may use all {sourcePairs}',
-      fix: 'Re-create the target with `vdpa dev add name {target} mgmtdev {mgmtdev} max_vqp {sourcePairs}` (the parent must offer MQ and accept max_vqp), or pick a target with {sourcePairs} pairs.',
+      fix: 'Pick a target with {sourcePairs} queue pairs, or re-create it with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} max_vqp {sourcePairs}` where the parent accepts max_vqp (mlx5 does; the simulator and vp_vdpa refuse it).',
     },
     more: {
       severity: 'warning',
@@ -34,7 +34,7 @@ export const maxVqPairs = defineRule({
     },
   },
   check({ source, target, report }) {
-    if (source.cls !== 'net') return;
+    if (source.cls !== 'net' || target.cls !== 'net') return;
     const n = source.negotiated;
     if (n !== null && !hasBit(n, NET.MQ) && !hasBit(n, NET.RSS)) {
       report('singleQueue', {}, { path: '/features/negotiated' });

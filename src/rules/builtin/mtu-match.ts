@@ -15,7 +15,7 @@ export const mtuMatch = defineRule({
     mismatch: {
       severity: 'error',
       text: 'target {target} has MTU {targetMtu}, the source has {sourceMtu}; the guest cached {sourceMtu} (F_MTU)',
-      fix: 'Re-create the target with `vdpa dev add name {target} mgmtdev {mgmtdev} mtu {sourceMtu}` (if its parent accepts mtu; vp_vdpa does not: set the MTU on the parent device instead).',
+      fix: 'Re-create the target with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} mtu {sourceMtu}` (parents that refuse mtu, like vp_vdpa, take the MTU from the underlying device instead).',
     },
     unverified: {
       severity: 'warning',
@@ -33,7 +33,7 @@ export const mtuMatch = defineRule({
     },
   },
   check({ source, target, report }) {
-    if (source.cls !== 'net') return;
+    if (source.cls !== 'net' || target.cls !== 'net') return;
     if (!inPlay(source, NET.MTU)) {
       report('notInPlay', {}, { path: '/features/negotiated' });
       return;

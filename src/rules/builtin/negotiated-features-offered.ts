@@ -20,7 +20,7 @@ export const negotiatedFeaturesOffered = defineRule({
     missing: {
       severity: 'error',
       text: 'target {target} does not offer {feature} (bit {bit}), which {basis}',
-      fix: 'Re-create the target with the feature: `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} device_features {deviceFeatures}` (needs iproute2 >= 6.2 and a parent that accepts device_features).',
+      fix: 'Re-create the target with the feature: `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} device_features {deviceFeatures}` (needs iproute2 >= 6.2 and a parent that accepts device_features; the simulator and vp_vdpa do).',
     },
     notSupported: {
       severity: 'error',
@@ -31,13 +31,19 @@ export const negotiatedFeaturesOffered = defineRule({
       severity: 'warning',
       unverified: true,
       text: 'could not verify that target {target} offers {features}, which {basis}: {why}',
-      fix: 'Provision the target with an explicit device_features that includes them (`vdpa dev add … device_features {deviceFeatures}`), or read its offered features with the netlink source.',
+      fix: 'iproute2 never prints what a device offers, so this stays unverified until the offered set is read over netlink (planned); meanwhile re-create the target with `device_features {deviceFeatures}` so it offers them for certain.',
     },
     possiblyMissing: {
       severity: 'warning',
       unverified: true,
       text: 'target {target} does not offer {features}; the source may offer them (unknown), and a guest that negotiates them could not migrate',
-      fix: 'Compare the source\'s offered features (netlink source), or provision the source with device_features {targetFeatures} so both offer the same set.',
+      fix: 'Provision both devices with the same device_features (here at most {targetFeatures}) so a guest cannot negotiate what the target lacks.',
+    },
+    sourceUnknown: {
+      severity: 'warning',
+      unverified: true,
+      text: 'could not tell which features the guest on source {source} may use: nothing is negotiated and its management device lists no features ({why})',
+      fix: 'Collect the source while its guest runs, so its negotiated features are known; for block devices iproute2 prints no features at all.',
     },
     comparedOffered: {
       severity: 'info',
@@ -45,6 +51,8 @@ export const negotiatedFeaturesOffered = defineRule({
     },
   },
   check({ source, target, report }) {
+    // Bits mean different things in different device classes; device-class-match reports that.
+    if (source.doc.virtioDeviceId !== target.doc.virtioDeviceId) return;
     const guest = guestFeatures(source);
     const basis = BASIS[guest.basis];
     const cls = source.cls;
@@ -54,6 +62,9 @@ export const negotiatedFeaturesOffered = defineRule({
     // A device_features value that would satisfy the guest on the target's parent, when one exists.
     const transport = (bitMask(TRANSPORT.VERSION_1) | bitMask(TRANSPORT.ACCESS_PLATFORM)) & (target.provisionable ?? 0n);
     const wanted = guest.required | target.offeredPresent | transport;
+    if (guest.unbounded) {
+      report('sourceUnknown', { source: source.name, why: guest.fallbackReason ?? 'unknown' }, { path: '/features', source: null });
+    }
     const deviceFeatures = formatMask(target.provisionable === null ? wanted : wanted & target.provisionable);
     const common = { target: target.name, mgmtdev: target.doc.mgmtdev, basis, deviceFeatures };
 

@@ -24,10 +24,12 @@ export const targetUnused = defineRule({
   },
   check({ target, report }) {
     const place = { path: '/features/negotiated', target: target.doc.features.negotiated?.names ?? null };
+    const driver = target.doc.driver;
     if (target.negotiated !== null) {
-      const user = target.doc.driver === 'virtio_vdpa' ? 'the host kernel (virtio_vdpa)' : target.doc.driver === 'vhost_vdpa' ? 'a vhost-vdpa user such as QEMU' : 'a driver';
+      const user = driver === 'virtio_vdpa' ? 'the host kernel (virtio_vdpa)' : driver === 'vhost_vdpa' ? 'a vhost-vdpa user such as QEMU' : 'a driver';
       report('inUse', { target: target.name, features: describeBits(target.negotiated, target.cls), user, mgmtdev: target.doc.mgmtdev }, place);
-    } else if (target.negotiatedUnknown !== undefined) {
+    } else if (target.negotiatedUnknown !== undefined && (driver === 'vhost_vdpa' || driver === null)) {
+      // Unbound devices have no user; virtio_vdpa-bound ones are target-vhost-vdpa's finding.
       report('unverified', { target: target.name, why: target.negotiatedUnknown, charDev: target.doc.charDev ?? '/dev/vhost-vdpa-N' }, place);
     }
   },

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { validateReport } from '../../src/generated/report-validator.js';
+import { hasStack, runCli } from '../helpers/cli.js';
+import { dumpPath, repoPath } from '../helpers/paths.js';
+
+const NEGOTIATED = repoPath('profiles/vdpasim/k6.12-negotiated');
+const VHOST = repoPath('profiles/vdpasim/k6.12-vhost');
+const MTU9000 = repoPath('profiles/vdpasim/k6.12-mtu9000');
+const THREE = repoPath('profiles/vp_vdpa/k6.12-three-vhost');
+
+let scratch: string;
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-cli-'));
+});
+
+describe('vdpa-compat check', () => {
+  it('exits 0 for a compatible pair and prints one line per check', async () => {
+    const r = await runCli(['check', NEGOTIATED, VHOST, '--target-device', 'vdpa0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /verdict: COMPATIBLE/);
+    assert.equal(r.stdout.split('\n').filter((l) => / : (PASS|WARN|FAIL)$/.test(l)).length, 10);
+    assert.equal(r.stderr, '');
+  });
+
+  it('exits 1 for an incompatible pair, with the failing finding and its fix', async () => {
+    const r = await runCli(['check', NEGOTIATED, MTU9000]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /MTU is equal .* : FAIL/);
+    assert.match(r.stdout, /fix: Re-create the target with `vdpa dev del vdpa0` then `vdpa dev add name vdpa0 mgmtdev vdpasim_net mtu 1500`/);
+  });
+
+  it('--json prints exactly one JSON document that validates against schemas/report.v1.json', async () => {
+    const r = await runCli(['check', NEGOTIATED, MTU9000, '--json']);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout) as { verdict: string; findings: Array<{ code: string }>; source: { fingerprint: string }; target: { fingerprint: string } };
+    assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+    assert.equal(report.verdict, 'incompatible');
+    assert.ok(report.findings.some((f) => f.code === 'mtu-match/mismatch'));
+    assert.notEqual(report.source.fingerprint, report.target.fingerprint);
+  });
+
+  it('accepts profile files and dump directories alike', async () => {
+    const out = join(scratch, 'src.yaml');
+    assert.equal((await runCli(['collect', '--from', NEGOTIATED, '-o', out])).code, 0);
+    const fromFile = JSON.parse((await runCli(['check', out, MTU9000, '--json'])).stdout) as { findings: unknown[] };
+    const fromDir = JSON.parse((await runCli(['check', NEGOTIATED, MTU9000, '--json'])).stdout) as { findings: unknown[] };
+    assert.deepEqual(fromFile.findings, fromDir.findings);
+  });
+
+  it('--strict makes a compatible-with-warnings pair incompatible', async () => {
+    const r = await runCli(['check', NEGOTIATED, VHOST, '--target-device', 'vdpa0', '--strict']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /strict/);
+  });
+
+  it('exits 2 and lists the devices when a side has several and none was chosen', async () => {
+    const r = await runCli(['check', NEGOTIATED, THREE]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /3 vdpa devices \(vdpa0, vdpa1, vdpa2\).*--target-device/);
+    assert.equal(r.stdout, '');
+    assert.ok(!hasStack(r.stderr));
+  });
+
+  it('exits 2 for an unknown device name, naming the ones there are', async () => {
+    const r = await runCli(['check', NEGOTIATED, THREE, '--target-device', 'vdpa9']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no vdpa device "vdpa9".*vdpa0, vdpa1, vdpa2/);
+  });
+
+  it('with --json, an error is still one JSON document (the error report) on stdout', async () => {
+    const r = await runCli(['check', NEGOTIATED, join(scratch, 'missing.yaml'), '--json']);
+    assert.equal(r.code, 2);
+    const doc = JSON.parse(r.stdout) as { verdict: string; error: { code: string } };
+    assert.ok(validateReport(doc), JSON.stringify(validateReport.errors));
+    assert.equal(doc.error.code, 'INPUT_MISSING');
+  });
+});
+
+describe('bad input: one clear line, exit 2, no stack unless --debug', () => {
+  const cases: Array<[string, () => Promise<string[]>, RegExp]> = [
+    ['missing file', async () => ['check', join(scratch, 'nope.yaml'), VHOST], /nope\.yaml: no such file/],
+    [
+      'directory without the dump files',
+      async () => {
+        const dir = join(scratch, 'empty-dir');
+        await cp(repoPath('test/fixtures/sysfs/sim-unbound/proc'), dir, { recursive: true });
+        return ['check', dir, VHOST];
+      },
+      /empty-dir: not a dump directory, missing vdpa-mgmtdev-show\.json, vdpa-dev-show\.json, vdpa-dev-config-show\.json/,
+    ],
+    [
+      'truncated vdpa output',
+      async () => {
+        const dir = join(scratch, 'truncated');
+        await cp(VHOST, dir, { recursive: true });
+        const text = await readFile(join(dir, 'vdpa-mgmtdev-show.json'), 'utf8');
+        await writeFile(join(dir, 'vdpa-mgmtdev-show.json'), text.slice(0, 50));
+        return ['check', NEGOTIATED, dir];
+      },
+      /truncated\/vdpa-mgmtdev-show\.json: not valid JSON .*fix: Record it again: `vdpa -j mgmtdev show/,
+    ],
+    [
+      'non-JSON vdpa output (plain text)',
+      async () => {
+        const dir = join(scratch, 'plain');
+        await cp(VHOST, dir, { recursive: true });
+        await cp(repoPath('test/fixtures/captures/k6.12-ip6.15/010-mgmtdev-show.plain.stdout'), join(dir, 'vdpa-mgmtdev-show.json'));
+        return ['check', NEGOTIATED, dir];
+      },
+      /plain\/vdpa-mgmtdev-show\.json: not valid JSON/,
+    ],
+    ['YAML that is not a profile', async () => [`check`, await write('pod.yaml', 'apiVersion: v1\nkind: Pod\n'), VHOST], /pod\.yaml: not a vdpa-compat host profile/],
+    [
+      'unknown feature name in vdpa output',
+      async () => {
+        const dir = join(scratch, 'unknown-feature');
+        await cp(VHOST, dir, { recursive: true });
+        const path = join(dir, 'vdpa-mgmtdev-show.json');
+        await writeFile(path, (await readFile(path, 'utf8')).replace('"MTU"', '"TURBO"'));
+        return ['check', NEGOTIATED, dir];
+      },
+      /unknown-feature\/vdpa-mgmtdev-show\.json: \/mgmtdev\/vdpasim_net\/dev_features\/0 unknown virtio-net feature name "TURBO"/,
+    ],
+  ];
+  async function write(name: string, text: string): Promise<string> {
+    const path = join(scratch, name);
+    await writeFile(path, text);
+    return path;
+  }
+  for (const [label, args, pattern] of cases) {
+    it(label, async () => {
+      const argv = await args();
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, pattern);
+      assert.match(r.stderr, /^vdpa-compat: .*\[[A-Z_]+\]; fix: .+$/m);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(!hasStack(r.stderr));
+      assert.equal(r.stdout, '');
+      const debug = await runCli([...argv, '--debug']);
+      assert.equal(debug.code, 2);
+      assert.ok(hasStack(debug.stderr), 'a stack with --debug');
+    });
+  }
+
+  it('schema violations: all of them at once, each with its pointer', async () => {
+    const yaml = (await runCli(['collect', '--from', THREE])).stdout;
+    const broken = yaml.replace('maxVqSize: 256', 'maxVqSize: huge').replace('class: net', 'class: gpu').replace(/mtu: 9000/, 'mtu: -1');
+    const path = await write('broken.yaml', broken);
+    const r = await runCli(['check', path, VHOST]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /broken\.yaml: 3 problems \[PROFILE_INVALID\]/);
+    assert.match(r.stderr, /\/devices\/0\/maxVqSize: must be integer/);
+    assert.match(r.stderr, /\/devices\/0\/class: must be one of/);
+    assert.match(r.stderr, /\/devices\/0\/config\/mtu: must be >= 0/);
+    assert.match(r.stderr, /fix: Re-run `vdpa-compat collect`/);
+    assert.ok(!hasStack(r.stderr));
+  });
+
+  it('usage errors exit 2', async () => {
+    assert.equal((await runCli(['check', NEGOTIATED])).code, 2);
+    assert.equal((await runCli(['check', NEGOTIATED, VHOST, '--bogus'])).code, 2);
+    assert.equal((await runCli(['frobnicate'])).code, 2);
+    assert.equal((await runCli([])).code, 2);
+  });
+
+  it('dump directory paths are taken as given, never through a shell', async () => {
+    const odd = join(scratch, 'odd $(touch pwned) dir');
+    await cp(dumpPath('profiles/vdpasim/k6.12-mtu9000'), odd, { recursive: true });
+    const r = await runCli(['check', NEGOTIATED, odd], { cwd: scratch });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /odd \$\(touch pwned\) dir/);
+  });
+});
