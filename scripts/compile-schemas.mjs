@@ -11,7 +11,7 @@ const root = new URL('../', import.meta.url);
 const schemas = { validateProfile: 'schemas/profile.v1.json', validateReport: 'schemas/report.v1.json' };
 
 async function compile(name, file) {
-  const ajv = new Ajv2020.default({ code: { source: true, esm: true }, allErrors: true, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv2020.default({ code: { source: true, esm: true }, allErrors: true, strict: true, allowUnionTypes: true, inlineRefs: false });
   ajv.addSchema(JSON.parse(await readFile(new URL(file, root), 'utf8')), file);
   let code = standaloneCode.default(ajv, { [name]: file });
 // ajv's ESM output still calls require() for its runtime helpers; turn each

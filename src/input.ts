@@ -9,6 +9,6 @@ import type { Profile } from './profile/types.js';
 
 /** Loads a profile file, or collects a profile from a dump directory. */
 export async function loadInput(path: string): Promise<Profile> {
-  if (await isDirectory(path)) return (await collect({ from: path })).profile;
+  if (isDirectory(path)) return (await collect({ from: path })).profile;
   return loadProfile(path);
 }

@@ -2,7 +2,6 @@
  * Collection: gather raw material from the sources (live vdpa tool + sysfs,
  * or a dump directory), parse it into observations, normalize into a profile.
  */
-import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { normalize } from '../profile/normalize.js';
@@ -11,8 +10,7 @@ import type { Profile } from '../profile/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
 import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-layout.js';
-import { readHostFacts, readSysfs } from './sysfs.js';
-import { captureVdpaTool, firstLine } from './vdpa-tool.js';
+import { firstLine } from './command-output.js';
 import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
 
 /** Options of {@link collect}. */
@@ -43,6 +41,12 @@ export const DEFAULT_TIMEOUT_MS = 5000;
 /** Records the live host: runs `vdpa`, reads sysfs and procfs. */
 export async function captureLive(options: CollectOptions = {}): Promise<RawDump> {
   const root = options.sysfsRoot ?? '/';
+  // Loaded here so that checks of profiles and dumps never load child_process.
+  const [{ captureVdpaTool }, { readHostFacts, readSysfs }, { hostname: osHostname }] = await Promise.all([
+    import('./vdpa-tool.js'),
+    import('./sysfs.js'),
+    import('node:os'),
+  ]);
   const capture = await captureVdpaTool({
     vdpaPath: options.vdpaPath ?? 'vdpa',
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,

@@ -2,7 +2,8 @@
  * The dump-directory source: reads a recorded directory back, and writes one
  * atomically (a temporary sibling directory, then rename) for --save-raw.
  */
-import { mkdir, readdir, rename, rm, stat, writeFile, readFile } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, ToolError } from '../errors.js';
 import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type RawDump } from './dump-layout.js';
@@ -10,11 +11,12 @@ import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type Raw
 /** No file of a dump is anywhere near this; a larger one is not ours. */
 export const MAX_DUMP_FILE = 16 * 1024 * 1024;
 
-async function readOptional(dir: string, file: string): Promise<string | null> {
+/** Reads one dump file, null when absent. Synchronous: dumps are a few small files read once. */
+function readOptional(dir: string, file: string): string | null {
   const path = join(dir, file);
-  let info;
+  let info: Stats;
   try {
-    info = await stat(path);
+    info = statSync(path);
   } catch {
     return null;
   }
@@ -22,7 +24,7 @@ async function readOptional(dir: string, file: string): Promise<string | null> {
   if (info.size > MAX_DUMP_FILE) {
     throw new InputError('INPUT_TOO_LARGE', `${path}: ${info.size} bytes, more than the ${MAX_DUMP_FILE}-byte limit`, 'This is not vdpa output; record the dump again.');
   }
-  return readFile(path, 'utf8');
+  return readFileSync(path, 'utf8');
 }
 
 function parseOwnJson(text: string | null, path: string): unknown {
@@ -40,9 +42,9 @@ function parseOwnJson(text: string | null, path: string): unknown {
 }
 
 /** Whether a path is a directory (false when it does not exist). */
-export async function isDirectory(path: string): Promise<boolean> {
+export function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
@@ -50,11 +52,11 @@ export async function isDirectory(path: string): Promise<boolean> {
 
 /** Reads a dump directory; the three `vdpa -j` files are required, the rest optional. */
 export async function readDump(dir: string): Promise<RawDump> {
-  if (!(await isDirectory(dir))) {
+  if (!isDirectory(dir)) {
     throw new InputError('INPUT_MISSING', `${dir}: no such directory`, 'Pass a dump directory written by `vdpa-compat collect --save-raw DIR`.');
   }
   const required = [DUMP_FILES.mgmtdevShow, DUMP_FILES.devShow, DUMP_FILES.devConfigShow] as const;
-  const texts = await Promise.all(required.map((file) => readOptional(dir, file)));
+  const texts = required.map((file) => readOptional(dir, file));
   const missing = required.filter((_, i) => texts[i] === null);
   if (missing.length > 0) {
     throw new InputError(
@@ -70,12 +72,12 @@ export async function readDump(dir: string): Promise<RawDump> {
     mgmtdevShow,
     devShow,
     devConfigShow,
-    vdpaVersion: await readOptional(dir, DUMP_FILES.vdpaVersion),
-    unameR: await readOptional(dir, DUMP_FILES.unameR),
-    hostname: await readOptional(dir, OWN_DUMP_FILES.hostname),
-    perDeviceConfig: parseOwnJson(await readOptional(dir, OWN_DUMP_FILES.perDeviceConfig), perDevicePath) as Record<string, CommandRecord> | null,
-    sysfs: parseOwnJson(await readOptional(dir, OWN_DUMP_FILES.sysfs), join(dir, OWN_DUMP_FILES.sysfs)),
-    meta: parseOwnJson(await readOptional(dir, OWN_DUMP_FILES.meta), metaPath) as DumpMeta | null,
+    vdpaVersion: readOptional(dir, DUMP_FILES.vdpaVersion),
+    unameR: readOptional(dir, DUMP_FILES.unameR),
+    hostname: readOptional(dir, OWN_DUMP_FILES.hostname),
+    perDeviceConfig: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.perDeviceConfig), perDevicePath) as Record<string, CommandRecord> | null,
+    sysfs: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.sysfs), join(dir, OWN_DUMP_FILES.sysfs)),
+    meta: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.meta), metaPath) as DumpMeta | null,
   };
 }
 

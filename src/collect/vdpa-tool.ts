@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { CollectError } from '../errors.js';
+import { firstLine } from './command-output.js';
 import type { CommandRecord } from './dump-layout.js';
 import { parseDevConfigShow, parseDevShow } from './vdpa-json.js';
 
@@ -70,10 +71,6 @@ export function runVdpa(options: VdpaToolOptions, args: string[]): Promise<Comma
   });
 }
 
-/** The first stderr line, for messages; vdpa prints its errors there. */
-export function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
-}
 
 function requireSuccess(record: CommandRecord, shown: string): CommandRecord {
   if (record.rc === 0 && record.stdout.trim() !== '') return record;

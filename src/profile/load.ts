@@ -4,7 +4,7 @@
  * every problem reported at once, then the consistency checks a schema
  * cannot express (names match bits, fingerprints match content).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError, ValidationError, type Problem } from '../errors.js';
 import { featureNames, formatMask, parseMask, type DeviceClass } from './feature-bits.js';
@@ -107,9 +107,9 @@ export async function toProfile(doc: unknown, path: string): Promise<Profile> {
 /** Reads, parses and validates a profile file (.yaml, .yml or .json). */
 export async function loadProfile(path: string): Promise<Profile> {
   const format = profileFormat(path);
-  let info;
+  let info: Stats;
   try {
-    info = await stat(path);
+    info = statSync(path);
   } catch {
     throw new InputError('INPUT_MISSING', `${path}: no such file or directory`, 'Check the path; a profile is written by `vdpa-compat collect -o FILE`.');
   }
@@ -122,7 +122,7 @@ export async function loadProfile(path: string): Promise<Profile> {
   if (info.size > MAX_PROFILE_BYTES) {
     throw new InputError('INPUT_TOO_LARGE', `${path}: ${info.size} bytes, more than the ${MAX_PROFILE_BYTES}-byte limit for a profile`, 'A profile is a few kilobytes; check that this is the right file.');
   }
-  const text = await readFile(path, 'utf8');
+  const text = readFileSync(path, 'utf8');
   return toProfile(await parseText(text, path, format), path);
 }
 

@@ -18,8 +18,8 @@ export function dumpPath(name: string): string {
   return name.startsWith('profiles/') ? repoPath(name) : repoPath(`test/fixtures/dumps/${name}`);
 }
 
-/** The built CLI entry point (npm test builds first). */
-export const CLI = repoPath('dist/cli/main.js');
+/** The built CLI, as installed (`bin` in package.json; npm test builds first). */
+export const CLI = repoPath('dist/bin/vdpa-compat.cjs');
 
 /** The four capture cells (kernel × iproute2 × parent kind). */
 export const CELLS = ['k6.1-ip6.1', 'k6.12-ip6.15', 'vp-k6.1-ip6.1', 'vp-k6.12-ip6.15'] as const;

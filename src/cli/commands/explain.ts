@@ -2,14 +2,24 @@
  * `vdpa-compat explain CODE`: what a finding code means, why migration
  * breaks, how to fix it. The text is the code's section of docs/rules/<rule>.md.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinRules } from '../../rules/builtin/index.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 
-/** Where the rule docs live, relative to this module in src/ and in dist/. */
-const DOCS = new URL('../../../docs/rules/', import.meta.url);
+/**
+ * The package's docs/rules/ directory. This module runs from src/, from dist/
+ * and bundled into dist/bin/, so look upwards rather than at a fixed depth.
+ */
+function docsDir(): URL {
+  for (let dir = new URL('./', import.meta.url), i = 0; i < 6; dir = new URL('../', dir), i++) {
+    const candidate = new URL('docs/rules/', dir);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new UsageError('USAGE', 'cannot find the rule documentation (docs/rules) next to vdpa-compat', 'Reinstall vdpa-compat; the docs/ directory is part of the package.');
+}
 
 /** Every code of every built-in rule. */
 export function allCodes(): string[] {
@@ -45,7 +55,7 @@ export async function explainCommand(code: string | undefined, io: Io): Promise<
   if (!rule || (code.includes('/') && !allCodes().includes(code))) {
     throw new UsageError('UNKNOWN_CODE', `unknown finding code "${code}"`, 'Run `vdpa-compat explain` to list every code; codes look like mtu-match/mismatch.');
   }
-  const markdown = await readFile(new URL(`${rule.id}.md`, DOCS), 'utf8');
+  const markdown = await readFile(new URL(`${rule.id}.md`, docsDir()), 'utf8');
   if (!code.includes('/')) {
     io.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
     return EXIT.OK;
