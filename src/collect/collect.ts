@@ -11,6 +11,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
 import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-layout.js';
 import { firstLine } from './command-output.js';
+import type { LiveContext, LiveSource, PartialDump } from './source.js';
 import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
 
 /** Options of {@link collect}. */
@@ -38,46 +39,39 @@ export interface Collected {
 /** Default per-command timeout: vdpa answers in milliseconds unless the kernel is stuck. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** Records the live host: runs `vdpa`, reads sysfs and procfs. */
+/** The live sources, in order; loaded on demand so that checks of files never load child_process. */
+async function liveSources(): Promise<LiveSource[]> {
+  const [{ vdpaToolSource }, { sysfsSource }] = await Promise.all([import('./vdpa-tool.js'), import('./sysfs.js')]);
+  return [vdpaToolSource, sysfsSource];
+}
+
+/** Records the live host through every live source: `vdpa`, then sysfs and procfs. */
 export async function captureLive(options: CollectOptions = {}): Promise<RawDump> {
-  const root = options.sysfsRoot ?? '/';
-  // Loaded here so that checks of profiles and dumps never load child_process.
-  const [{ captureVdpaTool }, { readHostFacts, readSysfs }, { hostname: osHostname }] = await Promise.all([
-    import('./vdpa-tool.js'),
-    import('./sysfs.js'),
-    import('node:os'),
-  ]);
-  const capture = await captureVdpaTool({
+  const context: LiveContext = {
     vdpaPath: options.vdpaPath ?? 'vdpa',
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    root: options.sysfsRoot ?? '/',
     ...(options.device !== undefined ? { device: options.device } : {}),
-  });
-  // Parse now only to know which devices and parents to look up in sysfs; errors surface in observe().
-  let names: string[] = [];
-  let parents: ReturnType<typeof parseMgmtdevShow> = [];
-  try {
-    names = parseDevShow(capture.devShow, 'vdpa -j dev show').map((d) => d.name);
-    parents = parseMgmtdevShow(capture.mgmtdevShow, 'vdpa -j mgmtdev show');
-  } catch {
-    // observe() reports it with the file name.
-  }
-  const sysfs = await readSysfs(root, names, parents);
-  const host = await readHostFacts(root);
-  const collectedAt = (options.now ?? (() => new Date()))().toISOString();
+    commands: [],
+  };
+  const dump: PartialDump = {};
+  const sources = await liveSources();
+  for (const source of sources) Object.assign(dump, await source.capture(dump, context));
   return {
-    mgmtdevShow: capture.mgmtdevShow,
-    devShow: capture.devShow,
-    devConfigShow: capture.devConfigShow,
-    vdpaVersion: capture.vdpaVersion,
-    unameR: host.kernelRelease === null ? null : `${host.kernelRelease}\n`,
-    hostname: `${host.hostname ?? (root === '/' ? osHostname() : '')}\n`,
-    perDeviceConfig: capture.perDeviceConfig,
-    sysfs,
+    mgmtdevShow: dump.mgmtdevShow ?? '',
+    devShow: dump.devShow ?? '',
+    devConfigShow: dump.devConfigShow ?? '',
+    vdpaVersion: dump.vdpaVersion ?? null,
+    unameR: dump.unameR ?? null,
+    hostname: dump.hostname ?? null,
+    perDeviceConfig: dump.perDeviceConfig ?? null,
+    sysfs: dump.sysfs ?? null,
     meta: {
       format: 'vdpa-compat-dump/1',
-      collectedAt,
+      collectedAt: (options.now ?? (() => new Date()))().toISOString(),
       generator: `${TOOL_NAME} ${TOOL_VERSION}`,
-      commands: capture.commands.map(({ stdout: _stdout, ...rest }) => rest),
+      sources: sources.map((s) => s.name),
+      commands: context.commands.map(({ stdout: _stdout, ...rest }) => rest),
     },
   };
 }
@@ -137,7 +131,7 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   const where = method === 'dump' ? 'in the dump' : 'on the host';
   return {
     method,
-    sources: method === 'live' ? ['vdpa-tool', 'sysfs'] : ['dump'],
+    sources: method === 'live' ? (raw.meta?.sources ?? []) : ['dump'],
     collectedAt: raw.meta?.collectedAt ?? null,
     host: {
       hostname,

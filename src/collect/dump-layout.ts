@@ -51,6 +51,8 @@ export interface DumpMeta {
   format: 'vdpa-compat-dump/1';
   collectedAt: string;
   generator: string;
+  /** The live sources that recorded the dump, in order. */
+  sources?: string[];
   commands: Array<Omit<CommandRecord, 'stdout'>>;
 }
 

@@ -6,7 +6,10 @@
  */
 import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { hostname as osHostname } from 'node:os';
 import type { SysfsDevice, SysfsMgmtdev, SysfsSnapshot } from '../profile/observations.js';
+import type { LiveSource } from './source.js';
+import { parseDevShow, parseMgmtdevShow } from './vdpa-json.js';
 
 /** Sysfs attributes are one short line; anything longer is not an attribute we want. */
 const MAX_ATTRIBUTE = 4096;
@@ -118,3 +121,29 @@ export async function readHostFacts(root: string): Promise<{ kernelRelease: stri
     hostname: await readAttribute(join(root, 'proc/sys/kernel/hostname')),
   };
 }
+
+/**
+ * sysfs and procfs as a live source: the binding of every device `vdpa dev
+ * show` printed, the PCI identity of every management device, kernel release
+ * and host name.
+ */
+export const sysfsSource: LiveSource = {
+  name: 'sysfs',
+  async capture(dump, context) {
+    let names: string[] = [];
+    let parents: ReturnType<typeof parseMgmtdevShow> = [];
+    try {
+      names = parseDevShow(dump.devShow ?? '', 'vdpa -j dev show').map((d) => d.name);
+      parents = parseMgmtdevShow(dump.mgmtdevShow ?? '', 'vdpa -j mgmtdev show');
+    } catch {
+      // Unparseable vdpa output is reported, with its file name, when the profile is built.
+    }
+    const host = await readHostFacts(context.root);
+    const hostname = host.hostname ?? (context.root === '/' ? osHostname() : null);
+    return {
+      sysfs: await readSysfs(context.root, names, parents),
+      unameR: host.kernelRelease === null ? null : `${host.kernelRelease}\n`,
+      hostname: hostname === null ? null : `${hostname}\n`,
+    };
+  },
+};

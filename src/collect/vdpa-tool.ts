@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { CollectError } from '../errors.js';
 import { firstLine } from './command-output.js';
 import type { CommandRecord } from './dump-layout.js';
+import type { LiveSource } from './source.js';
 import { parseDevConfigShow, parseDevShow } from './vdpa-json.js';
 
 /** How to run the vdpa binary. */
@@ -94,6 +95,20 @@ export interface VdpaToolCapture {
   perDeviceConfig: Record<string, CommandRecord>;
   commands: CommandRecord[];
 }
+
+/** The iproute2 `vdpa` tool as a live source. */
+export const vdpaToolSource: LiveSource = {
+  name: 'vdpa-tool',
+  async capture(_dump, context) {
+    const { commands, ...capture } = await captureVdpaTool({
+      vdpaPath: context.vdpaPath,
+      timeoutMs: context.timeoutMs,
+      ...(context.device !== undefined ? { device: context.device } : {}),
+    });
+    context.commands.push(...commands);
+    return capture;
+  },
+};
 
 /**
  * Captures mgmtdev, dev and config output. The config dump is not trusted to

@@ -72,6 +72,7 @@ describe('vdpa-compat collect', () => {
     const profile = await readFile(out, 'utf8');
     assert.match(profile, /charDev: \/dev\/vhost-vdpa-0/);
     assert.match(profile, /kernel: 6\.12\.117\+deb13-amd64/);
+    assert.match(profile, /sources: \[vdpa-tool, sysfs\]/);
     const meta = JSON.parse(await readFile(join(dump, 'vdpa-compat-dump.json'), 'utf8')) as { commands: Array<{ argv: string[]; rc: number }> };
     assert.deepEqual(meta.commands.map((c) => c.argv.slice(1).join(' ')), ['-V', '-j mgmtdev show', '-j dev show', '-j dev config show']);
   });

@@ -1,0 +1,30 @@
+/**
+ * Live collection is a chain of sources, each reading one kind of fact from
+ * this host into the raw dump: the `vdpa` tool, then sysfs and procfs. A
+ * source sees what the earlier ones captured (sysfs needs the device names
+ * `vdpa` printed). A raw-netlink source will slot in the same way, with its
+ * own dump file for what iproute2 never prints (offered features, blk config).
+ */
+import type { CommandRecord, RawDump } from './dump-layout.js';
+
+/** What a live source is given. */
+export interface LiveContext {
+  vdpaPath: string;
+  timeoutMs: number;
+  /** Root under which /sys and /proc are read. */
+  root: string;
+  /** When set, per-device queries are limited to this device. */
+  device?: string;
+  /** Every external command run, in order, for the dump's record. */
+  commands: CommandRecord[];
+}
+
+/** The raw dump as the chain builds it: each source fills its own fields. */
+export type PartialDump = Partial<Omit<RawDump, 'meta'>>;
+
+/** One source of facts about this host. */
+export interface LiveSource {
+  /** Recorded in the profile's collection.sources. */
+  readonly name: string;
+  capture(dump: PartialDump, context: LiveContext): Promise<PartialDump>;
+}
