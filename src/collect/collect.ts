@@ -77,7 +77,7 @@ export async function captureLive(options: CollectOptions = {}): Promise<RawDump
 }
 
 function sysfsFrom(raw: RawDump, where: string): { sysfs: SysfsSnapshot | null; missing?: string } {
-  if (raw.sysfs === null || raw.sysfs === undefined) return { sysfs: null, missing: `no ${OWN_DUMP_FILES.sysfs} in the dump` };
+  if (raw.sysfs === null || raw.sysfs === undefined) return { sysfs: null, missing: `no sysfs data (${OWN_DUMP_FILES.sysfs})` };
   const doc = raw.sysfs as Partial<SysfsSnapshot>;
   if (doc.format !== 'vdpa-compat-sysfs/1' || typeof doc.devices !== 'object' || typeof doc.mgmtdevs !== 'object' || !doc.devices || !doc.mgmtdevs) {
     throw new InputError(
@@ -108,6 +108,13 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
     }
     const single = raw.perDeviceConfig?.[name];
     if (single) {
+      if (typeof single !== 'object' || typeof single.stdout !== 'string' || typeof single.stderr !== 'string') {
+        throw new InputError(
+          'VDPA_OUTPUT_UNEXPECTED',
+          `${label(OWN_DUMP_FILES.perDeviceConfig)}: /${name} must be a command record with "stdout", "stderr" and "rc"`,
+          'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file.',
+        );
+      }
       const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${label(OWN_DUMP_FILES.perDeviceConfig)} ${name}`).get(name) : undefined;
       // A failed query still prints a {"config":{}} skeleton, sometimes with exit status 0.
       configs.set(
@@ -123,8 +130,7 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
       reason: 'missing from `vdpa -j dev config show` (kernel 6.1 stops that dump at the first block device; a live collect asks each device by name)',
     });
   }
-  const sysfsLabel = label(OWN_DUMP_FILES.sysfs);
-  const { sysfs, missing } = method === 'live' ? { sysfs: raw.sysfs as SysfsSnapshot, missing: undefined } : sysfsFrom(raw, sysfsLabel);
+  const { sysfs, missing } = sysfsFrom(raw, label(OWN_DUMP_FILES.sysfs));
   const hostname = trimmed(raw.hostname);
   const kernelRelease = trimmed(raw.unameR);
   const iproute2Version = raw.vdpaVersion === null ? null : parseVdpaVersion(raw.vdpaVersion);

@@ -34,9 +34,6 @@ export const OWN_DUMP_FILES = {
   meta: 'vdpa-compat-dump.json',
 } as const;
 
-/** Every file we write into a dump directory. */
-export const ALL_DUMP_FILES: readonly string[] = [...Object.values(DUMP_FILES), ...Object.values(OWN_DUMP_FILES)];
-
 /** One external command and its outcome, recorded so a run can be replayed. */
 export interface CommandRecord {
   argv: string[];

@@ -51,6 +51,13 @@ describe('dump directory', () => {
     await assert.rejects(collect({ from: dir }), (e: unknown) => e instanceof InputError && e.message.includes('sysfs.json'));
   });
 
+  it('rejects a per-device config file that is not a set of command records, naming it', async () => {
+    const dir = join(scratch, 'bad-per-device');
+    await cp(dumpPath('k6.1-config-dump-stops-at-blk'), dir, { recursive: true });
+    await writeFile(join(dir, 'vdpa-dev-config-show-per-device.json'), '{"vdpa0": "oops"}');
+    await assert.rejects(collect({ from: dir }), (e: unknown) => e instanceof InputError && e.code === 'VDPA_OUTPUT_UNEXPECTED' && e.message.includes('vdpa-dev-config-show-per-device.json: /vdpa0'));
+  });
+
   it('makes optional facts unknown, not errors, when optional files are missing', async () => {
     const { profile } = await collect({ from: dumpPath('k6.1-config-dump-stops-at-blk') });
     assert.equal(profile.host.hostname, null);
