@@ -16,6 +16,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // The optional native netlink binding is loaded from node_modules at run time, never bundled.
+  external: ['netlink'],
   // The sources are ES modules; in a CommonJS file import.meta.url is the file's URL.
   define: { 'import.meta.url': '__vdpaCompatUrl' },
   banner: { js: "const __vdpaCompatUrl = require('node:url').pathToFileURL(__filename).href;" },

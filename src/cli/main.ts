@@ -28,7 +28,8 @@ Examples:
   vdpa-compat collect -o src.yaml                      this host, live
   vdpa-compat collect --device vdpa0 -o src.yaml       only vdpa0 (all management devices stay)
   vdpa-compat collect --save-raw dump/                 record the raw vdpa output for offline use
-  vdpa-compat collect --from dump/ -o dst.json         a profile from a recorded dump directory`;
+  vdpa-compat collect --from dump/ -o dst.json         a profile from a recorded dump directory
+  vdpa-compat collect --source vdpa-tool -o src.yaml   only what iproute2 prints (no raw netlink)`;
 
 const CHECK_EXAMPLES = `
 SOURCE and TARGET are profile files (.yaml, .yml, .json) or dump directories.
@@ -61,6 +62,11 @@ function buildProgram(io: Io, run: (task: () => Promise<number>) => void, json: 
     .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
     .option('--save-raw <dump-dir>', 'also write the raw vdpa output as a dump directory')
     .option('--device <name>', 'keep only this vdpa device')
+    .addOption(
+      new Option('--source <source>', 'read devices over raw netlink, with the vdpa tool, or netlink when it works (auto)')
+        .choices(['auto', 'netlink', 'vdpa-tool'])
+        .default('auto'),
+    )
     .option('--vdpa <path>', 'the iproute2 vdpa binary', 'vdpa')
     .option('--sysfs-root <dir>', 'read /sys and /proc under this directory', '/')
     .option('--timeout <ms>', 'limit for each vdpa command', positiveInt, DEFAULT_TIMEOUT_MS)

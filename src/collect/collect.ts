@@ -1,9 +1,10 @@
 /**
- * Collection: gather raw material from the sources (live vdpa tool + sysfs,
- * or a dump directory), parse it into observations, normalize into a profile.
+ * Collection: gather raw material from the sources (live raw netlink, the
+ * vdpa tool, sysfs; or a dump directory), parse it into observations,
+ * normalize into a profile.
  */
 import { join } from 'node:path';
-import { InputError } from '../errors.js';
+import { CollectError, InputError, ToolError } from '../errors.js';
 import { normalize } from '../profile/normalize.js';
 import type { ConfigResult, Observations, SysfsSnapshot } from '../profile/observations.js';
 import type { Profile } from '../profile/types.js';
@@ -11,7 +12,8 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
 import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-layout.js';
 import { firstLine } from './command-output.js';
-import type { LiveContext, LiveSource, PartialDump } from './source.js';
+import { SourceUnavailable, type LiveContext, type LiveSource, type PartialDump } from './source.js';
+import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
 import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
 
 /** Options of {@link collect}. */
@@ -26,6 +28,12 @@ export interface CollectOptions {
   timeoutMs?: number;
   /** Keep only this vdpa device in the profile. */
   device?: string;
+  /**
+   * Which live source reads the devices: raw netlink (sees offered features
+   * and block config), the vdpa tool, or netlink when it works and the tool
+   * otherwise (default).
+   */
+  source?: SourceMode;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -39,10 +47,23 @@ export interface Collected {
 /** Default per-command timeout: vdpa answers in milliseconds unless the kernel is stuck. */
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-/** The live sources, in order; loaded on demand so that checks of files never load child_process. */
-async function liveSources(): Promise<LiveSource[]> {
-  const [{ vdpaToolSource }, { sysfsSource }] = await Promise.all([import('./vdpa-tool.js'), import('./sysfs.js')]);
-  return [vdpaToolSource, sysfsSource];
+/** How `collect` reads the devices (`--source`). */
+export type SourceMode = 'auto' | 'vdpa-tool' | 'netlink';
+
+/** A source in the chain: required sources fail the collection, optional ones record why they could not run. */
+interface Step {
+  source: LiveSource;
+  required: boolean | ((dump: PartialDump) => boolean);
+}
+
+/** The live sources for a mode, in order; loaded on demand so that checks of files never load child_process. */
+async function liveSteps(mode: SourceMode): Promise<Step[]> {
+  const [{ vdpaToolSource }, { sysfsSource }, { netlinkSource }] = await Promise.all([import('./vdpa-tool.js'), import('./sysfs.js'), import('./netlink.js')]);
+  const sysfs = { source: sysfsSource, required: true };
+  if (mode === 'vdpa-tool') return [{ source: vdpaToolSource, required: true }, sysfs];
+  if (mode === 'netlink') return [{ source: netlinkSource, required: true }, sysfs];
+  // auto: netlink when it works; the vdpa tool too (its output is the dump's public files), required only without netlink.
+  return [{ source: netlinkSource, required: false }, { source: vdpaToolSource, required: (dump) => !dump.netlink }, sysfs];
 }
 
 /** Records the live host through every live source: `vdpa`, then sysfs and procfs. */
@@ -55,22 +76,37 @@ export async function captureLive(options: CollectOptions = {}): Promise<RawDump
     commands: [],
   };
   const dump: PartialDump = {};
-  const sources = await liveSources();
-  for (const source of sources) Object.assign(dump, await source.capture(dump, context));
+  const used: string[] = [];
+  const unavailable: Record<string, string> = {};
+  for (const { source, required } of await liveSteps(options.source ?? 'auto')) {
+    const mustRun = typeof required === 'function' ? required(dump) : required;
+    try {
+      Object.assign(dump, await source.capture(dump, context));
+      used.push(source.name);
+    } catch (error) {
+      if (mustRun && error instanceof SourceUnavailable) {
+        throw new CollectError('VDPA_NETLINK_MISSING', `raw netlink cannot be used: ${error.message}`, 'Load the vdpa module and a parent driver, install the optional netlink package, or pass --source vdpa-tool.', { cause: error });
+      }
+      if (mustRun || !(error instanceof SourceUnavailable || error instanceof ToolError)) throw error;
+      unavailable[source.name] = error.message;
+    }
+  }
   return {
-    mgmtdevShow: dump.mgmtdevShow ?? '',
-    devShow: dump.devShow ?? '',
-    devConfigShow: dump.devConfigShow ?? '',
+    mgmtdevShow: dump.mgmtdevShow ?? null,
+    devShow: dump.devShow ?? null,
+    devConfigShow: dump.devConfigShow ?? null,
     vdpaVersion: dump.vdpaVersion ?? null,
     unameR: dump.unameR ?? null,
     hostname: dump.hostname ?? null,
     perDeviceConfig: dump.perDeviceConfig ?? null,
     sysfs: dump.sysfs ?? null,
+    netlink: dump.netlink ?? null,
     meta: {
       format: 'vdpa-compat-dump/1',
       collectedAt: (options.now ?? (() => new Date()))().toISOString(),
       generator: `${TOOL_NAME} ${TOOL_VERSION}`,
-      sources: sources.map((s) => s.name),
+      sources: used,
+      unavailable,
       commands: context.commands.map(({ stdout: _stdout, ...rest }) => rest),
     },
   };
@@ -94,11 +130,12 @@ function trimmed(text: string | null): string | null {
   return value ? value : null;
 }
 
-/** Parses raw material into observations; `label(file)` names each input in error messages. */
-export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: string) => string): Observations {
-  const mgmtdevs = parseMgmtdevShow(raw.mgmtdevShow, label(DUMP_FILES.mgmtdevShow));
-  const devices = parseDevShow(raw.devShow, label(DUMP_FILES.devShow));
-  const dumped = raw.devConfigShow.trim() === '' ? new Map() : parseDevConfigShow(raw.devConfigShow, label(DUMP_FILES.devConfigShow));
+/** Devices, parents and configs as the vdpa tool's output shows them. */
+function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Observations, 'mgmtdevs' | 'devices' | 'configs'> {
+  const mgmtdevs = parseMgmtdevShow(raw.mgmtdevShow ?? '', label(DUMP_FILES.mgmtdevShow));
+  const devices = parseDevShow(raw.devShow ?? '', label(DUMP_FILES.devShow));
+  const configText = raw.devConfigShow ?? '';
+  const dumped = configText.trim() === '' ? new Map() : parseDevConfigShow(configText, label(DUMP_FILES.devConfigShow));
   const configs = new Map<string, ConfigResult>();
   for (const { name } of devices) {
     const entry = dumped.get(name);
@@ -130,6 +167,17 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
       reason: 'missing from `vdpa -j dev config show` (kernel 6.1 stops that dump at the first block device; a live collect asks each device by name)',
     });
   }
+  return { mgmtdevs, devices, configs };
+}
+
+/**
+ * Parses raw material into observations; `label(file)` names each input in
+ * error messages. What raw netlink read wins over the vdpa tool's output: it
+ * is the same kernel replies, plus what iproute2 never prints.
+ */
+export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: string) => string): Observations {
+  const fromNetlink = raw.netlink !== null && raw.netlink !== undefined;
+  const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink as NetlinkCapture, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
   const { sysfs, missing } = sysfsFrom(raw, label(OWN_DUMP_FILES.sysfs));
   const hostname = trimmed(raw.hostname);
   const kernelRelease = trimmed(raw.unameR);
@@ -138,6 +186,8 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   return {
     method,
     sources: method === 'live' ? (raw.meta?.sources ?? []) : ['dump'],
+    offeredSource: fromNetlink ? 'netlink' : 'vdpa-tool',
+    ...(raw.meta?.unavailable?.['netlink'] !== undefined ? { netlinkMissing: raw.meta.unavailable['netlink'] } : {}),
     collectedAt: raw.meta?.collectedAt ?? null,
     host: {
       hostname,

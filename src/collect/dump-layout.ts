@@ -32,6 +32,8 @@ export const OWN_DUMP_FILES = {
   hostname: 'hostname.txt',
   /** When and how the dump was recorded, and every command run. */
   meta: 'vdpa-compat-dump.json',
+  /** What the raw-netlink source read (collect/vdpa-netlink.ts NetlinkCapture). */
+  netlink: 'vdpa-netlink.json',
 } as const;
 
 /** One external command and its outcome, recorded so a run can be replayed. */
@@ -50,6 +52,8 @@ export interface DumpMeta {
   generator: string;
   /** The live sources that recorded the dump, in order. */
   sources?: string[];
+  /** Sources that could not run, and why. */
+  unavailable?: Record<string, string>;
   commands: Array<Omit<CommandRecord, 'stdout'>>;
 }
 
@@ -59,13 +63,15 @@ export interface DumpMeta {
  * directory reads back into one.
  */
 export interface RawDump {
-  mgmtdevShow: string;
-  devShow: string;
-  devConfigShow: string;
+  /** The vdpa tool's output; null when only raw netlink was read. */
+  mgmtdevShow: string | null;
+  devShow: string | null;
+  devConfigShow: string | null;
   vdpaVersion: string | null;
   unameR: string | null;
   hostname: string | null;
   perDeviceConfig: Record<string, CommandRecord> | null;
   sysfs: unknown;
+  netlink: unknown;
   meta: DumpMeta | null;
 }

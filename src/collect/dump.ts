@@ -50,7 +50,10 @@ export function isDirectory(path: string): boolean {
   }
 }
 
-/** Reads a dump directory; the three `vdpa -j` files are required, the rest optional. */
+/**
+ * Reads a dump directory. The three `vdpa -j` files are required, unless the
+ * dump holds what raw netlink read (vdpa-netlink.json); the rest is optional.
+ */
 export async function readDump(dir: string): Promise<RawDump> {
   if (!isDirectory(dir)) {
     throw new InputError('INPUT_MISSING', `${dir}: no such directory`, 'Pass a dump directory written by `vdpa-compat collect --save-raw DIR`.');
@@ -58,14 +61,16 @@ export async function readDump(dir: string): Promise<RawDump> {
   const required = [DUMP_FILES.mgmtdevShow, DUMP_FILES.devShow, DUMP_FILES.devConfigShow] as const;
   const texts = required.map((file) => readOptional(dir, file));
   const missing = required.filter((_, i) => texts[i] === null);
-  if (missing.length > 0) {
+  const netlinkText = readOptional(dir, OWN_DUMP_FILES.netlink);
+  if (missing.length > 0 && netlinkText === null) {
     throw new InputError(
       'DUMP_INCOMPLETE',
       `${dir}: not a dump directory, missing ${missing.join(', ')}`,
       'A dump directory holds the stdout of `vdpa -j mgmtdev show`, `vdpa -j dev show` and `vdpa -j dev config show` (README, "The dump directory"); record one with `vdpa-compat collect --save-raw DIR`.',
     );
   }
-  const [mgmtdevShow, devShow, devConfigShow] = texts as [string, string, string];
+  // With a netlink record, the vdpa tool's files count only when all three are there.
+  const [mgmtdevShow, devShow, devConfigShow] = missing.length > 0 ? [null, null, null] : (texts as [string, string, string]);
   const perDevicePath = join(dir, OWN_DUMP_FILES.perDeviceConfig);
   const metaPath = join(dir, OWN_DUMP_FILES.meta);
   return {
@@ -77,6 +82,7 @@ export async function readDump(dir: string): Promise<RawDump> {
     hostname: readOptional(dir, OWN_DUMP_FILES.hostname),
     perDeviceConfig: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.perDeviceConfig), perDevicePath) as Record<string, CommandRecord> | null,
     sysfs: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.sysfs), join(dir, OWN_DUMP_FILES.sysfs)),
+    netlink: parseOwnJson(netlinkText, join(dir, OWN_DUMP_FILES.netlink)),
     meta: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.meta), metaPath) as DumpMeta | null,
   };
 }
@@ -91,6 +97,7 @@ function dumpEntries(raw: RawDump): Array<[string, string]> {
     [OWN_DUMP_FILES.hostname, raw.hostname],
     [OWN_DUMP_FILES.perDeviceConfig, raw.perDeviceConfig ? `${JSON.stringify(raw.perDeviceConfig, null, 2)}\n` : null],
     [OWN_DUMP_FILES.sysfs, raw.sysfs ? `${JSON.stringify(raw.sysfs, null, 2)}\n` : null],
+    [OWN_DUMP_FILES.netlink, raw.netlink ? `${JSON.stringify(raw.netlink, null, 1)}\n` : null],
     [OWN_DUMP_FILES.meta, raw.meta ? `${JSON.stringify(raw.meta, null, 2)}\n` : null],
   ];
   return entries.filter((entry): entry is [string, string] => entry[1] !== null);

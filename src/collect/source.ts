@@ -28,3 +28,10 @@ export interface LiveSource {
   readonly name: string;
   capture(dump: PartialDump, context: LiveContext): Promise<PartialDump>;
 }
+
+/**
+ * Thrown by a source that cannot run on this host (no binding, no kernel
+ * family, no binary). An optional source's reason is recorded and collection
+ * goes on with the others; a required source's becomes the error.
+ */
+export class SourceUnavailable extends Error {}

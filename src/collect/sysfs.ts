@@ -10,6 +10,7 @@ import { hostname as osHostname } from 'node:os';
 import type { SysfsDevice, SysfsMgmtdev, SysfsSnapshot } from '../profile/observations.js';
 import type { LiveSource } from './source.js';
 import { parseDevShow, parseMgmtdevShow } from './vdpa-json.js';
+import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
 
 /** Sysfs attributes are one short line; anything longer is not an attribute we want. */
 const MAX_ATTRIBUTE = 4096;
@@ -131,12 +132,18 @@ export const sysfsSource: LiveSource = {
   name: 'sysfs',
   async capture(dump, context) {
     let names: string[] = [];
-    let parents: ReturnType<typeof parseMgmtdevShow> = [];
+    let parents: Array<{ handle: string; bus: string | null; name: string }> = [];
     try {
-      names = parseDevShow(dump.devShow ?? '', 'vdpa -j dev show').map((d) => d.name);
-      parents = parseMgmtdevShow(dump.mgmtdevShow ?? '', 'vdpa -j mgmtdev show');
+      if (dump.netlink) {
+        const seen = decodeNetlink(dump.netlink as NetlinkCapture, 'netlink');
+        names = seen.devices.map((d) => d.name);
+        parents = seen.mgmtdevs;
+      } else {
+        names = parseDevShow(dump.devShow ?? '', 'vdpa -j dev show').map((d) => d.name);
+        parents = parseMgmtdevShow(dump.mgmtdevShow ?? '', 'vdpa -j mgmtdev show');
+      }
     } catch {
-      // Unparseable vdpa output is reported, with its file name, when the profile is built.
+      // Unparseable output is reported, with its file name, when the profile is built.
     }
     const host = await readHostFacts(context.root);
     const hostname = host.hostname ?? (context.root === '/' ? osHostname() : null);

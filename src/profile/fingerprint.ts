@@ -28,6 +28,8 @@ export function canonicalDevice(doc: DeviceDoc): Record<string, unknown> {
     virtioDeviceId: doc.virtioDeviceId,
     vendorId: doc.vendorId,
     maxVqSize: doc.maxVqSize,
+    minVqSize: doc.minVqSize,
+    blkConfig: doc.blkConfig,
     mtu: doc.config.mtu,
     maxVqPairs: doc.config.maxVqPairs,
     offeredPresent: canonicalMask(doc.features.offered.present.bits),

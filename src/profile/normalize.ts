@@ -90,7 +90,7 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
   const iproute2 = obs.host.iproute2Version === null ? null : coerce(obs.host.iproute2Version);
   if (!config.shown) {
     unknown.push({ fact: '/features/negotiated', reason: config.reason });
-  } else if (!isNet) {
+  } else if (!isNet && obs.offeredSource === 'vdpa-tool') {
     unknown.push({ fact: '/features/negotiated', reason: 'iproute2 prints negotiated features only for net devices' });
   } else if (config.entry.negotiated !== undefined) {
     negotiated = config.entry.negotiated;
@@ -104,24 +104,26 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
   } else if (isNet) {
     const e = config.entry;
     configDoc = { mac: e.mac ?? null, mtu: e.mtu ?? null, maxVqPairs: e.maxVqPairs ?? null, linkUp: e.linkUp ?? null, announce: e.announce ?? null };
-  } else {
+  } else if (obs.offeredSource === 'vdpa-tool') {
     unknown.push({ fact: '/config', reason: `iproute2 prints no config fields for ${observation.type} devices` });
   }
 
-  const offered = inferOffered({
-    isNet,
-    negotiated,
-    provisionable,
-    config: config.shown ? config.entry : null,
-    gating: configGating(obs.host.kernelRelease),
-  });
+  // Raw netlink reads the offered set itself; from iproute2's output it is inferred.
+  const exact = config.shown ? config.entry.offered : undefined;
+  const offered =
+    exact !== undefined
+      ? { present: exact, absent: ALL_BITS & ~exact, evidence: ['netlink'] }
+      : inferOffered({ isNet, negotiated, provisionable, config: config.shown ? config.entry : null, gating: configGating(obs.host.kernelRelease) });
   const unknownBits = ALL_BITS & ~(offered.present | offered.absent);
   if (unknownBits !== 0n) {
+    const why = !config.shown
+      ? config.reason
+      : obs.offeredSource === 'netlink'
+        ? 'the kernel sent no offered features in DEV_CONFIG_GET (kernels before about 6.1 do not)'
+        : `iproute2 never prints a device's offered features${obs.netlinkMissing ? ` and raw netlink was not available (${obs.netlinkMissing})` : ''}`;
     unknown.push({
       fact: '/features/offered',
-      reason:
-        `iproute2 never prints a device's offered features; ${64 - bitsOf(unknownBits).length} of 64 bits inferred` +
-        (offered.evidence.length > 0 ? ` from ${offered.evidence.join(', ')}` : ''),
+      reason: `${why}; ${64 - bitsOf(unknownBits).length} of 64 bits inferred` + (offered.evidence.length > 0 ? ` from ${offered.evidence.join(', ')}` : ''),
     });
   }
 
@@ -145,7 +147,9 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
     vendorId: observation.vendorId,
     maxVqs: observation.maxVqs,
     maxVqSize: observation.maxVqSize,
+    ...(observation.minVqSize !== undefined && observation.minVqSize !== null ? { minVqSize: observation.minVqSize } : {}),
     config: configDoc,
+    ...(config.shown && config.entry.blk !== undefined ? { blkConfig: config.entry.blk } : {}),
     features: {
       negotiated: negotiated === null ? null : featureSet(negotiated, cls),
       offered: { present: featureSet(offered.present, cls), absent: featureSet(offered.absent, cls) },

@@ -26,6 +26,28 @@ export interface DeviceObservation {
   vendorId: number | null;
   maxVqs: number | null;
   maxVqSize: number | null;
+  /** Only raw netlink reads it (attribute 9); iproute2 never prints it. */
+  minVqSize?: number | null;
+}
+
+/** virtio-blk config as the kernel reports it over netlink (6.9+), each field gated by its feature bit. */
+export interface BlkConfig {
+  capacity?: number;
+  sizeMax?: number;
+  segMax?: number;
+  blkSize?: number;
+  numQueues?: number;
+  physicalBlockExp?: number;
+  alignmentOffset?: number;
+  minIoSize?: number;
+  optIoSize?: number;
+  maxDiscardSectors?: number;
+  maxDiscardSeg?: number;
+  discardSectorAlignment?: number;
+  maxWriteZeroesSectors?: number;
+  maxWriteZeroesSeg?: number;
+  readOnly?: boolean;
+  flush?: boolean;
 }
 
 /** The keys of one device's `vdpa dev config show` entry that we read. */
@@ -37,6 +59,10 @@ export interface ConfigEntry {
   mtu?: number;
   /** Bits of `negotiated_features`, when the key is present. */
   negotiated?: bigint;
+  /** The device's offered features, exactly (netlink attribute 20; iproute2 never prints them). */
+  offered?: bigint;
+  /** Block config (netlink only). */
+  blk?: BlkConfig;
 }
 
 /** A device's config: shown (possibly with no keys), or missing and why. */
@@ -95,4 +121,8 @@ export interface Observations {
   sysfs: SysfsSnapshot | null;
   /** Why sysfs is null, for the unknown-fact reasons. */
   sysfsMissing?: string;
+  /** Where device facts came from: raw netlink knows offered features exactly. */
+  offeredSource: 'netlink' | 'vdpa-tool';
+  /** Why raw netlink was not used on a live collection, when it was not. */
+  netlinkMissing?: string;
 }

@@ -4,9 +4,10 @@
  * device into the bigint view the rules use.
  */
 import type { DeviceClass } from './feature-bits.js';
+import type { BlkConfig } from './observations.js';
 
 /** The schema version this build writes; loaders accept the same major. */
-export const PROFILE_SCHEMA_VERSION = '1.0.0';
+export const PROFILE_SCHEMA_VERSION = '1.1.0';
 
 /** The `kind` every host profile carries, so a random YAML is not taken for one. */
 export const PROFILE_KIND = 'vdpa-compat/host-profile';
@@ -89,7 +90,11 @@ export interface DeviceDoc {
   vendorId: number | null;
   maxVqs: number | null;
   maxVqSize: number | null;
+  /** Smallest ring the device accepts; only raw netlink reads it (schema 1.1). */
+  minVqSize?: number;
   config: DeviceConfigDoc;
+  /** Block config as the kernel reports it over netlink (schema 1.1). */
+  blkConfig?: BlkConfig;
   features: FeaturesDoc;
   driver: string | null;
   charDev: string | null;

@@ -1,5 +1,5 @@
 /** `vdpa-compat collect`: read this host (or a dump directory) into a profile. */
-import { collect } from '../../collect/collect.js';
+import { collect, type SourceMode } from '../../collect/collect.js';
 import { writeDump } from '../../collect/dump.js';
 import { UsageError } from '../../errors.js';
 import { profileFormat, serializeProfile } from '../../profile/load.js';
@@ -14,6 +14,7 @@ export interface CollectCommandOptions {
   saveRaw?: string;
   device?: string;
   vdpa: string;
+  source: SourceMode;
   sysfsRoot: string;
   timeout: number;
   format?: 'yaml' | 'json';
@@ -35,6 +36,7 @@ export async function collectCommand(options: CollectCommandOptions, io: Io): Pr
     ...(options.from !== undefined ? { from: options.from } : {}),
     ...(options.device !== undefined ? { device: options.device } : {}),
     vdpaPath: options.vdpa,
+    source: options.source,
     sysfsRoot: options.sysfsRoot,
     timeoutMs: options.timeout,
   });

@@ -1,0 +1,118 @@
+/**
+ * `npm run test:e2e`: boots Debian 12's 6.1 and Debian 13's 6.12 kernels
+ * under QEMU with the vDPA simulator and vp_vdpa parents, runs
+ * scenarios/suite.sh in each (the project's own CLI against live devices), and
+ * asserts what it recorded. Output of the last run stays in test/e2e/.runs/
+ * for replay; `npm run e2e:fixtures` copies it into test/fixtures/e2e.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { collect } from '../../src/collect/collect.js';
+import type { Report } from '../../src/verdict/types.js';
+import { repoPath } from '../helpers/paths.js';
+import { EXPECTED, assertReport, assertSourcesAgree } from './expectations.js';
+
+const LAB = repoPath('test/e2e/lab');
+const RUNS = repoPath('test/e2e/.runs');
+const KERNELS = ['6.1', '6.12'] as const;
+
+/** Why QEMU cannot run here at all, or null. Anything else that fails is a failure, not a skip. */
+function cannotRun(): string | null {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return `needs Linux on x86_64 (this is ${process.platform}/${process.arch})`;
+  if (process.getuid?.() !== 0) return 'needs root: it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace';
+  const hasQemu = (() => {
+    try {
+      execFileSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore', timeout: 10_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!hasQemu && !existsSync('/usr/bin/apt-get')) return 'qemu-system-x86_64 is not installed and there is no apt-get to install it';
+  return null;
+}
+
+function sh(script: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    execFile('bash', [script, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+const skipReason = cannotRun();
+const outDir = (kernel: string) => join(RUNS, 'latest', kernel);
+const boots: Record<string, { code: number | null; output: string; seconds: number }> = {};
+
+if (skipReason !== null) {
+  // One line, and a skip, not a pass.
+  console.log(`e2e: skipped: ${skipReason}`);
+}
+
+describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
+  before(async () => {
+    const prepared = await sh(join(LAB, 'prepare.sh'), [], 20 * 60_000);
+    assert.equal(prepared.code, 0, `prepare.sh failed:\n${prepared.output}`);
+    await rm(join(RUNS, 'latest'), { recursive: true, force: true });
+    await mkdir(join(RUNS, 'latest'), { recursive: true });
+    // Both kernels at once: each guest is mostly one busy TCG thread.
+    await Promise.all(
+      KERNELS.map(async (kernel) => {
+        const started = Date.now();
+        const result = await sh(join(LAB, 'boot.sh'), [kernel, repoPath('test/e2e/scenarios/suite.sh'), outDir(kernel)], 9 * 60_000);
+        boots[kernel] = { ...result, seconds: (Date.now() - started) / 1000 };
+      }),
+    );
+  });
+
+  for (const kernel of KERNELS) {
+    describe(`kernel ${kernel}`, () => {
+      it('boots, runs the suite to its end, and records every command', () => {
+        const boot = boots[kernel];
+        assert.ok(boot, 'no boot');
+        console.log(`e2e: kernel ${kernel}: ${boot.output.split('\n')[0]} (${boot.seconds.toFixed(1)} s with the other guest running)`);
+        assert.equal(boot.code, 0, boot.output);
+        const log = readFileSync(join(outDir(kernel), 'scenario.log'), 'utf8');
+        assert.match(log, /E2E: suite done/);
+        const index = readFileSync(join(outDir(kernel), 'run/cmd/INDEX.tsv'), 'utf8');
+        assert.ok(index.split('\n').length > 40, 'commands recorded');
+      });
+
+      it('the source device really negotiated through virtio_vdpa (negotiated_features are real)', async () => {
+        const { profile } = await collect({ from: join(outDir(kernel), 'run/dumps/sim-netlink') });
+        const src = profile.devices.find((d) => d.name === 'src');
+        assert.equal(src?.driver, 'virtio_vdpa');
+        assert.ok(src?.features.negotiated && src.features.negotiated.names.includes('CTRL_MAC_ADDR'));
+      });
+
+      for (const name of Object.keys(EXPECTED)) {
+        it(`pair ${name}`, () => {
+          const dir = join(outDir(kernel), 'run/reports');
+          const report = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Report;
+          assertReport(name, report, Number(readFileSync(join(dir, `${name}.rc`), 'utf8')));
+        });
+      }
+
+      for (const state of ['sim', 'vp']) {
+        it(`raw netlink and both iproute2 builds agree on the ${state} devices`, async () => {
+          const dumps = join(outDir(kernel), 'run/dumps');
+          const netlink = (await collect({ from: join(dumps, `${state}-netlink`) })).profile;
+          for (const tool of ['tool61', 'tool615']) {
+            assertSourcesAgree(netlink, (await collect({ from: join(dumps, `${state}-${tool}`) })).profile, `${kernel} ${state} ${tool}`);
+          }
+        });
+      }
+    });
+  }
+
+  it('left no unexpected report behind', () => {
+    for (const kernel of KERNELS) {
+      const names = readdirSync(join(outDir(kernel), 'run/reports')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+      assert.deepEqual(names.sort(), Object.keys(EXPECTED).sort());
+    }
+  });
+});

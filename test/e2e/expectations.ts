@@ -1,0 +1,89 @@
+/**
+ * What each migration pair of scenarios/suite.sh must give, on both kernels,
+ * and the comparison of the two sources on the same live devices. Shared by
+ * the live suite (e2e.test.ts) and the offline replay of its recorded output
+ * (test/collect/e2e-replay.test.ts), so a recorded run is checked the same way.
+ */
+import assert from 'node:assert/strict';
+import type { Profile } from '../../src/profile/types.js';
+import type { Report } from '../../src/verdict/types.js';
+
+/** One pair of the suite and what its report must show. */
+export interface Expectation {
+  verdict: Report['verdict'];
+  /** Codes that must be reported. */
+  codes: string[];
+  /** With --strict: no warning or error at all. */
+  clean?: boolean;
+  /** For negotiated-features-offered/missing: exactly these features. */
+  missing?: string[];
+}
+
+/** The pairs of scenarios/suite.sh (report names) and their expected outcome. */
+export const EXPECTED: Record<string, Expectation> = {
+  identical: { verdict: 'compatible', codes: [], clean: true },
+  'negotiated-to-same': { verdict: 'compatible', codes: ['mac-match/replayed'], clean: true },
+  'mtu-differs': { verdict: 'incompatible', codes: ['mtu-match/mismatch'] },
+  'mac-differs-ctrl-mac-addr': { verdict: 'compatible', codes: ['mac-match/replayed'] },
+  'mac-differs-no-ctrl-mac-addr': { verdict: 'incompatible', codes: ['mac-match/mismatch'] },
+  // The target was provisioned without CTRL_VQ and CTRL_MAC_ADDR, which the guest negotiated:
+  // raw netlink sees it; iproute2 cannot (no config key shows those bits).
+  'fewer-features': { verdict: 'incompatible', codes: ['negotiated-features-offered/missing'], missing: ['CTRL_VQ', 'CTRL_MAC_ADDR'] },
+  'fewer-features-tool61': { verdict: 'compatible', codes: ['negotiated-features-offered/unverified'] },
+  'fewer-features-tool615': { verdict: 'compatible', codes: ['negotiated-features-offered/unverified'] },
+  'net-to-blk': { verdict: 'incompatible', codes: ['device-class-match/mismatch'] },
+  'target-virtio-vdpa': { verdict: 'incompatible', codes: ['target-vhost-vdpa/boundElsewhere', 'target-unused/inUse'] },
+  'vp-a-to-b': { verdict: 'incompatible', codes: ['negotiated-features-offered/notSupported', 'max-vq-pairs/tooFew', 'transport-features/targetMissing'] },
+  'vp-a-to-c': { verdict: 'incompatible', codes: ['negotiated-features-offered/notSupported', 'max-vq-pairs/tooFew'] },
+  // vp_vdpa parents never offer ACCESS_PLATFORM (fixtures/VP_VDPA.md): even a device with itself is refused.
+  'vp-b-to-b-idle': { verdict: 'incompatible', codes: ['transport-features/sourceMissing', 'transport-features/targetMissing'] },
+};
+
+/** Asserts one report against its expectation. */
+export function assertReport(name: string, report: Report, rc: number): void {
+  const expected = EXPECTED[name];
+  assert.ok(expected, `no expectation for ${name}`);
+  assert.equal(report.verdict, expected.verdict, `${name}: ${report.findings.map((f) => f.code).join(', ')}`);
+  assert.equal(rc, expected.verdict === 'compatible' ? 0 : 1);
+  const codes = new Set(report.findings.map((f) => f.code));
+  for (const code of expected.codes) assert.ok(codes.has(code), `${name}: expected ${code}, got ${[...codes].join(', ')}`);
+  if (expected.clean) assert.deepEqual(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code), [], `${name}: not clean`);
+  if (expected.missing) {
+    const missing = report.findings.filter((f) => f.code === 'negotiated-features-offered/missing').map((f) => f.data['feature']);
+    assert.deepEqual(missing, expected.missing);
+  }
+}
+
+/**
+ * Two profiles of the same host, one from raw netlink, one from the vdpa
+ * tool: every fact both can see must agree, and what the tool's output let us
+ * infer about offered features must hold against what netlink read.
+ */
+export function assertSourcesAgree(netlink: Profile, tool: Profile, label: string): void {
+  assert.deepEqual(tool.devices.map((d) => d.name).sort(), netlink.devices.map((d) => d.name).sort(), `${label}: devices`);
+  for (const n of netlink.mgmtdevs) {
+    const t = tool.mgmtdevs.find((m) => m.handle === n.handle);
+    assert.ok(t, `${label}: ${n.handle} missing from the tool's profile`);
+    assert.deepEqual([t.bus, t.name, t.classes, t.maxSupportedVqs, t.supportedFeatures], [n.bus, n.name, n.classes, n.maxSupportedVqs, n.supportedFeatures], `${label}: ${n.handle}`);
+  }
+  for (const n of netlink.devices) {
+    const t = tool.devices.find((d) => d.name === n.name);
+    assert.ok(t);
+    const at = `${label}: ${n.name}`;
+    assert.deepEqual(
+      [t.class, t.virtioDeviceId, t.mgmtdev, t.vendorId, t.maxVqs, t.maxVqSize, t.driver, t.charDev],
+      [n.class, n.virtioDeviceId, n.mgmtdev, n.vendorId, n.maxVqs, n.maxVqSize, n.driver, n.charDev],
+      at,
+    );
+    if (!t.unknown.some((u) => u.fact === '/config')) assert.deepEqual(t.config, n.config, `${at}: config`);
+    if (!t.unknown.some((u) => u.fact === '/features/negotiated')) assert.deepEqual(t.features.negotiated, n.features.negotiated, `${at}: negotiated`);
+    assert.deepEqual(t.features.provisionable, n.features.provisionable, `${at}: provisionable`);
+    const offered = BigInt(n.features.offered.present.bits);
+    const present = BigInt(t.features.offered.present.bits);
+    const absent = BigInt(t.features.offered.absent.bits);
+    if (!n.unknown.some((u) => u.fact === '/features/offered')) {
+      assert.equal(present & ~offered, 0n, `${at}: the tool's profile claims offered bits netlink does not see`);
+      assert.equal(absent & offered, 0n, `${at}: the tool's profile claims absent bits netlink sees offered`);
+    }
+  }
+}

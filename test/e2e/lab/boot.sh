@@ -1,0 +1,44 @@
+#!/bin/bash
+# Boots one prepared Debian kernel under QEMU and runs a scenario script in it.
+#   boot.sh 6.1|6.12 SCENARIO OUTDIR
+# The guest gets three virtio-net-pci functions for vp_vdpa (the parents of
+# fixtures/VP_VDPA.md): A multi-queue with MTU 9000 and RSS, B two queues
+# without some offloads, C single queue. Their tap backends live in a network
+# namespace of their own (unshare -n), so nothing on this machine's network
+# changes. TCG by default: nested KVM hangs on these machines (ACCEL=kvm to try).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${VDPA_COMPAT_E2E_CACHE:-/var/cache/vdpa-compat-e2e}
+. "$CACHE/kernels.env"
+V=$1; SCENARIO=$(realpath "$2"); OUT=$3
+case $V in 6.1) KVER=$K61 ;; 6.12) KVER=$K612 ;; *) echo "boot: kernel must be 6.1 or 6.12" >&2; exit 2 ;; esac
+ROOT=$CACHE/kernel-$V; MODROOT=$ROOT; [ -d "$ROOT/usr/lib/modules" ] && MODROOT=$ROOT/usr
+REPO=$(cd "$HERE/../../.." && pwd)
+mkdir -p "$OUT"; OUT=$(realpath "$OUT")
+INITRD=$OUT/initrd.cpio.gz
+"$HERE/initramfs.sh" "$V" "$INITRD"
+ACCEL=${ACCEL:-tcg}; CPU=max; [ "$ACCEL" = kvm ] && CPU=host
+parents=(
+  -netdev tap,id=pa,ifname=vpa,queues=4,script=no,downscript=no,vhost=off
+  -device virtio-net-pci,netdev=pa,addr=05.0,disable-legacy=on,mq=on,vectors=10,host_mtu=9000,rss=on,hash=on,mac=52:54:00:00:0a:01
+  -netdev tap,id=pb,ifname=vpb,queues=2,script=no,downscript=no,vhost=off
+  -device virtio-net-pci,netdev=pb,addr=06.0,disable-legacy=on,mq=on,vectors=6,guest_tso4=off,host_tso4=off,mrg_rxbuf=off,mac=52:54:00:00:0b:01
+  -netdev hubport,id=pc,hubid=7
+  -device virtio-net-pci,netdev=pc,addr=07.0,mq=off,mac=52:54:00:00:0c:01
+)
+start=$(date +%s.%N)
+set +e
+timeout "${E2E_BOOT_TIMEOUT:-480}" unshare -n qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -M q35 -m "${E2E_MEM:-2048}" -smp "${E2E_SMP:-2}" \
+  -nographic -no-reboot -nic none "${parents[@]}" \
+  -kernel "$ROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+  -append "console=ttyS0 panic=-1 loglevel=4 e2e.scenario=$SCENARIO e2e.kernel=$V e2e.modroot=$MODROOT e2e.trixie=$CACHE/trixie-root e2e.repo=$REPO" \
+  -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+  -virtfs local,path="$OUT",mount_tag=out,security_model=none \
+  > "$OUT/console.log" 2>&1 </dev/null
+rc=$?
+set -e
+end=$(date +%s.%N)
+printf 'kernel=%s accel=%s qemu_rc=%s wall=%.1fs\n' "$KVER" "$ACCEL" "$rc" "$(echo "$end - $start" | bc)" > "$OUT/boot.txt"
+cat "$OUT/boot.txt"
+grep -a '^E2E:' "$OUT/console.log" || true
+[ "$rc" -eq 0 ]

@@ -1,0 +1,121 @@
+# The end-to-end suite, run inside the guest (kernel 6.1 or 6.12) by
+# test/e2e/e2e.test.ts. It creates real vDPA devices on the simulator and on
+# vp_vdpa parents, records every vdpa command it runs (test/e2e/README.md),
+# collects each state with both sources and both iproute2 builds, and runs the
+# project's CLI on migration pairs. The host side asserts the verdicts.
+set -u
+cd "$E2E_REPO"
+R=$OUT/run
+mkdir -p "$R/cmd" "$R/dumps" "$R/reports"
+: > "$R/cmd/INDEX.tsv"
+n=0
+
+# iproute2 6.1 is this machine's; Debian 13's (6.15, with device_features) runs in its root.
+VDPA61=/usr/sbin/vdpa
+VDPA615=/run/tmp/vdpa-6.15
+printf '#!/bin/sh\nexec chroot %s /usr/sbin/vdpa "$@"\n' "$E2E_TRIXIE" > "$VDPA615"
+chmod +x "$VDPA615"
+
+# run NAME CMD...: runs a command and keeps its stdout, stderr and exit status.
+run() {
+  local name
+  n=$((n + 1)); name=$(printf '%03d-%s' "$n" "$1"); shift
+  "$@" > "$R/cmd/$name.stdout" 2> "$R/cmd/$name.stderr"
+  local rc=$?
+  echo "$rc" > "$R/cmd/$name.rc"
+  printf '%s\t%s\t%s\n' "$name" "$rc" "$*" >> "$R/cmd/INDEX.tsv"
+  return $rc
+}
+cli() { node dist/bin/vdpa-compat.cjs "$@"; }
+mp() { modprobe -d "$E2E_MODROOT" "$@"; }
+# bind DEV DRIVER: moves a vdpa device to a bus driver.
+bind() {
+  local cur
+  cur=$(basename "$(readlink "/sys/bus/vdpa/devices/$1/driver" 2>/dev/null)" 2>/dev/null)
+  [ -n "$cur" ] && [ "$cur" != "$2" ] && echo "$1" > "/sys/bus/vdpa/drivers/$cur/unbind"
+  [ "$cur" != "$2" ] && echo "$1" > "/sys/bus/vdpa/drivers/$2/bind"
+  run "bind-$1-$2" readlink "/sys/bus/vdpa/devices/$1/driver"
+}
+# collect STATE: the whole host, with raw netlink and with each iproute2 build.
+collect_all() {
+  run "collect-$1-netlink" cli collect --source netlink --save-raw "$R/dumps/$1-netlink" --force
+  run "collect-$1-tool61" cli collect --source vdpa-tool --vdpa "$VDPA61" --save-raw "$R/dumps/$1-tool61" --force
+  run "collect-$1-tool615" cli collect --source vdpa-tool --vdpa "$VDPA615" --save-raw "$R/dumps/$1-tool615" --force
+}
+# check NAME DUMP SOURCE_DEV TARGET_DEV [ARGS]: one migration pair, JSON report kept.
+check() {
+  local name=$1 dump=$2 src=$3 tgt=$4; shift 4
+  run "check-$name" cli check "$R/dumps/$dump" "$R/dumps/$dump" --source-device "$src" --target-device "$tgt" --json "$@"
+  cp "$R/cmd/$(printf '%03d' "$n")-check-$name.stdout" "$R/reports/$name.json"
+  cat "$R/cmd/$(printf '%03d' "$n")-check-$name.rc" > "$R/reports/$name.rc"
+}
+
+run versions sh -c 'uname -r; /usr/sbin/vdpa -V; '"$VDPA615"' -V'
+mp vdpa_sim_net && mp vdpa_sim_blk && mp vhost_vdpa && mp virtio_vdpa && mp virtio_net && mp virtio_blk || echo "E2E: modprobe failed"
+
+# --- simulator devices (features: 6.1 MTU MAC CTRL_VQ CTRL_MAC_ADDR ANY_LAYOUT VERSION_1 ACCESS_PLATFORM; 6.12 adds STATUS)
+run mgmtdev-show $VDPA61 -j mgmtdev show
+# src: the guest side; the in-guest virtio_net negotiates through virtio_vdpa.
+run add-src $VDPA61 dev add name src mgmtdev vdpasim_net
+bind src virtio_vdpa
+# Idle targets on vhost_vdpa.
+run add-same $VDPA61 dev add name same mgmtdev vdpasim_net
+run add-idle $VDPA61 dev add name idle mgmtdev vdpasim_net
+run add-mtu9000 $VDPA61 dev add name mtu9000 mgmtdev vdpasim_net mtu 9000
+run add-othermac $VDPA61 dev add name othermac mgmtdev vdpasim_net mac 00:11:22:33:44:55
+for d in same idle mtu9000 othermac; do bind "$d" vhost_vdpa; done
+# nomacctl: a guest without CTRL_MAC_ADDR (device_features needs iproute2 >= 6.2):
+# MTU MAC CTRL_VQ VERSION_1 ACCESS_PLATFORM (+ STATUS where the parent has it).
+FEAT=0x300020028
+$VDPA61 -j mgmtdev show vdpasim_net | grep -q '"STATUS"' && FEAT=0x300030028
+run add-nomacctl $VDPA615 dev add name nomacctl mgmtdev vdpasim_net device_features "$FEAT"
+bind nomacctl virtio_vdpa
+# fewer: everything but CTRL_VQ and CTRL_MAC_ADDR, which no config key reveals.
+FEWER=0x308000028
+[ "$FEAT" = 0x300030028 ] && FEWER=0x308010028
+run add-fewer $VDPA615 dev add name fewer mgmtdev vdpasim_net device_features "$FEWER"
+bind fewer vhost_vdpa
+# A target the host kernel drives, and a block device.
+run add-hostdriven $VDPA61 dev add name hostdriven mgmtdev vdpasim_net
+bind hostdriven virtio_vdpa
+run add-blk $VDPA61 dev add name blk mgmtdev vdpasim_blk
+bind blk vhost_vdpa
+sleep 2
+run dev-show $VDPA61 -j dev show
+for d in src same nomacctl fewer hostdriven blk; do run "config-$d" $VDPA61 -j dev config show "$d"; done
+collect_all sim
+
+check identical sim-netlink same idle --strict
+check negotiated-to-same sim-netlink src same --strict
+check mtu-differs sim-netlink src mtu9000
+check mac-differs-ctrl-mac-addr sim-netlink src othermac
+check mac-differs-no-ctrl-mac-addr sim-netlink nomacctl othermac
+check fewer-features sim-netlink src fewer
+check fewer-features-tool61 sim-tool61 src fewer
+check fewer-features-tool615 sim-tool615 src fewer
+check net-to-blk sim-netlink src blk
+check target-virtio-vdpa sim-netlink src hostdriven
+
+# --- vp_vdpa parents (fixtures/VP_VDPA.md): one device per parent, never deleted
+# (a device deleted after a refused add oopses vp_vdpa).
+for f in 0000:00:05.0 0000:00:06.0 0000:00:07.0; do
+  [ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
+  echo vp-vdpa > "/sys/bus/pci/devices/$f/driver_override"
+done
+mp vp_vdpa || echo "E2E: vp_vdpa failed"
+run vp-mgmtdev-show $VDPA61 -j mgmtdev show
+run add-vpa $VDPA61 dev add name vpa mgmtdev pci/0000:00:05.0
+run add-vpb $VDPA61 dev add name vpb mgmtdev pci/0000:00:06.0
+run add-vpc $VDPA61 dev add name vpc mgmtdev pci/0000:00:07.0
+bind vpa virtio_vdpa
+bind vpb vhost_vdpa
+bind vpc vhost_vdpa
+sleep 2
+for d in vpa vpb vpc; do run "config-$d" $VDPA61 -j dev config show "$d"; done
+collect_all vp
+
+check vp-a-to-b vp-netlink vpa vpb
+check vp-a-to-c vp-netlink vpa vpc
+check vp-b-to-b-idle vp-netlink vpb vpb
+run dmesg-tail sh -c 'dmesg | tail -n 40'
+echo "E2E: suite done"
