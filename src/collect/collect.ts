@@ -196,7 +196,9 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
       missing: {
         ...(hostname === null ? { hostname: `no host name ${where} (${OWN_DUMP_FILES.hostname})` } : {}),
         ...(kernelRelease === null ? { kernelRelease: `no kernel release ${where} (${DUMP_FILES.unameR})` } : {}),
-        ...(iproute2Version === null ? { iproute2Version: `no iproute2 version ${where} (\`vdpa -V\`, ${DUMP_FILES.vdpaVersion})` } : {}),
+        ...(iproute2Version === null
+          ? { iproute2Version: raw.vdpaVersion === null && fromNetlink && raw.mgmtdevShow === null ? 'the vdpa tool was not run (raw netlink only)' : `no iproute2 version ${where} (\`vdpa -V\`, ${DUMP_FILES.vdpaVersion})` }
+          : {}),
       },
     },
     mgmtdevs,

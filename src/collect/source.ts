@@ -2,8 +2,8 @@
  * Live collection is a chain of sources, each reading one kind of fact from
  * this host into the raw dump: the `vdpa` tool, then sysfs and procfs. A
  * source sees what the earlier ones captured (sysfs needs the device names
- * `vdpa` printed). A raw-netlink source will slot in the same way, with its
- * own dump file for what iproute2 never prints (offered features, blk config).
+ * `vdpa` printed). The raw-netlink source works the same way, with its own
+ * dump file for what iproute2 never prints (offered features, blk config).
  */
 import type { CommandRecord, RawDump } from './dump-layout.js';
 

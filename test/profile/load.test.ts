@@ -95,6 +95,11 @@ describe('loading profiles', () => {
     await assert.rejects(loadProfile(await file('v2.json', JSON.stringify(newer))), (e: unknown) => e instanceof InputError && e.code === 'PROFILE_VERSION' && /upgrade vdpa-compat/.test(e.message));
   });
 
+  it('loads an older compatible profile (schema 1.0.0, before min_vq_size and block config)', async () => {
+    const older = { ...doc, schemaVersion: '1.0.0' };
+    assert.equal((await loadProfile(await file('v1.0.json', JSON.stringify(older)))).schemaVersion, '1.0.0');
+  });
+
   it('refuses a profile that is too large before reading it', async () => {
     const big = await file('big.json', `${JSON.stringify(doc)}${' '.repeat(4 * 1024 * 1024)}`);
     await assert.rejects(loadProfile(big), (e: unknown) => e instanceof InputError && e.code === 'INPUT_TOO_LARGE');

@@ -31,7 +31,7 @@ export const negotiatedFeaturesOffered = defineRule({
       severity: 'warning',
       unverified: true,
       text: 'could not verify that target {target} offers {features}, which {basis}: {why}',
-      fix: 'iproute2 never prints what a device offers, so this stays unverified until the offered set is read over netlink (planned); meanwhile re-create the target with `device_features {deviceFeatures}` so it offers them for certain.',
+      fix: 'Collect the target with raw netlink (`collect --source netlink`, the optional netlink package), which reads the offered set; iproute2 never prints it. Or re-create the target with `device_features {deviceFeatures}` so it offers them for certain.',
     },
     possiblyMissing: {
       severity: 'warning',
@@ -43,7 +43,7 @@ export const negotiatedFeaturesOffered = defineRule({
       severity: 'warning',
       unverified: true,
       text: 'could not tell which features the guest on source {source} may use: nothing is negotiated and its management device lists no features ({why})',
-      fix: 'Collect the source while its guest runs, so its negotiated features are known; for block devices iproute2 prints no features at all.',
+      fix: 'Collect the source with raw netlink (`collect --source netlink`), which reads negotiated and offered features of every device class; iproute2 prints no block features at all.',
     },
     comparedOffered: {
       severity: 'info',

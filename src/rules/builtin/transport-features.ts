@@ -27,7 +27,7 @@ export const transportFeatures = defineRule({
       severity: 'warning',
       unverified: true,
       text: 'could not verify that {side} {device} offers {features} ({why})',
-      fix: 'iproute2 never prints what a device offers; re-create the device with {features} in device_features to be sure, until the netlink source (planned) can read it.',
+      fix: 'Collect with raw netlink (`collect --source netlink`, the optional netlink package), which reads the offered set; iproute2 never prints it. Or re-create the device with {features} in device_features to be sure.',
     },
   },
   check({ source, target, report }) {

@@ -28,7 +28,7 @@ parents=(
 )
 start=$(date +%s.%N)
 set +e
-timeout "${E2E_BOOT_TIMEOUT:-480}" unshare -n qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -M q35 -m "${E2E_MEM:-2048}" -smp "${E2E_SMP:-2}" \
+timeout "${E2E_BOOT_TIMEOUT:-480}" unshare -n qemu-system-x86_64 -accel "$ACCEL" -cpu "$CPU" -M q35 -m "${E2E_MEM:-2048}" -smp "${E2E_SMP:-1}" \
   -nographic -no-reboot -nic none "${parents[@]}" \
   -kernel "$ROOT/boot/vmlinuz-$KVER" -initrd "$INITRD" \
   -append "console=ttyS0 panic=-1 loglevel=4 e2e.scenario=$SCENARIO e2e.kernel=$V e2e.modroot=$MODROOT e2e.trixie=$CACHE/trixie-root e2e.repo=$REPO" \
