@@ -14,6 +14,7 @@ V=$1; SCENARIO=$(realpath "$2"); OUT=$3
 case $V in 6.1) KVER=$K61 ;; 6.12) KVER=$K612 ;; *) echo "boot: kernel must be 6.1 or 6.12" >&2; exit 2 ;; esac
 ROOT=$CACHE/kernel-$V; MODROOT=$ROOT; [ -d "$ROOT/usr/lib/modules" ] && MODROOT=$ROOT/usr
 REPO=$(cd "$HERE/../../.." && pwd)
+case $REPO in /run/*|/proc/*|/sys/*|/dev/*) echo "boot: the checkout ($REPO) is under a directory the guest mounts over" >&2; exit 2 ;; esac
 mkdir -p "$OUT"; OUT=$(realpath "$OUT")
 INITRD=$OUT/initrd.cpio.gz
 "$HERE/initramfs.sh" "$V" "$INITRD"
