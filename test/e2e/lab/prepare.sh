@@ -43,8 +43,8 @@ log "kernels: $K61 (Debian 12), $K612 (Debian 13)"
 
 # --- kernel images and sources
 mkdir -p "$CACHE/debs/12" "$CACHE/debs/13"
-(cd "$CACHE/debs/12" && { ls linux-image-"$K61"_*.deb >/dev/null 2>&1 || apt-get download -q "linux-image-$K61" linux-source-6.1 >/dev/null; })
-(cd "$CACHE/debs/13" && { ls linux-image-"$K612"_*.deb >/dev/null 2>&1 || apt-get "${TA[@]}" download -q "linux-image-$K612" linux-source-6.12 >/dev/null; })
+(cd "$CACHE/debs/12" && { ls linux-image-"$K61"_*.deb >/dev/null 2>&1 || apt-get -o APT::Sandbox::User=root download -q "linux-image-$K61" linux-source-6.1 >/dev/null; })
+(cd "$CACHE/debs/13" && { ls linux-image-"$K612"_*.deb >/dev/null 2>&1 || apt-get "${TA[@]}" -o APT::Sandbox::User=root download -q "linux-image-$K612" linux-source-6.12 >/dev/null; })
 for pair in "6.1:$K61:12" "6.12:$K612:13"; do
   IFS=: read -r v kver rel <<<"$pair"
   root=$CACHE/kernel-$v
