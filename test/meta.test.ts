@@ -62,14 +62,15 @@ describe('project', () => {
     assert.equal(TOOL_VERSION, pkg.version);
   });
 
-  it('imports go one way: cli → index → verdict → rules → profile, collect → profile', () => {
+  it('imports go one way: cli → hook → verdict → rules → profile, collect → profile', () => {
     // Which top-level directories of src/ each directory may import from.
     const allowed: Record<string, string[]> = {
       profile: ['profile', 'errors.ts', 'version.ts', 'generated'],
       collect: ['collect', 'profile', 'errors.ts', 'version.ts'],
       rules: ['rules', 'profile', 'errors.ts'],
       verdict: ['verdict', 'rules', 'profile', 'errors.ts', 'version.ts'],
-      cli: ['cli', 'collect', 'profile', 'rules', 'verdict', 'input.ts', 'errors.ts', 'version.ts'],
+      hook: ['hook', 'collect', 'profile', 'verdict', 'errors.ts', 'version.ts'],
+      cli: ['cli', 'hook', 'collect', 'profile', 'rules', 'verdict', 'input.ts', 'errors.ts', 'version.ts'],
     };
     const src = repoPath('src');
     const walk = (dir: string): string[] =>

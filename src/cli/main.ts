@@ -7,61 +7,75 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { DEFAULT_TIMEOUT_MS } from '../collect/collect.js';
+import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
 import { ToolError, ValidationError } from '../errors.js';
 import { errorReport, renderJson } from '../verdict/render-json.js';
 import { TOOL_VERSION } from '../version.js';
-import { checkCommand } from './commands/check.js';
-import { collectCommand, type CollectCommandOptions } from './commands/collect.js';
-import { explainCommand } from './commands/explain.js';
+import type { AnnotateOptions } from './commands/annotate.js';
+import type { CheckCommandOptions } from './commands/check.js';
+import type { CollectCommandOptions } from './commands/collect.js';
+import type { HookCommandOptions, HookInstallOptions } from './commands/hook.js';
 import { EXIT, EXIT_HELP } from './exit.js';
 import type { Io } from './io.js';
 
+// Command handlers are loaded when their command runs: a hook call for another phase, or
+// --version, then never loads the collector, the rules or the parsers (README, "Speed").
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer (milliseconds)');
   return n;
 }
 
-const COLLECT_EXAMPLES = `
+/** Every command's help text ends with real examples; the man page prints the same. */
+export const EXAMPLES: Readonly<Record<string, string>> = {
+  collect: `
 Examples:
   vdpa-compat collect -o src.yaml                      this host, live
   vdpa-compat collect --device vdpa0 -o src.yaml       only vdpa0 (all management devices stay)
-  vdpa-compat collect --save-raw dump/                 record the raw vdpa output for offline use
+  vdpa-compat collect --save-raw dump/                 record the raw output for offline use
   vdpa-compat collect --from dump/ -o dst.json         a profile from a recorded dump directory
-  vdpa-compat collect --source vdpa-tool -o src.yaml   only what iproute2 prints (no raw netlink)`;
-
-const CHECK_EXAMPLES = `
+  vdpa-compat collect --source vdpa-tool -o src.yaml   only what iproute2 prints (no raw netlink)`,
+  check: `
 SOURCE and TARGET are profile files (.yaml, .yml, .json) or dump directories.
 
 Examples:
   vdpa-compat check src.yaml dst.yaml
   vdpa-compat check src-dump/ dst-dump/ --source-device vdpa0 --target-device vdpa1 --json
-  vdpa-compat check profiles/sim-k6.12/negotiated profiles/sim-k6.12/mtu9000`;
-
-const EXPLAIN_EXAMPLES = `
+  vdpa-compat check src.yaml dst.yaml --format junit > vdpa-compat.xml
+  vdpa-compat check profiles/vdpasim/k6.12-negotiated profiles/vdpasim/k6.12-mtu9000`,
+  explain: `
 Examples:
   vdpa-compat explain                       list every finding code
   vdpa-compat explain mtu-match/mismatch    one code
-  vdpa-compat explain mtu-match             a whole rule`;
+  vdpa-compat explain mtu-match             a whole rule`,
+  annotate: `
+On the source host, before migrating, put the source devices' profiles into the domain:
 
-function buildProgram(io: Io, run: (task: () => Promise<number>) => void, json: { on: boolean }): Command {
-  const program = new Command('vdpa-compat')
-    .description('Decide before a live migration whether a VM\'s vDPA devices can move from a source host to a target host.')
-    .version(TOOL_VERSION)
-    .option('--debug', 'print stack traces of errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
-    .exitOverride()
-    .addHelpText('after', `${EXIT_HELP}\n\nRun \`vdpa-compat COMMAND --help\` for examples.`);
+  virsh metadata DOMAIN --uri https://vdpa-compat.dev/xmlns/source-profiles/1 --key vdpa-compat \\
+    --set "$(virsh dumpxml DOMAIN | vdpa-compat annotate -)" --live
 
-  program
-    .command('collect')
-    .description('read this host\'s vdpa management devices and devices into a profile')
-    .option('-o, --output <file>', 'write the profile here (.yaml, .yml or .json) instead of stdout')
-    .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
-    .option('--save-raw <dump-dir>', 'also write the raw vdpa output as a dump directory')
-    .option('--device <name>', 'keep only this vdpa device')
+Examples:
+  vdpa-compat annotate domain.xml                      profiles of this host's devices, live
+  vdpa-compat annotate domain.xml src.yaml -o meta.xml from a profile; meta.xml also serves --profile-dir`,
+  'hook qemu': `
+libvirt runs the installed hook with DOMAIN OPERATION SUB-OPERATION EXTRA and the domain XML on
+stdin. On "migrate begin" (on the destination) it checks every vDPA device of the domain against
+the source profiles in the domain metadata; every other call exits 0 at once. It prints nothing
+on stdout; each blocking finding is one line on stderr, which libvirt logs.
+
+Examples:
+  vdpa-compat hook qemu vm1 migrate begin - < vm1.xml
+  vdpa-compat hook qemu --on-error allow --profile-dir /etc/vdpa-compat/domains vm1 migrate begin - < vm1.xml`,
+  'hook install': `
+Examples:
+  vdpa-compat hook install                              /etc/libvirt/hooks/qemu.d/vdpa-compat
+  vdpa-compat hook install --timeout 3000 --profile-dir /etc/vdpa-compat/domains
+  vdpa-compat hook install --dir /etc/libvirt/hooks/qemu.d --name 50-vdpa-compat --force`,
+};
+
+/** Options every command that reads this host accepts. */
+function hostOptions(command: Command): Command {
+  return command
     .addOption(
       new Option('--source <source>', 'read devices over raw netlink, with the vdpa tool, or netlink when it works (auto)')
         .choices(['auto', 'netlink', 'vdpa-tool'])
@@ -69,11 +83,47 @@ function buildProgram(io: Io, run: (task: () => Promise<number>) => void, json: 
     )
     .option('--vdpa <path>', 'the iproute2 vdpa binary', 'vdpa')
     .option('--sysfs-root <dir>', 'read /sys and /proc under this directory', '/')
-    .option('--timeout <ms>', 'limit for each vdpa command', positiveInt, DEFAULT_TIMEOUT_MS)
+    .option('--timeout <ms>', 'limit for each vdpa command', positiveInt, DEFAULT_TIMEOUT_MS);
+}
+
+/** Hook options (also baked into the installed script by `hook install`). */
+function hookOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--source <source>', 'how to read this host').choices(['auto', 'netlink', 'vdpa-tool']).default('auto'))
+    .option('--vdpa <path>', 'the iproute2 vdpa binary', 'vdpa')
+    .option('--sysfs-root <dir>', 'read /sys and /proc under this directory', '/')
+    .option('--timeout <ms>', 'limit for the whole hook, reading stdin and every vdpa call included', positiveInt, 5000)
+    .addOption(new Option('--on-error <policy>', 'on a timeout or internal fault: veto the migration (deny) or let it in (allow)').choices(['deny', 'allow']).default('deny'))
+    .addOption(new Option('--missing-profile <policy>', 'for a vdpa device without a source profile: veto (deny) or let it in (allow)').choices(['deny', 'allow']).default('deny'))
+    .option('--profile-dir <dir>', 'where to look for DOMAIN.xml (annotate output) when the domain has no metadata')
+    .option('--from <dump-dir>', 'read this host from a recorded dump directory instead of live (dry runs, tests)')
+    .option('--strict', 'treat "could not verify" warnings as errors', false);
+}
+
+/** The program with every command; `run` receives the handler to execute. */
+export function buildProgram(io: Io, run: (task: () => Promise<number>) => void, json: { on: boolean }): Command {
+  const program = new Command('vdpa-compat')
+    .description("Decide before a live migration whether a VM's vDPA devices can move from a source host to a target host.")
+    .version(TOOL_VERSION)
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
+    .exitOverride()
+    .addHelpText('after', `${EXIT_HELP}\n\nRun \`vdpa-compat COMMAND --help\` for examples.`);
+
+  hostOptions(
+    program
+      .command('collect')
+      .description("read this host's vdpa management devices and devices into a profile")
+      .option('-o, --output <file>', 'write the profile here (.yaml, .yml or .json) instead of stdout')
+      .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
+      .option('--save-raw <dump-dir>', 'also write the raw output as a dump directory')
+      .option('--device <name>', 'keep only this vdpa device'),
+  )
     .addOption(new Option('--format <format>', 'stdout format').choices(['yaml', 'json']))
     .option('--force', 'replace an existing output file or dump directory', false)
-    .addHelpText('after', `${COLLECT_EXAMPLES}\n${EXIT_HELP}`)
-    .action((options: CollectCommandOptions) => run(() => collectCommand(options, io)));
+    .addHelpText('after', `${EXAMPLES['collect']}\n${EXIT_HELP}`)
+    .action((options: CollectCommandOptions) => run(async () => (await import('./commands/collect.js')).collectCommand(options, io)));
 
   program
     .command('check')
@@ -82,20 +132,55 @@ function buildProgram(io: Io, run: (task: () => Promise<number>) => void, json: 
     .argument('<target>', 'target profile file or dump directory')
     .option('--source-device <name>', 'the source vdpa device, when the source has several')
     .option('--target-device <name>', 'the target vdpa device, when the target has several')
-    .option('--json', 'print one JSON report (schemas/report.v1.json)', false)
+    .option('--json', 'print one JSON report (schemas/report.v1.json); same as --format json', false)
+    .addOption(new Option('--format <format>', 'text (default), json, or junit (one test case per rule)').choices(['text', 'json', 'junit']))
     .option('--strict', 'treat "could not verify" warnings as errors', false)
-    .addHelpText('after', `${CHECK_EXAMPLES}\n${EXIT_HELP}`)
-    .action((source: string, target: string, options: { sourceDevice?: string; targetDevice?: string; json: boolean; strict: boolean }) => {
-      json.on = options.json;
-      run(() => checkCommand(source, target, options, io));
+    .addHelpText('after', `${EXAMPLES['check']}\n${EXIT_HELP}`)
+    .action((source: string, target: string, options: CheckCommandOptions) => {
+      json.on = options.json || options.format === 'json';
+      run(async () => (await import('./commands/check.js')).checkCommand(source, target, options, io));
     });
 
   program
     .command('explain')
     .description('what a finding code means, why migration breaks, how to fix it')
     .argument('[code]', 'a finding code such as mtu-match/mismatch, or a rule id')
-    .addHelpText('after', `${EXPLAIN_EXAMPLES}\n${EXIT_HELP}`)
-    .action((code: string | undefined) => run(() => explainCommand(code, io)));
+    .addHelpText('after', `${EXAMPLES['explain']}\n${EXIT_HELP}`)
+    .action((code: string | undefined) => run(async () => (await import('./commands/explain.js')).explainCommand(code, io)));
+
+  hostOptions(
+    program
+      .command('annotate')
+      .description("print the domain <metadata> element carrying the source devices' profiles, for the destination hook")
+      .argument('<domain-xml>', 'the domain XML (virsh dumpxml), or - for stdin')
+      .argument('[source]', 'profile file or dump directory of this (the source) host; default: collect it live')
+      .option('-o, --output <file>', 'write the element here instead of stdout')
+      .option('--force', 'replace an existing output file', false),
+  )
+    .addHelpText('after', `${EXAMPLES['annotate']}\n${EXIT_HELP}`)
+    .action((domainXml: string, source: string | undefined, options: AnnotateOptions) =>
+      run(async () => (await import('./commands/annotate.js')).annotateCommand(domainXml, source, options, io)),
+    );
+
+  const hook = program.command('hook').description('libvirt hook: check incoming migrations of domains with vDPA devices');
+  hookOptions(
+    hook
+      .command('qemu')
+      .description('run as libvirt runs /etc/libvirt/hooks/qemu.d scripts (exit 0 lets the migration in)')
+      .argument('<args...>', 'DOMAIN OPERATION SUB-OPERATION EXTRA, as libvirt passes them'),
+  )
+    .addHelpText('after', `${EXAMPLES['hook qemu']}\n\nExit status: 0 lets libvirt go on; 1 vetoes (incompatible); 2 vetoes (could not decide).`)
+    .action((args: string[], options: HookCommandOptions) => run(async () => (await import('./commands/hook.js')).hookQemuCommand(args, options, io)));
+  hookOptions(
+    hook
+      .command('install')
+      .description('install the hook script for libvirt (atomically, mode 0755)')
+      .option('--dir <dir>', 'hook directory (libvirt >= 6.5 runs every executable in it)', '/etc/libvirt/hooks/qemu.d')
+      .option('--name <name>', 'file name of the script', 'vdpa-compat')
+      .option('--force', 'replace a file vdpa-compat did not install', false),
+  )
+    .addHelpText('after', `${EXAMPLES['hook install']}\n${EXIT_HELP}`)
+    .action((options: HookInstallOptions) => run(async () => (await import('./commands/hook.js')).hookInstallCommand(options, io)));
 
   return program;
 }
@@ -158,7 +243,10 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
+  const hookMode = process.argv[2] === 'hook' && process.argv[3] === 'qemu';
   void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
+    // libvirt waits for the hook: leave at once, whatever handle (a killed child, a socket) is still open.
+    if (hookMode) process.exit(code);
     process.exitCode = code;
   });
 }

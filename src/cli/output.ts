@@ -3,7 +3,7 @@
  * + rename in the same directory) or not at all, and an existing file is only
  * replaced with --force.
  */
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ToolError } from '../errors.js';
 
@@ -11,7 +11,7 @@ import { ToolError } from '../errors.js';
 export async function writeFileAtomic(path: string, text: string, options: { force: boolean }): Promise<void> {
   let exists = false;
   try {
-    const info = await stat(path);
+    const info = statSync(path);
     if (info.isDirectory()) throw new ToolError('OUTPUT_EXISTS', `${path}: is a directory`, 'Name a file for -o.');
     exists = true;
   } catch (error) {
@@ -22,10 +22,10 @@ export async function writeFileAtomic(path: string, text: string, options: { for
   }
   const temp = join(dirname(path), `.${basename(path)}.vdpa-compat-${process.pid}.tmp`);
   try {
-    await writeFile(temp, text, { flag: 'wx', mode: 0o644 });
-    await rename(temp, path);
+    writeFileSync(temp, text, { flag: 'wx', mode: 0o644 });
+    renameSync(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw new ToolError('OUTPUT_FAILED', `cannot write ${path}: ${(error as Error).message}`, 'Check that the directory exists and is writable.', { cause: error });
   }
 }

@@ -10,6 +10,7 @@ import type { ConfigResult, Observations, SysfsSnapshot } from '../profile/obser
 import type { Profile } from '../profile/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
+import { DEFAULT_TIMEOUT_MS } from './limits.js';
 import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-layout.js';
 import { firstLine } from './command-output.js';
 import { SourceUnavailable, type LiveContext, type LiveSource, type PartialDump } from './source.js';
@@ -44,8 +45,7 @@ export interface Collected {
   raw: RawDump;
 }
 
-/** Default per-command timeout: vdpa answers in milliseconds unless the kernel is stuck. */
-export const DEFAULT_TIMEOUT_MS = 5000;
+export { DEFAULT_TIMEOUT_MS } from './limits.js';
 
 /** How `collect` reads the devices (`--source`). */
 export type SourceMode = 'auto' | 'vdpa-tool' | 'netlink';

@@ -2,8 +2,9 @@
  * The dump-directory source: reads a recorded directory back, and writes one
  * atomically (a temporary sibling directory, then rename) for --save-raw.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+// Synchronous on purpose: a dump is a few small files, and node:fs/promises would load streams
+// into every run that only checks (README, "Speed").
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, ToolError } from '../errors.js';
 import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type RawDump } from './dump-layout.js';
@@ -110,11 +111,11 @@ function dumpEntries(raw: RawDump): Array<[string, string]> {
 export async function writeDump(dir: string, raw: RawDump, options: { force: boolean }): Promise<void> {
   let existing: string[] | null = null;
   try {
-    const info = await stat(dir);
+    const info = statSync(dir);
     if (!info.isDirectory()) {
       throw new ToolError('OUTPUT_EXISTS', `${dir}: exists and is not a directory`, 'Choose another path for --save-raw.');
     }
-    existing = await readdir(dir);
+    existing = readdirSync(dir);
   } catch (error) {
     if (error instanceof ToolError) throw error;
   }
@@ -124,18 +125,18 @@ export async function writeDump(dir: string, raw: RawDump, options: { force: boo
   const parent = dirname(dir);
   const temp = join(parent, `.${basename(dir)}.vdpa-compat-${process.pid}.tmp`);
   try {
-    await mkdir(temp, { recursive: false });
-    for (const [file, text] of dumpEntries(raw)) await writeFile(join(temp, file), text, { flag: 'wx' });
+    mkdirSync(temp, { recursive: false });
+    for (const [file, text] of dumpEntries(raw)) writeFileSync(join(temp, file), text, { flag: 'wx' });
     if (existing === null) {
-      await rename(temp, dir);
+      renameSync(temp, dir);
     } else {
       const old = join(parent, `.${basename(dir)}.vdpa-compat-${process.pid}.old`);
-      await rename(dir, old);
-      await rename(temp, dir);
-      await rm(old, { recursive: true, force: true });
+      renameSync(dir, old);
+      renameSync(temp, dir);
+      rmSync(old, { recursive: true, force: true });
     }
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
     if (error instanceof ToolError) throw error;
     throw new ToolError('OUTPUT_FAILED', `cannot write dump directory ${dir}: ${(error as Error).message}`, 'Check that the parent directory exists and is writable.', {
       cause: error,

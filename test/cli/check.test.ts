@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { XMLParser } from 'fast-xml-parser';
 import { validateReport } from '../../src/generated/report-validator.js';
 import { hasStack, runCli } from '../helpers/cli.js';
 import { dumpPath, repoPath } from '../helpers/paths.js';
@@ -41,6 +42,20 @@ describe('vdpa-compat check', () => {
     assert.equal(report.verdict, 'incompatible');
     assert.ok(report.findings.some((f) => f.code === 'mtu-match/mismatch'));
     assert.notEqual(report.source.fingerprint, report.target.fingerprint);
+  });
+
+  it('--format junit prints JUnit XML with one test case per rule, failing where a rule found an error', async () => {
+    const r = await runCli(['check', NEGOTIATED, MTU9000, '--format', 'junit']);
+    assert.equal(r.code, 1);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => name === 'testcase' }).parse(r.stdout) as {
+      testsuites: { testsuite: { '@tests': string; '@failures': string; testcase: Array<{ '@classname': string; failure?: { '@type': string } }> } };
+    };
+    const suite = doc.testsuites.testsuite;
+    assert.equal(suite.testcase.length, 10);
+    assert.equal(Number(suite['@tests']), 10);
+    const failed = suite.testcase.filter((c) => c.failure).map((c) => c['@classname']);
+    assert.deepEqual(failed, ['vdpa-compat.mtu-match', 'vdpa-compat.target-vhost-vdpa']);
+    assert.equal(Number(suite['@failures']), failed.length);
   });
 
   it('accepts profile files and dump directories alike', async () => {

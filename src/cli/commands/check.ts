@@ -11,6 +11,7 @@ export interface CheckCommandOptions {
   sourceDevice?: string;
   targetDevice?: string;
   json: boolean;
+  format?: 'text' | 'json' | 'junit';
   strict: boolean;
   color?: boolean;
 }
@@ -25,8 +26,12 @@ export async function checkCommand(source: string, target: string, options: Chec
     sourceInput: source,
     targetInput: target,
   });
-  if (options.json) {
+  const format = options.format ?? (options.json ? 'json' : 'text');
+  if (format === 'json') {
     io.stdout.write(renderJson(report));
+  } else if (format === 'junit') {
+    // Loaded only for JUnit: the XML builder is not needed by any other output.
+    io.stdout.write((await import('../../verdict/render-junit.js')).renderJunit(report));
   } else {
     const color = options.color ?? (io.stdout.isTTY === true && io.env['NO_COLOR'] === undefined);
     io.stdout.write(renderText(report, { color }));

@@ -2,8 +2,7 @@
  * `vdpa-compat explain CODE`: what a finding code means, why migration
  * breaks, how to fix it. The text is the code's section of docs/rules/<rule>.md.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { builtinRules } from '../../rules/builtin/index.js';
 import { UsageError } from '../../errors.js';
 import { EXIT } from '../exit.js';
@@ -55,7 +54,7 @@ export async function explainCommand(code: string | undefined, io: Io): Promise<
   if (!rule || (code.includes('/') && !allCodes().includes(code))) {
     throw new UsageError('UNKNOWN_CODE', `unknown finding code "${code}"`, 'Run `vdpa-compat explain` to list every code; codes look like mtu-match/mismatch.');
   }
-  const markdown = await readFile(new URL(`${rule.id}.md`, docsDir()), 'utf8');
+  const markdown = readFileSync(new URL(`${rule.id}.md`, docsDir()), 'utf8');
   if (!code.includes('/')) {
     io.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
     return EXIT.OK;

@@ -1,0 +1,47 @@
+/** `vdpa-compat annotate DOMAIN_XML [SOURCE]`: the metadata element carrying the source profiles. */
+import { readFileSync } from 'node:fs';
+import { collect, type SourceMode } from '../../collect/collect.js';
+import { InputError } from '../../errors.js';
+import { buildAnnotation } from '../../hook/annotation.js';
+import { MAX_DOMAIN_XML, parseDomainXml } from '../../hook/domain.js';
+import { loadInput } from '../../input.js';
+import { EXIT } from '../exit.js';
+import type { Io } from '../io.js';
+import { writeFileAtomic } from '../output.js';
+import { readStdin } from '../stdin.js';
+
+/** Options of the annotate command. */
+export interface AnnotateOptions {
+  output?: string;
+  force: boolean;
+  vdpa: string;
+  source: SourceMode;
+  sysfsRoot: string;
+  timeout: number;
+}
+
+/** Reads the domain XML (file or - for stdin) and the source host (profile, dump, or live), prints the element. */
+export async function annotateCommand(domainXml: string, sourceInput: string | undefined, options: AnnotateOptions, io: Io): Promise<number> {
+  let xml: string;
+  if (domainXml === '-') {
+    xml = await readStdin(MAX_DOMAIN_XML);
+  } else {
+    try {
+      xml = readFileSync(domainXml, 'utf8');
+    } catch (error) {
+      throw new InputError('INPUT_MISSING', `${domainXml}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'Pass `virsh dumpxml DOMAIN` output, or - for stdin.');
+    }
+  }
+  const domain = parseDomainXml(xml, domainXml === '-' ? 'domain XML on stdin' : domainXml);
+  const profile =
+    sourceInput !== undefined
+      ? await loadInput(sourceInput)
+      : (await collect({ vdpaPath: options.vdpa, source: options.source, sysfsRoot: options.sysfsRoot, timeoutMs: options.timeout })).profile;
+  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host')}\n`;
+  if (options.output !== undefined) {
+    await writeFileAtomic(options.output, element, { force: options.force });
+  } else {
+    io.stdout.write(element);
+  }
+  return EXIT.OK;
+}

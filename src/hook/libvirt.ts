@@ -1,0 +1,155 @@
+/**
+ * The libvirt qemu hook (reference libvirt.md §2). For `migrate begin`,
+ * libvirt runs it on the destination with the incoming domain XML on stdin:
+ * exit 0 lets the migration in, anything else cancels it and libvirt logs
+ * stderr; stdout would be read as a replacement XML, so it stays empty. Every
+ * other phase, and domains without vdpa devices, exit 0 at once. The whole run
+ * is bounded; a timeout or internal fault vetoes unless told otherwise.
+ * Never calls back into libvirt.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SourceMode } from '../collect/collect.js';
+import { ToolError } from '../errors.js';
+import type { Profile } from '../profile/types.js';
+import type { AnnotatedDevice, DomainVdpaDevice } from './domain.js';
+
+/** Exit statuses of the hook: 0 lets libvirt go on; any other status cancels the migration. */
+export const HOOK_EXIT = { ALLOW: 0, INCOMPATIBLE: 1, UNDECIDED: 2 } as const;
+
+/** How the hook behaves; `hook install` bakes these into the installed script. */
+export interface HookOptions {
+  /** Limit for the whole hook, stdin included. */
+  timeoutMs: number;
+  /** What a timeout or internal fault does: veto (deny, default) or let the migration in (allow). */
+  onError: 'deny' | 'allow';
+  /** What a vdpa device without a source profile does. */
+  missingProfile: 'deny' | 'allow';
+  /** Fallback for source profiles: DIR/<domain>.xml, as `annotate` writes it. */
+  profileDir?: string;
+  /** Read this host from a dump directory instead of live (tests, dry runs). */
+  from?: string;
+  strict: boolean;
+  vdpaPath: string;
+  source: SourceMode;
+  sysfsRoot: string;
+}
+
+/** libvirt's arguments: object (domain), operation, sub-operation, extra. */
+export interface HookCall {
+  domain: string;
+  operation: string;
+  subOperation: string;
+  extra: string;
+}
+
+/** Where the hook writes: stderr only. */
+export interface HookIo {
+  stderr: { write(text: string): unknown };
+  readStdin(limit: number): Promise<string>;
+}
+
+const ANNOTATE_HINT = 'annotate the domain on the source before migrating: virsh metadata DOMAIN --uri https://vdpa-compat.dev/xmlns/source-profiles/1 --key vdpa-compat --set "$(vdpa-compat annotate DOMAIN_XML)" --live';
+
+function describe(device: DomainVdpaDevice): string {
+  return `${device.kind} ${device.key || '(no key)'}${device.charDev ? ` (${device.charDev})` : ''}`;
+}
+
+/** A domain name as one path component (libvirt names never hold "/"). */
+function safeName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
+}
+
+async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline: number): Promise<number> {
+  const say = (line: string) => io.stderr.write(`vdpa-compat: domain ${call.domain}: ${line}\n`);
+  // Loaded only for the one phase that checks: libvirt calls the hook for every phase of every domain.
+  const [{ parseAnnotationXml, parseDomainXml }, { collect }, { toProfile }, { check }] = await Promise.all([
+    import('./domain.js'),
+    import('../collect/collect.js'),
+    import('../profile/load.js'),
+    import('../verdict/check.js'),
+  ]);
+  const xml = await io.readStdin(8 * 1024 * 1024);
+  const domain = parseDomainXml(xml, 'domain XML on stdin');
+  if (domain.devices.length === 0) return HOOK_EXIT.ALLOW;
+
+  let annotated = domain.annotation;
+  if (annotated === null && options.profileDir !== undefined && safeName(call.domain)) {
+    const file = join(options.profileDir, `${call.domain}.xml`);
+    let text: string | null = null;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      // No file for this domain: the no-source-profile policy decides below.
+    }
+    if (text !== null) annotated = parseAnnotationXml(text, file);
+  }
+
+  const sources = new Map<string, AnnotatedDevice>((annotated ?? []).map((a) => [`${a.kind} ${a.key}`, a]));
+  const missing = domain.devices.filter((d) => !sources.has(`${d.kind} ${d.key}`));
+  if (missing.length > 0) {
+    for (const d of missing) say(`${describe(d)}: no source profile in the domain metadata${options.profileDir ? ` or ${options.profileDir}` : ''}; ${ANNOTATE_HINT}`);
+    if (options.missingProfile === 'deny') return HOOK_EXIT.UNDECIDED;
+  }
+
+  const { profile: target } = await collect({
+    ...(options.from !== undefined ? { from: options.from } : {}),
+    vdpaPath: options.vdpaPath,
+    source: options.source,
+    sysfsRoot: options.sysfsRoot,
+    timeoutMs: Math.max(1, Math.min(5000, deadline - Date.now())),
+  });
+  let verdict: number = HOOK_EXIT.ALLOW;
+  for (const device of domain.devices) {
+    const annotation = sources.get(`${device.kind} ${device.key}`);
+    if (!annotation) continue;
+    const local = target.devices.find((d) => d.charDev !== null && d.charDev === device.charDev);
+    if (!local) {
+      say(`${describe(device)}: no vdpa device on this host is bound to vhost_vdpa at ${device.charDev ?? '(no source dev)'}; fix: create and bind the target device before migrating, or correct <source dev>`);
+      verdict = Math.max(verdict, HOOK_EXIT.INCOMPATIBLE);
+      continue;
+    }
+    let source: Profile;
+    try {
+      source = await toProfile(JSON.parse(annotation.profile), `source profile of ${describe(device)} in the domain metadata`);
+    } catch (error) {
+      if (error instanceof SyntaxError) {
+        say(`${describe(device)}: the source profile in the metadata is not JSON; ${ANNOTATE_HINT}`);
+        verdict = Math.max(verdict, HOOK_EXIT.UNDECIDED);
+        continue;
+      }
+      throw error;
+    }
+    const report = check(source, target, { targetDevice: local.name, strict: options.strict, sourceInput: 'domain metadata', targetInput: 'this host' });
+    for (const f of report.findings.filter((x) => x.severity === 'error')) {
+      say(`${describe(device)} → ${local.name}: ${f.code}: ${f.message}${f.remediation ? `; fix: ${f.remediation}` : ''}`);
+    }
+    if (report.verdict === 'incompatible') verdict = Math.max(verdict, HOOK_EXIT.INCOMPATIBLE);
+  }
+  return verdict;
+}
+
+/** Runs the hook for one libvirt call; resolves to the exit status. */
+export async function runHook(call: HookCall, options: HookOptions, io: HookIo): Promise<number> {
+  // Only the incoming migration is checked; every other phase goes on untouched.
+  if (call.operation !== 'migrate' || call.subOperation !== 'begin') return HOOK_EXIT.ALLOW;
+  const deadline = Date.now() + options.timeoutMs;
+  const onError = (line: string): number => {
+    io.stderr.write(`vdpa-compat: domain ${call.domain}: ${line}; ${options.onError === 'deny' ? 'vetoing the migration (--on-error deny)' : 'letting it in (--on-error allow)'}\n`);
+    return options.onError === 'deny' ? HOOK_EXIT.UNDECIDED : HOOK_EXIT.ALLOW;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+  });
+  try {
+    const result = await Promise.race([decide(call, options, io, deadline), timeout]);
+    if (result === 'timeout') return onError(`could not decide within ${options.timeoutMs} ms`);
+    return result;
+  } catch (error) {
+    const text = error instanceof ToolError ? `${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint}` : ''}` : `internal error: ${(error as Error).message}`;
+    return onError(text);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { CLI, capturePath, dumpPath, repoPath } from '../helpers/paths.js';
+
+// The hook is driven exactly as libvirt drives it: the built, bundled CLI as a
+// process, DOMAIN OPERATION SUB-OPERATION EXTRA as arguments, the domain XML
+// on stdin; we look at the exit status, stdout (must stay empty: libvirt would
+// take it for a replacement XML) and the stderr lines libvirt logs.
+const XML = (name: string) => repoPath(`test/fixtures/libvirt/${name}.xml`);
+const SOURCE_HOST = dumpPath('profiles/vdpasim/k6.12-vhost');
+const SAME_TARGET = dumpPath('profiles/vdpasim/k6.12-vhost');
+const MTU9000_TARGET = dumpPath('k6.12-mtu9000-vhost');
+const REPLAY = repoPath('test/helpers/replay-vdpa.mjs');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function run(args: string[], stdin: string, env: Record<string, string> = {}): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0;
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+    child.stdin?.end(stdin);
+  });
+}
+
+const hook = (domain: string, xml: string, extra: string[] = [], phase: [string, string] = ['migrate', 'begin'], env: Record<string, string> = {}) =>
+  run(['hook', 'qemu', ...extra, '--', domain, phase[0], phase[1], '-'], xml, env);
+
+let scratch: string;
+let annotated: Record<string, string> = {};
+
+/** The domain XML with the annotate output inside <metadata>, as `virsh metadata --set` leaves it. */
+function withMetadata(xml: string, element: string): string {
+  return xml.replace('<resource>', `<metadata>\n${element}</metadata>\n  <resource>`);
+}
+
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-hook-'));
+  for (const name of ['vm-vdpa-interface', 'vm-vhostvdpa-disk', 'vm-vdpa-interface-and-disk']) {
+    const result = await run(['annotate', XML(name), SOURCE_HOST], '');
+    assert.equal(result.code, 0, result.stderr);
+    annotated[name] = withMetadata(await readFile(XML(name), 'utf8'), result.stdout);
+  }
+});
+
+describe('vdpa-compat annotate', () => {
+  it('prints one element in our namespace with a validated profile per vdpa device', async () => {
+    const result = await run(['annotate', XML('vm-vdpa-interface-and-disk'), SOURCE_HOST], '');
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^<vdpa-compat:source-profiles xmlns:vdpa-compat="https:\/\/vdpa-compat\.dev\/xmlns\/source-profiles\/1"/);
+    assert.match(result.stdout, /<device kind="interface" mac="52:54:00:6d:90:02" fingerprint="sha256:[0-9a-f]{64}">/);
+    assert.match(result.stdout, /<device kind="disk" target="vdg" fingerprint="sha256:[0-9a-f]{64}">/);
+  });
+
+  it('reads the domain XML from stdin with -', async () => {
+    const result = await run(['annotate', '-', SOURCE_HOST], await readFile(XML('vm-vdpa-interface'), 'utf8'));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /kind="interface"/);
+  });
+
+  it('exits 2 when the profile has no device behind the domain\'s char device', async () => {
+    const result = await run(['annotate', XML('vm-vdpa-interface'), dumpPath('profiles/vdpasim/k6.12-negotiated')], '');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /interface 52:54:00:6d:90:02 uses \/dev\/vhost-vdpa-0, which no vdpa device of the profile is bound to/);
+  });
+});
+
+describe('vdpa-compat hook qemu, as libvirt runs it', () => {
+  it('lets a domain without vdpa devices through at once, touching no device', async () => {
+    const result = await hook('vm-plain', await readFile(XML('vm-no-vdpa'), 'utf8'), ['--from', join(scratch, 'no-such-dump')]);
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', '']);
+  });
+
+  it('lets every other phase through at once, without reading the devices', async () => {
+    for (const phase of [['prepare', 'begin'], ['start', 'begin'], ['started', 'begin'], ['stopped', 'end'], ['release', 'end'], ['restore', 'begin']] as Array<[string, string]>) {
+      const result = await hook('vm-vdpa-net', annotated['vm-vdpa-interface'] ?? '', ['--from', join(scratch, 'no-such-dump')], phase);
+      assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', ''], phase.join(' '));
+    }
+  });
+
+  it('allows a compatible incoming migration: exit 0, nothing on stdout or stderr', async () => {
+    const result = await hook('vm-vdpa-net', annotated['vm-vdpa-interface'] ?? '', ['--from', SAME_TARGET]);
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', '']);
+  });
+
+  it('vetoes an incompatible one with one line per blocking finding: domain, device, code, fix', async () => {
+    const result = await hook('vm-vdpa-net', annotated['vm-vdpa-interface'] ?? '', ['--from', MTU9000_TARGET]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    const lines = result.stderr.trim().split('\n');
+    assert.ok(lines.length >= 1);
+    assert.ok(lines.every((l) => l.startsWith('vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 (/dev/vhost-vdpa-0) → vdpa0: ')), result.stderr);
+    assert.ok(lines.some((l) => /mtu-match\/mismatch: .*; fix: Re-create the target/.test(l)));
+  });
+
+  it('checks every vdpa device: an interface and a vhostvdpa disk', async () => {
+    const both = await hook('vm-vdpa-both', annotated['vm-vdpa-interface-and-disk'] ?? '', ['--from', SAME_TARGET]);
+    assert.deepEqual([both.code, both.stdout, both.stderr], [0, '', '']);
+    const disk = await hook('vm-vdpa-disk', annotated['vm-vhostvdpa-disk'] ?? '', ['--from', MTU9000_TARGET]);
+    // The mtu9000 host has no vdpa device behind /dev/vhost-vdpa-1.
+    assert.equal(disk.code, 1);
+    assert.match(disk.stderr, /disk vdg \(\/dev\/vhost-vdpa-1\): no vdpa device on this host is bound to vhost_vdpa at \/dev\/vhost-vdpa-1/);
+  });
+
+  it('without a source profile: vetoes and says how to annotate, unless told to allow', async () => {
+    const xml = await readFile(XML('vm-vdpa-interface'), 'utf8');
+    const denied = await hook('vm-vdpa-net', xml, ['--from', SAME_TARGET]);
+    assert.equal(denied.code, 2);
+    assert.equal(denied.stdout, '');
+    assert.match(denied.stderr, /interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-0\): no source profile in the domain metadata; annotate the domain on the source before migrating: virsh metadata/);
+    const allowed = await hook('vm-vdpa-net', xml, ['--from', SAME_TARGET, '--missing-profile', 'allow']);
+    assert.equal(allowed.code, 0);
+  });
+
+  it('falls back to --profile-dir DIR/<domain>.xml', async () => {
+    const dir = join(scratch, 'profiles');
+    const annotate = await run(['annotate', XML('vm-vdpa-interface'), SOURCE_HOST, '-o', join(dir, 'vm-vdpa-net.xml')], '');
+    assert.equal(annotate.code, 2, 'the directory does not exist yet');
+    await writeFile(join(scratch, 'vm-vdpa-net.xml'), (await run(['annotate', XML('vm-vdpa-interface'), SOURCE_HOST], '')).stdout);
+    const result = await hook('vm-vdpa-net', await readFile(XML('vm-vdpa-interface'), 'utf8'), ['--from', MTU9000_TARGET, '--profile-dir', scratch]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /mtu-match\/mismatch/);
+  });
+
+  it('vetoes XML it cannot read (not XML, a DOCTYPE), and never echoes anything to stdout', async () => {
+    const broken = await hook('vm', '<domain><devices><interface type="vdpa">', ['--from', SAME_TARGET]);
+    assert.equal(broken.code, 2);
+    assert.equal(broken.stdout, '');
+    assert.match(broken.stderr, /^vdpa-compat: domain vm: domain XML on stdin: not well-formed XML .*vetoing the migration \(--on-error deny\)\n$/);
+    const doctype = await hook('vm', '<!DOCTYPE d [<!ENTITY a "aaaa">]><domain/>', ['--from', SAME_TARGET]);
+    assert.equal(doctype.code, 2);
+    assert.match(doctype.stderr, /DOCTYPE is refused/);
+  });
+
+  it('never hangs libvirt: a vdpa that hangs vetoes within the hook timeout, or lets in with --on-error allow', async () => {
+    const env = { VDPA_REPLAY: JSON.stringify({ '-V': { sleep: 30_000 }, '-j mgmtdev show': { sleep: 30_000 } }) };
+    const xml = annotated['vm-vdpa-interface'] ?? '';
+    const denied = await hook('vm-vdpa-net', xml, ['--timeout', '700', '--vdpa', REPLAY, '--source', 'vdpa-tool', '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound')], undefined, env);
+    assert.equal(denied.code, 2);
+    assert.equal(denied.stdout, '');
+    assert.match(denied.stderr, /vdpa-compat: domain vm-vdpa-net: .*(within 700 ms|did not finish).*vetoing the migration/);
+    // A functional bound, not a benchmark: the 30 s vdpa must not be waited for.
+    assert.ok(denied.ms < 15_000, `took ${denied.ms} ms`);
+    const allowed = await hook('vm-vdpa-net', xml, ['--timeout', '700', '--on-error', 'allow', '--vdpa', REPLAY, '--source', 'vdpa-tool', '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound')], undefined, env);
+    assert.equal(allowed.code, 0);
+    assert.match(allowed.stderr, /letting it in \(--on-error allow\)/);
+  });
+
+  it('checks the live host when no dump is given (vdpa tool + sysfs)', async () => {
+    const k612 = (name: string) => capturePath('k6.12-ip6.15', name);
+    const env = {
+      VDPA_REPLAY: JSON.stringify({
+        '-V': { stdout: 'vdpa utility, iproute2-6.15.0\n' },
+        '-j mgmtdev show': k612('010-mgmtdev-show.json'),
+        '-j dev show': k612('123-vhost-bound-dev-show.json'),
+        '-j dev config show': k612('124-vhost-bound-config-show.json'),
+      }),
+    };
+    const result = await hook('vm-vdpa-both', annotated['vm-vdpa-interface-and-disk'] ?? '', ['--vdpa', REPLAY, '--source', 'vdpa-tool', '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound')], undefined, env);
+    assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', '']);
+  });
+});
+
+describe('vdpa-compat hook install', () => {
+  it('installs an executable script atomically, refuses a foreign file, and the script works', async () => {
+    const dir = join(scratch, 'qemu.d');
+    const installed = await run(['hook', 'install', '--dir', dir, '--timeout', '4000', '--profile-dir', '/etc/vdpa-compat/domains'], '');
+    assert.equal(installed.code, 0, installed.stderr);
+    const path = join(dir, 'vdpa-compat');
+    assert.equal((await stat(path)).mode & 0o777, 0o755);
+    const script = await readFile(path, 'utf8');
+    assert.match(script, /^#!\/bin\/sh\n# vdpa-compat libvirt hook/);
+    assert.match(script, /'hook' 'qemu' '--timeout' '4000' .*'--profile-dir' '\/etc\/vdpa-compat\/domains'.* -- "\$@"\n$/);
+    // libvirt's call: the script with the four arguments and the XML on stdin.
+    const called = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(path, ['vm-plain', 'migrate', 'begin', '-'], { encoding: 'utf8' }, (error, stdout) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout }),
+      );
+      void readFile(XML('vm-no-vdpa'), 'utf8').then((xml) => child.stdin?.end(xml));
+    });
+    assert.deepEqual(called, { code: 0, stdout: '' });
+    // Reinstalling our own script is fine; a foreign file needs --force.
+    assert.equal((await run(['hook', 'install', '--dir', dir], '')).code, 0);
+    await writeFile(join(dir, 'other'), '#!/bin/sh\nexit 0\n');
+    const refused = await run(['hook', 'install', '--dir', dir, '--name', 'other'], '');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /other: exists and was not installed by vdpa-compat \[OUTPUT_EXISTS\]; fix: Pass --force/);
+    assert.equal(await readFile(join(dir, 'other'), 'utf8'), '#!/bin/sh\nexit 0\n');
+    assert.equal((await run(['hook', 'install', '--dir', dir, '--name', 'other', '--force'], '')).code, 0);
+  });
+});
