@@ -93,7 +93,9 @@ if (process.argv.includes('--deploy')) {
   if (existsSync(`${root}dist/vdpa-compat.1`)) await cp(`${root}dist/vdpa-compat.1`, `${out}/vdpa-compat.1`);
   // The native binding, when installed: the package and the loader it needs at run time.
   for (const pkg of ['netlink', 'node-gyp-build']) {
-    if (existsSync(`${root}node_modules/${pkg}`)) await cp(`${root}node_modules/${pkg}`, `${out}/node_modules/${pkg}`, { recursive: true, filter: (src) => !/[\\/](src|node_modules[\\/]@types)([\\/]|$)/.test(src.slice(root.length)) || !src.includes(`${pkg}/src`) });
+    // Without the C++ sources and the package's own node_modules (only typings live there).
+    const skip = new RegExp(`[\\\\/]node_modules[\\\\/]${pkg}[\\\\/](src|node_modules)([\\\\/]|$)`);
+    if (existsSync(`${root}node_modules/${pkg}`)) await cp(`${root}node_modules/${pkg}`, `${out}/node_modules/${pkg}`, { recursive: true, filter: (src) => !skip.test(src) });
   }
   console.log(`dist/bundle: ${['vdpa-compat.cjs', 'vdpa-compat-main.cjs', 'vdpa-compat-main.cache', 'docs/', existsSync(`${out}/node_modules/netlink`) ? 'node_modules/netlink' : '(no netlink binding)'].join(', ')}`);
 }

@@ -13,3 +13,7 @@ export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type Check
 export { builtinRules } from './rules/builtin/index.js';
 export { defineRule, type Rule, type Severity } from './rules/define.js';
 export { ToolError, UsageError, InputError, CollectError, ValidationError, type ErrorCode } from './errors.js';
+export { buildAnnotation, compactProfile } from './hook/annotation.js';
+export { parseDomainXml, parseAnnotationXml, ANNOTATION_NS, type DomainInfo, type DomainVdpaDevice } from './hook/domain.js';
+export { runHook, HOOK_EXIT, type HookOptions, type HookCall } from './hook/libvirt.js';
+export { renderJunit } from './verdict/render-junit.js';

@@ -7,7 +7,7 @@ import { repoPath } from './helpers/paths.js';
 describe('README', () => {
   it('its library example runs as written against the built package', async () => {
     const readme = readFileSync(repoPath('README.md'), 'utf8');
-    const example = /## Library\n\n```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    const example = /## Library\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(example, 'README has a ## Library js block');
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
       execFile(process.execPath, ['--input-type=module', '-e', example], { cwd: repoPath('.'), encoding: 'utf8' }, (error, out) => (error ? reject(error) : resolve({ stdout: out }))),

@@ -97,6 +97,17 @@ describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
         });
       }
 
+      it('the libvirt hook, on live devices: lets a compatible incoming migration in, vetoes an incompatible one', () => {
+        const dir = join(outDir(kernel), 'run/reports');
+        const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+        assert.equal(read('hook-to-idle.rc').trim(), '0', read('hook-to-idle.stderr'));
+        assert.equal(read('hook-to-idle.stderr'), '');
+        assert.equal(read('hook-to-mtu9000.rc').trim(), '1');
+        assert.match(read('hook-to-mtu9000.stderr'), /^vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-\d+\) → mtu9000: mtu-match\/mismatch: /m);
+        const stdout = readdirSync(join(outDir(kernel), 'run/cmd')).filter((f) => /-hook-.*\.stdout$/.test(f));
+        for (const f of stdout) assert.equal(readFileSync(join(outDir(kernel), 'run/cmd', f), 'utf8'), '', `${f}: the hook printed on stdout`);
+      });
+
       for (const state of ['sim', 'vp']) {
         it(`raw netlink and both iproute2 builds agree on the ${state} devices`, async () => {
           const dumps = join(outDir(kernel), 'run/dumps');

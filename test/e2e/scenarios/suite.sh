@@ -96,6 +96,24 @@ check fewer-features-tool615 sim-tool615 src fewer
 check net-to-blk sim-netlink src blk
 check target-virtio-vdpa sim-netlink src hostdriven
 
+# --- the libvirt hook against live devices: annotate on the "source" (device same), then run the
+# hook as libvirt would for an incoming migration whose <source dev> is another device of this host.
+chardev() { basename "$(ls -d /sys/bus/vdpa/devices/$1/vhost-vdpa-* 2>/dev/null | head -n1)"; }
+TEMPLATE="$E2E_REPO/test/fixtures/libvirt/vm-vdpa-interface.xml"
+sed "s#/dev/vhost-vdpa-0#/dev/$(chardev same)#" "$TEMPLATE" > /run/tmp/source.xml
+run annotate cli annotate /run/tmp/source.xml
+META="$R/cmd/$(printf '%03d' "$n")-annotate.stdout"
+hook_to() { # NAME DEVICE: the incoming domain uses DEVICE on this host
+  node -e 'const fs = require("fs"); const [tpl, meta, dev, out] = process.argv.slice(1);
+    fs.writeFileSync(out, fs.readFileSync(tpl, "utf8").replace("/dev/vhost-vdpa-0", dev).replace("<resource>", "<metadata>" + fs.readFileSync(meta, "utf8") + "</metadata><resource>"));' \
+    "$TEMPLATE" "$META" "/dev/$(chardev "$2")" "/run/tmp/$1.xml"
+  run "hook-$1" sh -c "cd /run/tmp && node $E2E_REPO/dist/bin/vdpa-compat.cjs hook qemu -- vm-vdpa-net migrate begin - < /run/tmp/$1.xml"
+  cp "$R/cmd/$(printf '%03d' "$n")-hook-$1.rc" "$R/reports/hook-$1.rc"
+  cp "$R/cmd/$(printf '%03d' "$n")-hook-$1.stderr" "$R/reports/hook-$1.stderr"
+}
+hook_to to-idle idle
+hook_to to-mtu9000 mtu9000
+
 # --- vp_vdpa parents (fixtures/VP_VDPA.md): one device per parent, never deleted
 # (a device deleted after a refused add oopses vp_vdpa).
 for f in 0000:00:05.0 0000:00:06.0 0000:00:07.0; do

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { repoPath } from '../helpers/paths.js';
+
+// `npm run bundle` assembles dist/bundle/, meant to be copied to a hypervisor host that has only
+// node. Copied here to a directory with no node_modules above it, it must run every command.
+function sh(command: string, args: string[], options: { cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(command, args, { cwd: options.cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+let deployed: string;
+before(async () => {
+  const built = await sh(process.execPath, [repoPath('scripts/bundle.mjs'), '--deploy'], { cwd: repoPath('.') });
+  assert.equal(built.code, 0, built.stderr);
+  deployed = join(await mkdtemp(join(tmpdir(), 'vdpa-compat-deployed-')), 'vdpa-compat');
+  await cp(repoPath('dist/bundle'), deployed, { recursive: true });
+});
+
+describe('the deployable bundle (npm run bundle)', () => {
+  const cli = () => join(deployed, 'vdpa-compat.cjs');
+
+  it('checks, explains and prints its version with only node', async () => {
+    const check = await sh(process.execPath, [cli(), 'check', repoPath('profiles/vdpasim/k6.12-negotiated'), repoPath('profiles/vdpasim/k6.12-mtu9000.yaml')]);
+    assert.equal(check.code, 1, check.stderr);
+    assert.match(check.stdout, /verdict: INCOMPATIBLE/);
+    const explain = await sh(process.execPath, [cli(), 'explain', 'mtu-match/mismatch']);
+    assert.equal(explain.code, 0, explain.stderr);
+    assert.match(explain.stdout, /### `mtu-match\/mismatch`/);
+  });
+
+  it('runs the hook as libvirt would', async () => {
+    const xml = await readFile(repoPath('test/fixtures/libvirt/vm-no-vdpa.xml'), 'utf8');
+    const hook = await sh(process.execPath, [cli(), 'hook', 'qemu', '--', 'vm-plain', 'migrate', 'begin', '-'], { input: xml });
+    assert.deepEqual([hook.code, hook.stdout, hook.stderr], [0, '', '']);
+  });
+
+  it('carries the native netlink binding: it loads, and reports the missing vdpa family of this kernel', async () => {
+    const netlink = await sh(process.execPath, [cli(), 'collect', '--source', 'netlink']);
+    assert.equal(netlink.code, 2);
+    assert.match(netlink.stderr, /no vdpa netlink family/);
+    assert.doesNotMatch(netlink.stderr, /cannot load/);
+  });
+});
