@@ -14,13 +14,12 @@ const RUNS = runsArg === -1 ? 21 : Number(process.argv[runsArg + 1]);
 const cli = `${root}dist/bin/vdpa-compat.cjs`;
 const sample = (name) => `${root}profiles/${name}`;
 
-// Inputs: JSON profiles next to the bundled YAML ones, and a domain XML annotated the way the hook reads it.
+// Inputs: JSON profiles next to the bundled YAML ones, and a domain XML annotated by a real libvirt.
 const scratch = mkdtempSync(join(tmpdir(), 'vdpa-compat-bench-'));
 const node = (args, input) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input });
 for (const name of ['k6.12-negotiated', 'k6.12-mtu9000']) node(['collect', '--from', sample(`vdpasim/${name}`), '-o', join(scratch, `${name}.json`)]);
-const domain = readFileSync(`${root}test/fixtures/libvirt/vm-vdpa-interface.xml`, 'utf8');
-const element = node(['annotate', `${root}test/fixtures/libvirt/vm-vdpa-interface.xml`, sample('vdpasim/k6.12-vhost')]).stdout;
-const annotated = domain.replace('<resource>', `<metadata>${element}</metadata><resource>`);
+// As libvirt 9.0 dumps it after `virsh metadata --set` (scripts/libvirt-fixtures.mjs).
+const annotated = readFileSync(`${root}test/fixtures/libvirt/annotated/vm-vdpa-interface.xml`, 'utf8');
 writeFileSync(join(scratch, 'vm.xml'), annotated);
 
 /** name → [args, stdin, expected exit status, target ratio] */

@@ -76,11 +76,9 @@ await writeFile(`${root}dist/bin/vdpa-compat.cjs`, entry);
 await chmod(`${root}dist/bin/vdpa-compat.cjs`, 0o755);
 
 // The code cache: V8 keeps every function these commands compiled. The hook's incoming-migration
-// path reads a domain XML on stdin: give it one, annotated from a bundled sample.
-const annotated = spawnSync(process.execPath, [`${root}dist/bin/vdpa-compat-main.cjs`, 'annotate', `${root}test/fixtures/libvirt/vm-vdpa-interface.xml`, `${root}profiles/vdpasim/k6.12-vhost`], { encoding: 'utf8' });
-const domainXml = existsSync(`${root}test/fixtures/libvirt/vm-vdpa-interface.xml`)
-  ? readFileSync(`${root}test/fixtures/libvirt/vm-vdpa-interface.xml`, 'utf8').replace('<resource>', `<metadata>${annotated.stdout}</metadata><resource>`)
-  : '';
+// path reads a domain XML on stdin: give it one annotated by libvirt itself (recorded fixture).
+const annotatedXml = `${root}test/fixtures/libvirt/annotated/vm-vdpa-interface.xml`;
+const domainXml = existsSync(annotatedXml) ? readFileSync(annotatedXml, 'utf8') : '';
 const made = spawnSync(process.execPath, [`${root}scripts/code-cache.cjs`, `${root}dist/bin`, root], { input: domainXml, encoding: 'utf8', stdio: ['pipe', 'inherit', 'inherit'] });
 if (made.status !== 0) throw new Error('scripts/code-cache.cjs failed');
 

@@ -155,6 +155,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
       .argument('<domain-xml>', 'the domain XML (virsh dumpxml), or - for stdin')
       .argument('[source]', 'profile file or dump directory of this (the source) host; default: collect it live')
       .option('-o, --output <file>', 'write the element here instead of stdout')
+      .option('--namespaced', 'declare the namespace on the element, to paste it into a domain XML by hand (virsh metadata --set wants it without)', false)
       .option('--force', 'replace an existing output file', false),
   )
     .addHelpText('after', `${EXAMPLES['annotate']}\n${EXIT_HELP}`)

@@ -22,8 +22,15 @@ export function compactProfile(profile: Profile, deviceIndex: number): Profile {
   return { ...profile, mgmtdevs: profile.mgmtdevs.filter((m) => m.handle === device.mgmtdev), devices: [{ ...device, fingerprint: deviceFingerprint(device) }] };
 }
 
-/** The metadata element for a domain, from the profile of the host it runs on. */
-export function buildAnnotation(domain: DomainInfo, profile: Profile, where: string): string {
+/**
+ * The metadata element for a domain, from the profile of the host it runs on.
+ * By default without a namespace, as virDomainSetMetadata and `virsh metadata
+ * --set` want it: libvirt adds the namespace of --uri with the prefix of --key
+ * and refuses an element that already declares that prefix (libvirt 9.0:
+ * "failed to create a new XML namespace"). `namespaced` gives the form to
+ * paste into a domain XML by hand.
+ */
+export function buildAnnotation(domain: DomainInfo, profile: Profile, where: string, options: { namespaced?: boolean } = {}): string {
   if (domain.devices.length === 0) {
     throw new InputError('NO_DEVICE', `${where}: the domain has no <interface type='vdpa'> and no <disk type='vhostvdpa'>`, 'Nothing to annotate: the hook lets such domains migrate.');
   }
@@ -47,9 +54,10 @@ export function buildAnnotation(domain: DomainInfo, profile: Profile, where: str
     };
   });
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', cdataPropName: '#cdata', format: true, indentBy: '  ', suppressEmptyNode: true });
+  const root = options.namespaced ? `${ANNOTATION_PREFIX}:source-profiles` : 'source-profiles';
   return builder.build({
-    [`${ANNOTATION_PREFIX}:source-profiles`]: {
-      [`@xmlns:${ANNOTATION_PREFIX}`]: ANNOTATION_NS,
+    [root]: {
+      ...(options.namespaced ? { [`@xmlns:${ANNOTATION_PREFIX}`]: ANNOTATION_NS } : {}),
       '@generator': `${TOOL_NAME} ${TOOL_VERSION}`,
       device: entries,
     },

@@ -68,7 +68,7 @@ function annotationOf(metadata: Node | null): AnnotatedDevice[] | null {
     const prefix = colon === -1 ? null : name.slice(0, colon);
     const uri = prefix === null ? attr(node, 'xmlns') : attr(node, `xmlns:${prefix}`);
     if (uri !== ANNOTATION_NS) continue;
-    // Children are unprefixed: libvirt may re-prefix the top element (virsh metadata --key).
+    // Children come unprefixed (ours) or with the prefix libvirt gives the whole element (--key).
     const children = [...asList(node['device']), ...(prefix === null ? [] : asList(node[`${prefix}:device`]))];
     return children.map((device) => {
       const kind = attr(device, 'kind') === 'disk' ? 'disk' : 'interface';
@@ -122,11 +122,18 @@ export function parseDomainXml(xml: string, where: string): DomainInfo {
   return { name: typeof name === 'string' ? name : null, devices: found, annotation: annotationOf(asNode(domain['metadata'])) };
 }
 
-/** Parses a file holding our metadata element alone (what `annotate` prints). */
+/**
+ * Parses a file holding our metadata element alone: what `annotate` prints,
+ * or what `virsh metadata DOMAIN --uri URI` prints (libvirt drops the
+ * namespace there), or the namespaced form.
+ */
 export function parseAnnotationXml(xml: string, where: string): AnnotatedDevice[] {
-  const annotation = annotationOf(parseXml(xml, where, 'Write it with `vdpa-compat annotate`.'));
+  const doc = parseXml(xml, where, 'Write it with `vdpa-compat annotate`.');
+  const plain = asNode(doc['source-profiles']);
+  // The file is ours by where it lies, so the namespace-less element counts.
+  const annotation = annotationOf(plain ? { 'source-profiles': { ...plain, '@xmlns': ANNOTATION_NS } } : doc);
   if (annotation === null) {
-    throw new InputError('INPUT_NOT_PROFILE', `${where}: no <source-profiles> element in the ${ANNOTATION_NS} namespace`, 'Write it with `vdpa-compat annotate DOMAIN_XML`.');
+    throw new InputError('INPUT_NOT_PROFILE', `${where}: no <source-profiles> element (of vdpa-compat annotate)`, 'Write it with `vdpa-compat annotate DOMAIN_XML`.');
   }
   return annotation;
 }

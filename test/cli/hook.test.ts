@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,27 +40,44 @@ const hook = (domain: string, xml: string, extra: string[] = [], phase: [string,
 let scratch: string;
 let annotated: Record<string, string> = {};
 
-/** The domain XML with the annotate output inside <metadata>, as `virsh metadata --set` leaves it. */
+/** The domain XML with the namespaced annotate output pasted inside <metadata> by hand. */
 function withMetadata(xml: string, element: string): string {
   return xml.replace('<resource>', `<metadata>\n${element}</metadata>\n  <resource>`);
 }
 
+/** Whether virsh is installed (Debian: libvirt-clients), for the live libvirt round trip. */
+const hasVirsh = (() => {
+  try {
+    execFileSync('virsh', ['--version'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-hook-'));
   for (const name of ['vm-vdpa-interface', 'vm-vhostvdpa-disk', 'vm-vdpa-interface-and-disk']) {
-    const result = await run(['annotate', XML(name), SOURCE_HOST], '');
+    const result = await run(['annotate', '--namespaced', XML(name), SOURCE_HOST], '');
     assert.equal(result.code, 0, result.stderr);
     annotated[name] = withMetadata(await readFile(XML(name), 'utf8'), result.stdout);
   }
 });
 
 describe('vdpa-compat annotate', () => {
-  it('prints one element in our namespace with a validated profile per vdpa device', async () => {
+  it('prints one element with a validated profile per vdpa device, without a namespace for virsh metadata --set', async () => {
     const result = await run(['annotate', XML('vm-vdpa-interface-and-disk'), SOURCE_HOST], '');
     assert.equal(result.code, 0);
-    assert.match(result.stdout, /^<vdpa-compat:source-profiles xmlns:vdpa-compat="https:\/\/vdpa-compat\.dev\/xmlns\/source-profiles\/1"/);
+    assert.match(result.stdout, /^<source-profiles generator="vdpa-compat [^"]+">\n/);
+    assert.doesNotMatch(result.stdout, /xmlns/);
     assert.match(result.stdout, /<device kind="interface" mac="52:54:00:6d:90:02" fingerprint="sha256:[0-9a-f]{64}">/);
     assert.match(result.stdout, /<device kind="disk" target="vdg" fingerprint="sha256:[0-9a-f]{64}">/);
+  });
+
+  it('--namespaced declares our namespace, for pasting into a domain XML by hand', async () => {
+    const result = await run(['annotate', '--namespaced', XML('vm-vdpa-interface'), SOURCE_HOST], '');
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^<vdpa-compat:source-profiles xmlns:vdpa-compat="https:\/\/vdpa-compat\.dev\/xmlns\/source-profiles\/1"/);
   });
 
   it('reads the domain XML from stdin with -', async () => {
@@ -102,6 +119,25 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     assert.ok(lines.length >= 1);
     assert.ok(lines.every((l) => l.startsWith('vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 (/dev/vhost-vdpa-0) → vdpa0: ')), result.stderr);
     assert.ok(lines.some((l) => /mtu-match\/mismatch: .*; fix: Re-create the target/.test(l)));
+  });
+
+  it('reads the annotation as libvirt itself writes it (recorded: prefix on every element)', async () => {
+    const xml = await readFile(XML('annotated/vm-vdpa-interface'), 'utf8');
+    assert.match(xml, /<vdpa-compat:device kind="interface"/, 'the recorded libvirt output re-prefixes the children');
+    const same = await hook('vm-vdpa-net', xml, ['--from', SAME_TARGET]);
+    assert.deepEqual([same.code, same.stdout, same.stderr], [0, '', '']);
+    const mtu = await hook('vm-vdpa-net', xml, ['--from', MTU9000_TARGET]);
+    assert.equal(mtu.code, 1);
+    assert.match(mtu.stderr, /mtu-match\/mismatch/);
+  });
+
+  it('round trip through a real libvirt: virsh metadata --set takes the annotate output, the hook reads dumpxml', { skip: !hasVirsh && 'virsh not installed (Debian: libvirt-clients)' }, async () => {
+    const printed = execFileSync(process.execPath, [repoPath('scripts/libvirt-fixtures.mjs'), '--print'], { encoding: 'utf8', timeout: 60_000 });
+    const xml = printed.split('==> vm-vdpa-interface\n')[1] ?? '';
+    assert.match(xml, /<metadata>\s*<vdpa-compat:source-profiles xmlns:vdpa-compat="https:\/\/vdpa-compat\.dev\/xmlns\/source-profiles\/1"/);
+    const mtu = await hook('vm-vdpa-net', xml, ['--from', MTU9000_TARGET]);
+    assert.equal(mtu.code, 1, mtu.stderr);
+    assert.match(mtu.stderr, /interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-0\) → vdpa0: .*mtu-match\/mismatch/);
   });
 
   it('checks every vdpa device: an interface and a vhostvdpa disk', async () => {

@@ -14,6 +14,7 @@ import { readStdin } from '../stdin.js';
 export interface AnnotateOptions {
   output?: string;
   force: boolean;
+  namespaced: boolean;
   vdpa: string;
   source: SourceMode;
   sysfsRoot: string;
@@ -37,7 +38,7 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
     sourceInput !== undefined
       ? await loadInput(sourceInput)
       : (await collect({ vdpaPath: options.vdpa, source: options.source, sysfsRoot: options.sysfsRoot, timeoutMs: options.timeout })).profile;
-  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host')}\n`;
+  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host', { namespaced: options.namespaced })}\n`;
   if (options.output !== undefined) {
     await writeFileAtomic(options.output, element, { force: options.force });
   } else {

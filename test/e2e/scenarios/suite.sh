@@ -101,7 +101,7 @@ check target-virtio-vdpa sim-netlink src hostdriven
 chardev() { basename "$(ls -d /sys/bus/vdpa/devices/$1/vhost-vdpa-* 2>/dev/null | head -n1)"; }
 TEMPLATE="$E2E_REPO/test/fixtures/libvirt/vm-vdpa-interface.xml"
 sed "s#/dev/vhost-vdpa-0#/dev/$(chardev same)#" "$TEMPLATE" > /run/tmp/source.xml
-run annotate cli annotate /run/tmp/source.xml
+run annotate cli annotate --namespaced /run/tmp/source.xml
 META="$R/cmd/$(printf '%03d' "$n")-annotate.stdout"
 hook_to() { # NAME DEVICE: the incoming domain uses DEVICE on this host
   node -e 'const fs = require("fs"); const [tpl, meta, dev, out] = process.argv.slice(1);
