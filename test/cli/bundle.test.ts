@@ -41,6 +41,12 @@ describe('the deployable bundle (npm run bundle)', () => {
     const xml = await readFile(repoPath('test/fixtures/libvirt/vm-no-vdpa.xml'), 'utf8');
     const hook = await sh(process.execPath, [cli(), 'hook', 'qemu', '--', 'vm-plain', 'migrate', 'begin', '-'], { input: xml });
     assert.deepEqual([hook.code, hook.stdout, hook.stderr], [0, '', '']);
+    // An annotated domain (libvirt's own dumpxml) into an incompatible host: parsed, collected, vetoed.
+    const annotated = await readFile(repoPath('test/fixtures/libvirt/annotated/vm-vdpa-interface.xml'), 'utf8');
+    const veto = await sh(process.execPath, [cli(), 'hook', 'qemu', '--from', repoPath('test/fixtures/dumps/k6.12-mtu9000-vhost'), 'vm-vdpa-net', 'migrate', 'begin', '-'], { input: annotated });
+    assert.equal(veto.code, 1, veto.stderr);
+    assert.equal(veto.stdout, '');
+    assert.match(veto.stderr, /^vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-0\) → vdpa0: mtu-match\/mismatch: /);
   });
 
   it('carries the native netlink binding: it loads, and reports the missing vdpa family of this kernel', async () => {
