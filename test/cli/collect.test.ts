@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { hasStack, runCli } from '../helpers/cli.js';
 import { capturePath, repoPath } from '../helpers/paths.js';
+import { REPLAY, k612VhostBoundReplay } from '../helpers/replay.js';
 
 const THREE = repoPath('profiles/vp_vdpa/k6.12-three-vhost');
-const REPLAY = repoPath('test/helpers/replay-vdpa.mjs');
 
 let scratch: string;
 before(async () => {
@@ -56,15 +56,7 @@ describe('vdpa-compat collect', () => {
   });
 
   it('collects live through the vdpa binary and sysfs, and records what it ran', async () => {
-    const k612 = (name: string) => capturePath('k6.12-ip6.15', name);
-    const env = {
-      VDPA_REPLAY: JSON.stringify({
-        '-V': { stdout: 'vdpa utility, iproute2-6.15.0\n' },
-        '-j mgmtdev show': k612('010-mgmtdev-show.json'),
-        '-j dev show': k612('123-vhost-bound-dev-show.json'),
-        '-j dev config show': k612('124-vhost-bound-config-show.json'),
-      }),
-    };
+    const env = k612VhostBoundReplay();
     const dump = join(scratch, 'live');
     const out = join(scratch, 'live.yaml');
     const r = await runCli(['collect', '--vdpa', REPLAY, '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound'), '--save-raw', dump, '-o', out], { env });

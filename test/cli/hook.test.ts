@@ -4,7 +4,8 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CLI, capturePath, dumpPath, repoPath } from '../helpers/paths.js';
+import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
+import { REPLAY, hasCommand, k612VhostBoundReplay } from '../helpers/replay.js';
 
 // The hook is driven exactly as libvirt drives it: the built, bundled CLI as a
 // process, DOMAIN OPERATION SUB-OPERATION EXTRA as arguments, the domain XML
@@ -14,7 +15,6 @@ const XML = (name: string) => repoPath(`test/fixtures/libvirt/${name}.xml`);
 const SOURCE_HOST = dumpPath('profiles/vdpasim/k6.12-vhost');
 const SAME_TARGET = dumpPath('profiles/vdpasim/k6.12-vhost');
 const MTU9000_TARGET = dumpPath('k6.12-mtu9000-vhost');
-const REPLAY = repoPath('test/helpers/replay-vdpa.mjs');
 
 interface Run {
   code: number | null;
@@ -46,14 +46,7 @@ function withMetadata(xml: string, element: string): string {
 }
 
 /** Whether virsh is installed (Debian: libvirt-clients), for the live libvirt round trip. */
-const hasVirsh = (() => {
-  try {
-    execFileSync('virsh', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasVirsh = hasCommand('virsh', ['--version']);
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-hook-'));
@@ -194,15 +187,7 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
   });
 
   it('checks the live host when no dump is given (vdpa tool + sysfs)', async () => {
-    const k612 = (name: string) => capturePath('k6.12-ip6.15', name);
-    const env = {
-      VDPA_REPLAY: JSON.stringify({
-        '-V': { stdout: 'vdpa utility, iproute2-6.15.0\n' },
-        '-j mgmtdev show': k612('010-mgmtdev-show.json'),
-        '-j dev show': k612('123-vhost-bound-dev-show.json'),
-        '-j dev config show': k612('124-vhost-bound-config-show.json'),
-      }),
-    };
+    const env = k612VhostBoundReplay();
     const result = await hook('vm-vdpa-both', annotated['vm-vdpa-interface-and-disk'] ?? '', ['--vdpa', REPLAY, '--source', 'vdpa-tool', '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound')], undefined, env);
     assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', '']);
   });

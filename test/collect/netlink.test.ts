@@ -8,11 +8,11 @@ import { captureNetlink, loadNetlinkBinding } from '../../src/collect/netlink.js
 import { SourceUnavailable } from '../../src/collect/source.js';
 import { CollectError, InputError } from '../../src/errors.js';
 import { capturePath, repoPath } from '../helpers/paths.js';
+import { REPLAY } from '../helpers/replay.js';
 
 // This machine's kernel has no vdpa module: the real "family absent" case.
 // Live netlink on real vDPA devices is covered by npm run test:e2e and its
 // recorded replies by e2e-replay.test.ts.
-const REPLAY = repoPath('test/helpers/replay-vdpa.mjs');
 const savedEnv = { ...process.env };
 after(() => {
   process.env = savedEnv;

@@ -8,11 +8,11 @@ import { captureLive, collect } from '../../src/collect/collect.js';
 import { captureVdpaTool, runVdpa } from '../../src/collect/vdpa-tool.js';
 import { CollectError } from '../../src/errors.js';
 import { capturePath, repoPath } from '../helpers/paths.js';
+import { REPLAY } from '../helpers/replay.js';
 
 // The live source runs a real process. Where the real vdpa cannot show devices
 // (no vdpa kernel module on this machine), test/helpers/replay-vdpa.mjs plays
 // back real captured output as its own process.
-const REPLAY = repoPath('test/helpers/replay-vdpa.mjs');
 const K61 = (name: string) => capturePath('k6.1-ip6.1', name);
 
 let scratch: string;

@@ -6,7 +6,7 @@
  * for replay; `npm run e2e:fixtures` copies it into test/fixtures/e2e.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { before, describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
 import type { Report } from '../../src/verdict/types.js';
 import { repoPath } from '../helpers/paths.js';
+import { hasCommand } from '../helpers/replay.js';
 import { EXPECTED, assertReport, assertSourcesAgree } from './expectations.js';
 
 const LAB = repoPath('test/e2e/lab');
@@ -24,14 +25,7 @@ const KERNELS = ['6.1', '6.12'] as const;
 function cannotRun(): string | null {
   if (process.platform !== 'linux' || process.arch !== 'x64') return `needs Linux on x86_64 (this is ${process.platform}/${process.arch})`;
   if (process.getuid?.() !== 0) return 'needs root: it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace';
-  const hasQemu = (() => {
-    try {
-      execFileSync('qemu-system-x86_64', ['--version'], { stdio: 'ignore', timeout: 10_000 });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasQemu = hasCommand('qemu-system-x86_64', ['--version']);
   if (!hasQemu && !existsSync('/usr/bin/apt-get')) return 'qemu-system-x86_64 is not installed and there is no apt-get to install it';
   return null;
 }
