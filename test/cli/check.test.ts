@@ -86,6 +86,23 @@ describe('vdpa-compat check', () => {
     assert.match(r.stderr, /no vdpa device "vdpa9".*vdpa0, vdpa1, vdpa2/);
   });
 
+  it('every kind of --json report the CLI emits validates against schemas/report.v1.json', async () => {
+    const kinds: Array<[string, string[], number, string]> = [
+      ['compatible with warnings', [NEGOTIATED, VHOST, '--target-device', 'vdpa0'], 0, 'compatible'],
+      ['incompatible', [NEGOTIATED, MTU9000], 1, 'incompatible'],
+      ['--strict', [NEGOTIATED, VHOST, '--target-device', 'vdpa0', '--strict'], 1, 'incompatible'],
+      ['several devices, none chosen', [NEGOTIATED, THREE], 2, 'error'],
+      ['missing input', [NEGOTIATED, join(scratch, 'absent.json')], 2, 'error'],
+    ];
+    for (const [kind, args, code, verdict] of kinds) {
+      const r = await runCli(['check', ...args, '--format', 'json']);
+      assert.equal(r.code, code, `${kind}: ${r.stderr}`);
+      const doc = JSON.parse(r.stdout) as { verdict: string };
+      assert.ok(validateReport(doc), `${kind}: ${JSON.stringify(validateReport.errors)}`);
+      assert.equal(doc.verdict, verdict, kind);
+    }
+  });
+
   it('with --json, an error is still one JSON document (the error report) on stdout', async () => {
     const r = await runCli(['check', NEGOTIATED, join(scratch, 'missing.yaml'), '--json']);
     assert.equal(r.code, 2);
