@@ -14,7 +14,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const NS = 'https://vdpa-compat.dev/xmlns/source-profiles/1';
+// The same namespace the hook matches (src/hook/namespace.ts), from the build.
+const { ANNOTATION_NS: NS, ANNOTATION_PREFIX } = await import(`${root}dist/hook/namespace.js`);
 const SOURCE = `${root}profiles/vdpasim/k6.12-vhost`;
 // Domains with a vhostvdpa disk are left out: libvirt 9.0 (Debian 12) refuses to define them
 // ("Invalid value for attribute 'type' in element 'disk': 'vhostvdpa'"); the disk type came later.
@@ -31,7 +32,7 @@ export function libvirtAnnotated(domainFile, sourceProfile, cli = `${root}dist/b
   if (name === undefined) throw new Error(`${domainFile}: no <name>`);
   const session = [
     `define ${quote(domainFile)}`,
-    `metadata ${quote(name)} --uri ${NS} --key vdpa-compat --set ${quote(element)} --config`,
+    `metadata ${quote(name)} --uri ${NS} --key ${ANNOTATION_PREFIX} --set ${quote(element)} --config`,
     `dumpxml ${quote(name)}`,
   ].join('; ');
   return execFileSync('virsh', ['-q', '-c', 'test:///default', session], { encoding: 'utf8', timeout: 30_000 })

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
 import { ToolError, ValidationError } from '../errors.js';
+import { SET_METADATA_COMMAND } from '../hook/namespace.js';
 import { errorReport, renderJson } from '../verdict/render-json.js';
 import { TOOL_VERSION } from '../version.js';
 import type { AnnotateOptions } from './commands/annotate.js';
@@ -51,8 +52,7 @@ Examples:
   annotate: `
 On the source host, before migrating, put the source devices' profiles into the domain:
 
-  virsh metadata DOMAIN --uri https://vdpa-compat.dev/xmlns/source-profiles/1 --key vdpa-compat \\
-    --set "$(virsh dumpxml DOMAIN | vdpa-compat annotate -)" --live
+  ${SET_METADATA_COMMAND}
 
 Examples:
   vdpa-compat annotate domain.xml                      profiles of this host's devices, live
@@ -73,8 +73,8 @@ Examples:
   vdpa-compat hook install --dir /etc/libvirt/hooks/qemu.d --name 50-vdpa-compat --force`,
 };
 
-/** Options every command that reads this host accepts. */
-function hostOptions(command: Command): Command {
+/** How to read this host: every command that collects live accepts these. */
+function readerOptions(command: Command): Command {
   return command
     .addOption(
       new Option('--source <source>', 'read devices over raw netlink, with the vdpa tool, or netlink when it works (auto)')
@@ -82,16 +82,17 @@ function hostOptions(command: Command): Command {
         .default('auto'),
     )
     .option('--vdpa <path>', 'the iproute2 vdpa binary', 'vdpa')
-    .option('--sysfs-root <dir>', 'read /sys and /proc under this directory', '/')
-    .option('--timeout <ms>', 'limit for each vdpa command', positiveInt, DEFAULT_TIMEOUT_MS);
+    .option('--sysfs-root <dir>', 'read /sys and /proc under this directory', '/');
+}
+
+/** Options every command that reads this host accepts. */
+function hostOptions(command: Command): Command {
+  return readerOptions(command).option('--timeout <ms>', 'limit for each vdpa command', positiveInt, DEFAULT_TIMEOUT_MS);
 }
 
 /** Hook options (also baked into the installed script by `hook install`). */
 function hookOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--source <source>', 'how to read this host').choices(['auto', 'netlink', 'vdpa-tool']).default('auto'))
-    .option('--vdpa <path>', 'the iproute2 vdpa binary', 'vdpa')
-    .option('--sysfs-root <dir>', 'read /sys and /proc under this directory', '/')
+  return readerOptions(command)
     .option('--timeout <ms>', 'limit for the whole hook, reading stdin and every vdpa call included', positiveInt, 5000)
     .addOption(new Option('--on-error <policy>', 'on a timeout or internal fault: veto the migration (deny) or let it in (allow)').choices(['deny', 'allow']).default('deny'))
     .addOption(new Option('--missing-profile <policy>', 'for a vdpa device without a source profile: veto (deny) or let it in (allow)').choices(['deny', 'allow']).default('deny'))

@@ -4,9 +4,10 @@
  */
 // Synchronous on purpose: a dump is a few small files, and node:fs/promises would load streams
 // into every run that only checks (README, "Speed").
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, ToolError } from '../errors.js';
+import { readInputFile } from '../input-file.js';
 import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type RawDump } from './dump-layout.js';
 
 /** No file of a dump is anywhere near this; a larger one is not ours. */
@@ -14,18 +15,7 @@ export const MAX_DUMP_FILE = 16 * 1024 * 1024;
 
 /** Reads one dump file, null when absent. Synchronous: dumps are a few small files read once. */
 function readOptional(dir: string, file: string): string | null {
-  const path = join(dir, file);
-  let info: Stats;
-  try {
-    info = statSync(path);
-  } catch {
-    return null;
-  }
-  if (!info.isFile()) throw new InputError('INPUT_NOT_PROFILE', `${path}: not a regular file`, 'Remove it or record the dump again.');
-  if (info.size > MAX_DUMP_FILE) {
-    throw new InputError('INPUT_TOO_LARGE', `${path}: ${info.size} bytes, more than the ${MAX_DUMP_FILE}-byte limit`, 'This is not vdpa output; record the dump again.');
-  }
-  return readFileSync(path, 'utf8');
+  return readInputFile(join(dir, file), MAX_DUMP_FILE, 'a dump file', 'This is not vdpa output: remove it or record the dump again.');
 }
 
 function parseOwnJson(text: string | null, path: string): unknown {

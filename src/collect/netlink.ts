@@ -55,7 +55,6 @@ function nameOf(reply: RecordedReply): string | null {
   return hex === undefined ? null : Buffer.from(hex, 'hex').toString('utf8').replace(/\0.*$/s, '');
 }
 
-
 /**
  * Reads management devices and devices (dumps) and each device's config (one
  * request per device: kernel 6.1's config dump stops at the first block device).

@@ -72,7 +72,6 @@ export function runVdpa(options: VdpaToolOptions, args: string[]): Promise<Comma
   });
 }
 
-
 function requireSuccess(record: CommandRecord, shown: string): CommandRecord {
   if (record.rc === 0 && record.stdout.trim() !== '') return record;
   const reason = firstLine(record.stderr) || `exit status ${record.rc ?? 'unknown'}, no output`;

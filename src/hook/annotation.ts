@@ -10,10 +10,9 @@ import { InputError } from '../errors.js';
 import { deviceFingerprint } from '../profile/fingerprint.js';
 import type { Profile } from '../profile/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { ANNOTATION_NS, type DomainInfo } from './domain.js';
+import type { DomainInfo } from './domain.js';
+import { ANNOTATION_NS, ANNOTATION_PREFIX } from './namespace.js';
 
-/** The prefix we write; readers match the namespace URI, whatever the prefix. */
-export const ANNOTATION_PREFIX = 'vdpa-compat';
 
 /** One device's profile: the host, its management device, and the device only. */
 export function compactProfile(profile: Profile, deviceIndex: number): Profile {

@@ -7,9 +7,7 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { InputError } from '../errors.js';
-
-/** Our XML namespace in `<metadata>` (one element per namespace URI, libvirt.md §3). */
-export const ANNOTATION_NS = 'https://vdpa-compat.dev/xmlns/source-profiles/1';
+import { ANNOTATION_NS } from './namespace.js';
 
 /** Domain XML is kilobytes; refuse what could only be a mistake or an attack. */
 export const MAX_DOMAIN_XML = 8 * 1024 * 1024;

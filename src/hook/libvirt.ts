@@ -7,12 +7,14 @@
  * is bounded; a timeout or internal fault vetoes unless told otherwise.
  * Never calls back into libvirt.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceMode } from '../collect/collect.js';
+import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
 import { ToolError } from '../errors.js';
+import { readInputFile } from '../input-file.js';
 import type { Profile } from '../profile/types.js';
 import type { AnnotatedDevice, DomainVdpaDevice } from './domain.js';
+import { SET_METADATA_COMMAND } from './namespace.js';
 
 /** Exit statuses of the hook: 0 lets libvirt go on; any other status cancels the migration. */
 export const HOOK_EXIT = { ALLOW: 0, INCOMPATIBLE: 1, UNDECIDED: 2 } as const;
@@ -49,7 +51,12 @@ export interface HookIo {
   readStdin(limit: number): Promise<string>;
 }
 
-const ANNOTATE_HINT = 'annotate the domain on the source before migrating: virsh metadata DOMAIN --uri https://vdpa-compat.dev/xmlns/source-profiles/1 --key vdpa-compat --set "$(vdpa-compat annotate DOMAIN_XML)" --live';
+const ANNOTATE_HINT = `annotate the domain on the source before migrating: ${SET_METADATA_COMMAND}`;
+
+/** How a device is matched between the domain and its annotation: kind and guest-visible key. */
+function keyOf(device: { kind: string; key: string }): string {
+  return `${device.kind} ${device.key}`;
+}
 
 function describe(device: DomainVdpaDevice): string {
   return `${device.kind} ${device.key || '(no key)'}${device.charDev ? ` (${device.charDev})` : ''}`;
@@ -63,30 +70,26 @@ function safeName(name: string): boolean {
 async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline: number): Promise<number> {
   const say = (line: string) => io.stderr.write(`vdpa-compat: domain ${call.domain}: ${line}\n`);
   // Loaded only for the one phase that checks: libvirt calls the hook for every phase of every domain.
-  const [{ parseAnnotationXml, parseDomainXml }, { collect }, { toProfile }, { check }] = await Promise.all([
+  const [{ MAX_DOMAIN_XML, parseAnnotationXml, parseDomainXml }, { collect }, { toProfile }, { check }] = await Promise.all([
     import('./domain.js'),
     import('../collect/collect.js'),
     import('../profile/load.js'),
     import('../verdict/check.js'),
   ]);
-  const xml = await io.readStdin(8 * 1024 * 1024);
+  const xml = await io.readStdin(MAX_DOMAIN_XML);
   const domain = parseDomainXml(xml, 'domain XML on stdin');
   if (domain.devices.length === 0) return HOOK_EXIT.ALLOW;
 
   let annotated = domain.annotation;
   if (annotated === null && options.profileDir !== undefined && safeName(call.domain)) {
     const file = join(options.profileDir, `${call.domain}.xml`);
-    let text: string | null = null;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      // No file for this domain: the no-source-profile policy decides below.
-    }
+    // No file for this domain: the no-source-profile policy decides below.
+    const text = readInputFile(file, MAX_DOMAIN_XML, 'annotate output', 'Write it with `vdpa-compat annotate DOMAIN_XML -o FILE`.');
     if (text !== null) annotated = parseAnnotationXml(text, file);
   }
 
-  const sources = new Map<string, AnnotatedDevice>((annotated ?? []).map((a) => [`${a.kind} ${a.key}`, a]));
-  const missing = domain.devices.filter((d) => !sources.has(`${d.kind} ${d.key}`));
+  const sources = new Map<string, AnnotatedDevice>((annotated ?? []).map((a) => [keyOf(a), a]));
+  const missing = domain.devices.filter((d) => !sources.has(keyOf(d)));
   if (missing.length > 0) {
     for (const d of missing) say(`${describe(d)}: no source profile in the domain metadata${options.profileDir ? ` or ${options.profileDir}` : ''}; ${ANNOTATE_HINT}`);
     if (options.missingProfile === 'deny') return HOOK_EXIT.UNDECIDED;
@@ -97,11 +100,12 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
     vdpaPath: options.vdpaPath,
     source: options.source,
     sysfsRoot: options.sysfsRoot,
-    timeoutMs: Math.max(1, Math.min(5000, deadline - Date.now())),
+    // Each vdpa call within what is left of the hook's own deadline.
+    timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, deadline - Date.now())),
   });
   let verdict: number = HOOK_EXIT.ALLOW;
   for (const device of domain.devices) {
-    const annotation = sources.get(`${device.kind} ${device.key}`);
+    const annotation = sources.get(keyOf(device));
     if (!annotation) continue;
     const local = target.devices.find((d) => d.charDev !== null && d.charDev === device.charDev);
     if (!local) {
@@ -147,7 +151,7 @@ export async function runHook(call: HookCall, options: HookOptions, io: HookIo):
     if (result === 'timeout') return onError(`could not decide within ${options.timeoutMs} ms`);
     return result;
   } catch (error) {
-    const text = error instanceof ToolError ? `${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint}` : ''}` : `internal error: ${(error as Error).message}`;
+    const text = error instanceof ToolError ? `${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint.replace(/\.$/, '')}` : ''}` : `internal error: ${(error as Error).message}`;
     return onError(text);
   } finally {
     clearTimeout(timer);

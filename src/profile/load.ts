@@ -4,9 +4,9 @@
  * every problem reported at once, then the consistency checks a schema
  * cannot express (names match bits, fingerprints match content).
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
 import { extname } from 'node:path';
 import { InputError, ValidationError, type Problem } from '../errors.js';
+import { readInputFile } from '../input-file.js';
 import { featureNames, formatMask, parseMask, type DeviceClass } from './feature-bits.js';
 import { deviceFingerprint } from './fingerprint.js';
 import { profileSchemaProblems } from './schema.js';
@@ -106,23 +106,14 @@ export async function toProfile(doc: unknown, path: string): Promise<Profile> {
 
 /** Reads, parses and validates a profile file (.yaml, .yml or .json). */
 export async function loadProfile(path: string): Promise<Profile> {
-  const format = profileFormat(path);
-  let info: Stats;
-  try {
-    info = statSync(path);
-  } catch {
+  const text = readInputFile(path, MAX_PROFILE_BYTES, 'a profile', 'Pass a .yaml/.json profile written by `vdpa-compat collect -o FILE` (or a dump directory where one is accepted).');
+  if (text === null) {
     throw new InputError('INPUT_MISSING', `${path}: no such file or directory`, 'Check the path; a profile is written by `vdpa-compat collect -o FILE`.');
   }
-  if (info.isDirectory()) {
-    throw new InputError('INPUT_NOT_PROFILE', `${path}: is a directory, not a profile file`, 'Pass a dump directory where one is accepted, or a .yaml/.json profile.');
-  }
+  const format = profileFormat(path);
   if (format === null) {
     throw new InputError('INPUT_NOT_PROFILE', `${path}: unknown profile format "${extname(path)}"`, 'Name profile files .yaml, .yml or .json, or pass a dump directory.');
   }
-  if (info.size > MAX_PROFILE_BYTES) {
-    throw new InputError('INPUT_TOO_LARGE', `${path}: ${info.size} bytes, more than the ${MAX_PROFILE_BYTES}-byte limit for a profile`, 'A profile is a few kilobytes; check that this is the right file.');
-  }
-  const text = readFileSync(path, 'utf8');
   return toProfile(await parseText(text, path, format), path);
 }
 

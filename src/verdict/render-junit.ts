@@ -20,17 +20,18 @@ export function renderJunit(report: Report): string {
       ...(others.length > 0 ? { 'system-out': others.map(line).join('\n\n') } : {}),
     };
   });
+  const failures = report.checks.filter((c) => c.status === 'fail').length;
   const name = `${report.source.device} (${report.source.input}) -> ${report.target.device} (${report.target.input})`;
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, indentBy: '  ' });
   const body = builder.build({
     testsuites: {
       '@name': 'vdpa-compat check',
       '@tests': cases.length,
-      '@failures': report.checks.filter((c) => c.status === 'fail').length,
+      '@failures': failures,
       testsuite: {
         '@name': name,
         '@tests': cases.length,
-        '@failures': report.checks.filter((c) => c.status === 'fail').length,
+        '@failures': failures,
         '@errors': 0,
         properties: {
           property: [

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
 import { InputError } from '../../src/errors.js';
 import { buildAnnotation } from '../../src/hook/annotation.js';
-import { ANNOTATION_NS, parseAnnotationXml, parseDomainXml } from '../../src/hook/domain.js';
+import { parseAnnotationXml, parseDomainXml } from '../../src/hook/domain.js';
+import { ANNOTATION_NS } from '../../src/hook/namespace.js';
 import { dumpPath, repoPath } from '../helpers/paths.js';
 
 const domainXml = (name: string) => readFile(repoPath(`test/fixtures/libvirt/${name}.xml`), 'utf8');

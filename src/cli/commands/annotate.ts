@@ -1,9 +1,9 @@
 /** `vdpa-compat annotate DOMAIN_XML [SOURCE]`: the metadata element carrying the source profiles. */
-import { readFileSync } from 'node:fs';
 import { collect, type SourceMode } from '../../collect/collect.js';
 import { InputError } from '../../errors.js';
 import { buildAnnotation } from '../../hook/annotation.js';
 import { MAX_DOMAIN_XML, parseDomainXml } from '../../hook/domain.js';
+import { readInputFile } from '../../input-file.js';
 import { loadInput } from '../../input.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
@@ -23,16 +23,9 @@ export interface AnnotateOptions {
 
 /** Reads the domain XML (file or - for stdin) and the source host (profile, dump, or live), prints the element. */
 export async function annotateCommand(domainXml: string, sourceInput: string | undefined, options: AnnotateOptions, io: Io): Promise<number> {
-  let xml: string;
-  if (domainXml === '-') {
-    xml = await readStdin(MAX_DOMAIN_XML);
-  } else {
-    try {
-      xml = readFileSync(domainXml, 'utf8');
-    } catch (error) {
-      throw new InputError('INPUT_MISSING', `${domainXml}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'Pass `virsh dumpxml DOMAIN` output, or - for stdin.');
-    }
-  }
+  const hint = 'Pass `virsh dumpxml DOMAIN` output, or - for stdin.';
+  const xml = domainXml === '-' ? await readStdin(MAX_DOMAIN_XML) : readInputFile(domainXml, MAX_DOMAIN_XML, 'a domain XML', hint);
+  if (xml === null) throw new InputError('INPUT_MISSING', `${domainXml}: no such file or directory`, hint);
   const domain = parseDomainXml(xml, domainXml === '-' ? 'domain XML on stdin' : domainXml);
   const profile =
     sourceInput !== undefined
