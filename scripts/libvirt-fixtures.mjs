@@ -14,8 +14,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// The same namespace the hook matches (src/hook/namespace.ts), from the build.
-const { ANNOTATION_NS: NS, ANNOTATION_PREFIX } = await import(`${root}dist/hook/namespace.js`);
+// The same namespace the hook matches (src/libvirt/namespace.ts), from the build.
+const { ANNOTATION_NS: NS, ANNOTATION_PREFIX } = await import(`${root}dist/libvirt/namespace.js`);
 const SOURCE = `${root}profiles/vdpasim/k6.12-vhost`;
 // Domains with a vhostvdpa disk are left out: libvirt 9.0 (Debian 12) refuses to define them
 // ("Invalid value for attribute 'type' in element 'disk': 'vhostvdpa'"); the disk type came later.

@@ -13,8 +13,8 @@ export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type Check
 export { builtinRules } from './rules/builtin/index.js';
 export { defineRule, type Rule, type Severity } from './rules/define.js';
 export { ToolError, UsageError, InputError, CollectError, ValidationError, type ErrorCode } from './errors.js';
-export { buildAnnotation, compactProfile } from './hook/annotation.js';
-export { parseDomainXml, parseAnnotationXml, type DomainInfo, type DomainVdpaDevice } from './hook/domain.js';
-export { ANNOTATION_NS, ANNOTATION_PREFIX, SET_METADATA_COMMAND } from './hook/namespace.js';
+export { buildAnnotation, compactProfile } from './libvirt/annotation.js';
+export { parseDomainXml, parseAnnotationXml, type DomainInfo, type DomainVdpaDevice, type Annotation } from './libvirt/domain.js';
+export { ANNOTATION_NS, ANNOTATION_PREFIX, SET_METADATA_COMMAND } from './libvirt/namespace.js';
 export { runHook, HOOK_EXIT, type HookOptions, type HookCall } from './hook/libvirt.js';
 export { renderJunit } from './verdict/render-junit.js';

@@ -70,8 +70,9 @@ describe('project', () => {
       collect: ['collect', 'profile', 'errors.ts', 'input-file.ts', 'version.ts'],
       rules: ['rules', 'profile', 'errors.ts'],
       verdict: ['verdict', 'rules', 'profile', 'errors.ts', 'version.ts'],
-      hook: ['hook', 'collect', 'profile', 'verdict', 'errors.ts', 'input-file.ts', 'version.ts'],
-      cli: ['cli', 'hook', 'collect', 'profile', 'rules', 'verdict', 'input.ts', 'input-file.ts', 'errors.ts', 'version.ts'],
+      libvirt: ['libvirt', 'profile', 'errors.ts', 'version.ts'],
+      hook: ['hook', 'libvirt', 'collect', 'profile', 'verdict', 'errors.ts', 'input-file.ts', 'version.ts'],
+      cli: ['cli', 'hook', 'libvirt', 'collect', 'profile', 'rules', 'verdict', 'input.ts', 'input-file.ts', 'errors.ts', 'version.ts'],
     };
     const src = repoPath('src');
     const walk = (dir: string): string[] =>

@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
 import { ToolError, ValidationError } from '../errors.js';
-import { SET_METADATA_COMMAND } from '../hook/namespace.js';
+import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
 import { errorReport, renderJson } from '../verdict/render-json.js';
 import { TOOL_VERSION } from '../version.js';
 import type { AnnotateOptions } from './commands/annotate.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import type { CollectCommandOptions } from './commands/collect.js';
-import type { HookCommandOptions, HookInstallOptions } from './commands/hook.js';
+import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
 import { EXIT, EXIT_HELP } from './exit.js';
 import type { Io } from './io.js';
 
@@ -26,6 +26,10 @@ function positiveInt(value: string): number {
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer (milliseconds)');
   return n;
 }
+
+/** Where libvirt looks for qemu hook scripts (libvirt >= 6.5), and our script's name there. */
+const HOOK_DIR = '/etc/libvirt/hooks/qemu.d';
+const HOOK_NAME = 'vdpa-compat';
 
 /** Every command's help text ends with real examples; the man page prints the same. */
 export const EXAMPLES: Readonly<Record<string, string>> = {
@@ -71,6 +75,14 @@ Examples:
   vdpa-compat hook install                              /etc/libvirt/hooks/qemu.d/vdpa-compat
   vdpa-compat hook install --timeout 3000 --profile-dir /etc/vdpa-compat/domains
   vdpa-compat hook install --dir /etc/libvirt/hooks/qemu.d --name 50-vdpa-compat --force`,
+  'hook status': `
+Examples:
+  vdpa-compat hook status                               the script in /etc/libvirt/hooks/qemu.d
+  vdpa-compat hook status --json`,
+  'hook uninstall': `
+Examples:
+  vdpa-compat hook uninstall                            removes /etc/libvirt/hooks/qemu.d/vdpa-compat
+  vdpa-compat hook uninstall --name 50-vdpa-compat`,
 };
 
 /** How to read this host: every command that collects live accepts these. */
@@ -177,12 +189,29 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     hook
       .command('install')
       .description('install the hook script for libvirt (atomically, mode 0755)')
-      .option('--dir <dir>', 'hook directory (libvirt >= 6.5 runs every executable in it)', '/etc/libvirt/hooks/qemu.d')
-      .option('--name <name>', 'file name of the script', 'vdpa-compat')
+      .option('--dir <dir>', 'hook directory (libvirt >= 6.5 runs every executable in it)', HOOK_DIR)
+      .option('--name <name>', 'file name of the script', HOOK_NAME)
+      .option('--create-dir', 'create --dir when it does not exist', false)
       .option('--force', 'replace a file vdpa-compat did not install', false),
   )
     .addHelpText('after', `${EXAMPLES['hook install']}\n${EXIT_HELP}`)
-    .action((options: HookInstallOptions) => run(async () => (await import('./commands/hook.js')).hookInstallCommand(options, io)));
+    .action((options: HookInstallOptions, command: Command) => run(async () => (await import('./commands/hook.js')).hookInstallCommand(options, command, io)));
+  hook
+    .command('status')
+    .description('what is installed, whether its node and vdpa-compat exist and run, whether libvirt will call it')
+    .option('--dir <dir>', 'hook directory', HOOK_DIR)
+    .option('--name <name>', 'file name of the script', HOOK_NAME)
+    .option('--sysfs-root <dir>', 'read /proc under this directory', '/')
+    .option('--json', 'print one JSON document', false)
+    .addHelpText('after', `${EXAMPLES['hook status']}\n\nExit status: 0 healthy; 1 a problem found (each printed); 2 could not check.`)
+    .action((options: HookStatusOptions) => run(async () => (await import('./commands/hook.js')).hookStatusCommand(options, io)));
+  hook
+    .command('uninstall')
+    .description('remove the hook script vdpa-compat installed (a file it did not write is left alone)')
+    .option('--dir <dir>', 'hook directory', HOOK_DIR)
+    .option('--name <name>', 'file name of the script', HOOK_NAME)
+    .addHelpText('after', `${EXAMPLES['hook uninstall']}\n${EXIT_HELP}`)
+    .action((options: HookPlaceOptions) => run(async () => (await import('./commands/hook.js')).hookUninstallCommand(options, io)));
 
   return program;
 }

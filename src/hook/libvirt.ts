@@ -10,11 +10,11 @@
 import { join } from 'node:path';
 import type { SourceMode } from '../collect/collect.js';
 import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
-import { ToolError } from '../errors.js';
+import { InputError, ToolError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
+import type { AnnotatedDevice, DomainVdpaDevice } from '../libvirt/domain.js';
+import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
 import type { Profile } from '../profile/types.js';
-import type { AnnotatedDevice, DomainVdpaDevice } from './domain.js';
-import { SET_METADATA_COMMAND } from './namespace.js';
 
 /** Exit statuses of the hook: 0 lets libvirt go on; any other status cancels the migration. */
 export const HOOK_EXIT = { ALLOW: 0, INCOMPATIBLE: 1, UNDECIDED: 2 } as const;
@@ -67,17 +67,30 @@ function safeName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0');
 }
 
+/** Thrown between steps once the hook's deadline has passed. */
+class DeadlinePassed extends Error {}
+
 async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline: number): Promise<number> {
   const say = (line: string) => io.stderr.write(`vdpa-compat: domain ${call.domain}: ${line}\n`);
+  // CPU work (a huge XML, many devices) is not interrupted by the timer: look at the clock between steps.
+  const inTime = () => {
+    if (Date.now() > deadline) throw new DeadlinePassed();
+  };
   // Loaded only for the one phase that checks: libvirt calls the hook for every phase of every domain.
   const [{ MAX_DOMAIN_XML, parseAnnotationXml, parseDomainXml }, { collect }, { toProfile }, { check }] = await Promise.all([
-    import('./domain.js'),
+    import('../libvirt/domain.js'),
     import('../collect/collect.js'),
     import('../profile/load.js'),
     import('../verdict/check.js'),
   ]);
   const xml = await io.readStdin(MAX_DOMAIN_XML);
+  inTime();
   const domain = parseDomainXml(xml, 'domain XML on stdin');
+  inTime();
+  if (domain.unchecked.length > 0) {
+    for (const line of domain.unchecked) say(`${line}: vdpa-compat cannot check it; vetoing the migration`);
+    return HOOK_EXIT.UNDECIDED;
+  }
   if (domain.devices.length === 0) return HOOK_EXIT.ALLOW;
 
   let annotated = domain.annotation;
@@ -88,7 +101,7 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
     if (text !== null) annotated = parseAnnotationXml(text, file);
   }
 
-  const sources = new Map<string, AnnotatedDevice>((annotated ?? []).map((a) => [keyOf(a), a]));
+  const sources = new Map<string, AnnotatedDevice>((annotated?.devices ?? []).map((a) => [keyOf(a), a]));
   const missing = domain.devices.filter((d) => !sources.has(keyOf(d)));
   if (missing.length > 0) {
     for (const d of missing) say(`${describe(d)}: no source profile in the domain metadata${options.profileDir ? ` or ${options.profileDir}` : ''}; ${ANNOTATE_HINT}`);
@@ -105,6 +118,7 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
   });
   let verdict: number = HOOK_EXIT.ALLOW;
   for (const device of domain.devices) {
+    inTime();
     const annotation = sources.get(keyOf(device));
     if (!annotation) continue;
     const local = target.devices.find((d) => d.charDev !== null && d.charDev === device.charDev);
@@ -151,6 +165,13 @@ export async function runHook(call: HookCall, options: HookOptions, io: HookIo):
     if (result === 'timeout') return onError(`could not decide within ${options.timeoutMs} ms`);
     return result;
   } catch (error) {
+    if (error instanceof DeadlinePassed) return onError(`could not decide within ${options.timeoutMs} ms`);
+    // What the domain XML or its metadata says and we cannot read is vetoed whatever --on-error says:
+    // libvirt reads it, so a device may be there that no check saw.
+    if (error instanceof InputError) {
+      io.stderr.write(`vdpa-compat: domain ${call.domain}: ${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint.replace(/\.$/, '')}` : ''}; vetoing the migration\n`);
+      return HOOK_EXIT.UNDECIDED;
+    }
     const text = error instanceof ToolError ? `${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint.replace(/\.$/, '')}` : ''}` : `internal error: ${(error as Error).message}`;
     return onError(text);
   } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -162,11 +162,27 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     assert.match(result.stderr, /mtu-match\/mismatch/);
   });
 
+  it('cannot be walked past: a character reference in the type, or the device in a second <devices>, is checked like any vDPA device', async () => {
+    const xml = annotated['vm-vdpa-interface'] ?? '';
+    const encoded = xml.replace("<interface type='vdpa'>", "<interface type='vd&#112;a'>");
+    assert.notEqual(encoded, xml);
+    const moved = xml.replace(/(\s*<interface type='vdpa'>[\s\S]*?<\/interface>)/, '').replace('</devices>', `</devices>\n  <devices>${/<interface type='vdpa'>[\s\S]*?<\/interface>/.exec(xml)?.[0] ?? ''}</devices>`);
+    assert.match(moved, /<\/devices>\n  <devices><interface type='vdpa'>/);
+    for (const [form, text] of [['character reference', encoded], ['second <devices>', moved]] as const) {
+      const result = await hook('vm-vdpa-net', text, ['--from', MTU9000_TARGET]);
+      assert.equal(result.code, 1, `${form}: ${result.stderr}`);
+      assert.match(result.stderr, /mtu-match\/mismatch/, form);
+    }
+    // Without metadata the same tricks are vetoed for want of a source profile, not let in.
+    const bare = (await readFile(XML('vm-vdpa-interface'), 'utf8')).replace("<interface type='vdpa'>", "<interface type='&#x76;dpa'>");
+    assert.equal((await hook('vm-vdpa-net', bare, ['--from', SAME_TARGET])).code, 2);
+  });
+
   it('vetoes XML it cannot read (not XML, a DOCTYPE), and never echoes anything to stdout', async () => {
     const broken = await hook('vm', '<domain><devices><interface type="vdpa">', ['--from', SAME_TARGET]);
     assert.equal(broken.code, 2);
     assert.equal(broken.stdout, '');
-    assert.match(broken.stderr, /^vdpa-compat: domain vm: domain XML on stdin: not well-formed XML .*vetoing the migration \(--on-error deny\)\n$/);
+    assert.match(broken.stderr, /^vdpa-compat: domain vm: domain XML on stdin: not well-formed XML .*vetoing the migration\n$/);
     const doctype = await hook('vm', '<!DOCTYPE d [<!ENTITY a "aaaa">]><domain/>', ['--from', SAME_TARGET]);
     assert.equal(doctype.code, 2);
     assert.match(doctype.stderr, /DOCTYPE is refused/);
@@ -190,34 +206,5 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     const env = k612VhostBoundReplay();
     const result = await hook('vm-vdpa-both', annotated['vm-vdpa-interface-and-disk'] ?? '', ['--vdpa', REPLAY, '--source', 'vdpa-tool', '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound')], undefined, env);
     assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', '']);
-  });
-});
-
-describe('vdpa-compat hook install', () => {
-  it('installs an executable script atomically, refuses a foreign file, and the script works', async () => {
-    const dir = join(scratch, 'qemu.d');
-    const installed = await run(['hook', 'install', '--dir', dir, '--timeout', '4000', '--profile-dir', '/etc/vdpa-compat/domains'], '');
-    assert.equal(installed.code, 0, installed.stderr);
-    const path = join(dir, 'vdpa-compat');
-    assert.equal((await stat(path)).mode & 0o777, 0o755);
-    const script = await readFile(path, 'utf8');
-    assert.match(script, /^#!\/bin\/sh\n# vdpa-compat libvirt hook/);
-    assert.match(script, /'hook' 'qemu' '--timeout' '4000' .*'--profile-dir' '\/etc\/vdpa-compat\/domains'.* -- "\$@"\n$/);
-    // libvirt's call: the script with the four arguments and the XML on stdin.
-    const called = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = execFile(path, ['vm-plain', 'migrate', 'begin', '-'], { encoding: 'utf8' }, (error, stdout) =>
-        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout }),
-      );
-      void readFile(XML('vm-no-vdpa'), 'utf8').then((xml) => child.stdin?.end(xml));
-    });
-    assert.deepEqual(called, { code: 0, stdout: '' });
-    // Reinstalling our own script is fine; a foreign file needs --force.
-    assert.equal((await run(['hook', 'install', '--dir', dir], '')).code, 0);
-    await writeFile(join(dir, 'other'), '#!/bin/sh\nexit 0\n');
-    const refused = await run(['hook', 'install', '--dir', dir, '--name', 'other'], '');
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /other: exists and was not installed by vdpa-compat \[OUTPUT_EXISTS\]; fix: Pass --force/);
-    assert.equal(await readFile(join(dir, 'other'), 'utf8'), '#!/bin/sh\nexit 0\n');
-    assert.equal((await run(['hook', 'install', '--dir', dir, '--name', 'other', '--force'], '')).code, 0);
   });
 });

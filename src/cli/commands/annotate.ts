@@ -1,8 +1,8 @@
 /** `vdpa-compat annotate DOMAIN_XML [SOURCE]`: the metadata element carrying the source profiles. */
 import { collect, type SourceMode } from '../../collect/collect.js';
 import { InputError } from '../../errors.js';
-import { buildAnnotation } from '../../hook/annotation.js';
-import { MAX_DOMAIN_XML, parseDomainXml } from '../../hook/domain.js';
+import { buildAnnotation } from '../../libvirt/annotation.js';
+import { MAX_DOMAIN_XML, parseDomainXml } from '../../libvirt/domain.js';
 import { readInputFile } from '../../input-file.js';
 import { loadInput } from '../../input.js';
 import { EXIT } from '../exit.js';
@@ -27,10 +27,14 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
   const xml = domainXml === '-' ? await readStdin(MAX_DOMAIN_XML) : readInputFile(domainXml, MAX_DOMAIN_XML, 'a domain XML', hint);
   if (xml === null) throw new InputError('INPUT_MISSING', `${domainXml}: no such file or directory`, hint);
   const domain = parseDomainXml(xml, domainXml === '-' ? 'domain XML on stdin' : domainXml);
+  // The domain first: one without vDPA devices needs no profile, and this host may have no vdpa at all.
   const profile =
-    sourceInput !== undefined
+    domain.devices.length === 0
+      ? null
+      : sourceInput !== undefined
       ? await loadInput(sourceInput)
       : (await collect({ vdpaPath: options.vdpa, source: options.source, sysfsRoot: options.sysfsRoot, timeoutMs: options.timeout })).profile;
+  for (const line of domain.unchecked) io.stderr.write(`vdpa-compat: warning: ${line}: vdpa-compat cannot check it, so the hook will veto migrating this domain\n`);
   const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host', { namespaced: options.namespaced })}\n`;
   if (options.output !== undefined) {
     await writeFileAtomic(options.output, element, { force: options.force });

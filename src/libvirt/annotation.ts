@@ -13,7 +13,6 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { DomainInfo } from './domain.js';
 import { ANNOTATION_NS, ANNOTATION_PREFIX } from './namespace.js';
 
-
 /** One device's profile: the host, its management device, and the device only. */
 export function compactProfile(profile: Profile, deviceIndex: number): Profile {
   const device = profile.devices[deviceIndex];
@@ -29,11 +28,11 @@ export function compactProfile(profile: Profile, deviceIndex: number): Profile {
  * "failed to create a new XML namespace"). `namespaced` gives the form to
  * paste into a domain XML by hand.
  */
-export function buildAnnotation(domain: DomainInfo, profile: Profile, where: string, options: { namespaced?: boolean } = {}): string {
-  if (domain.devices.length === 0) {
-    throw new InputError('NO_DEVICE', `${where}: the domain has no <interface type='vdpa'> and no <disk type='vhostvdpa'>`, 'Nothing to annotate: the hook lets such domains migrate.');
-  }
+export function buildAnnotation(domain: DomainInfo, profile: Profile | null, where: string, options: { namespaced?: boolean } = {}): string {
+  // A domain without vDPA devices gets an empty element: the hook lets it in without one, and
+  // `virsh metadata … --set "$(… | vdpa-compat annotate -)"` must not fail for it.
   const entries = domain.devices.map((d) => {
+    if (profile === null) throw new RangeError('buildAnnotation: a domain with vDPA devices needs the source profile');
     const index = profile.devices.findIndex((p) => p.charDev !== null && p.charDev === d.charDev);
     if (index === -1) {
       const known = profile.devices.filter((p) => p.charDev !== null).map((p) => `${p.name}=${p.charDev}`);
@@ -58,7 +57,7 @@ export function buildAnnotation(domain: DomainInfo, profile: Profile, where: str
     [root]: {
       ...(options.namespaced ? { [`@xmlns:${ANNOTATION_PREFIX}`]: ANNOTATION_NS } : {}),
       '@generator': `${TOOL_NAME} ${TOOL_VERSION}`,
-      device: entries,
+      ...(entries.length > 0 ? { device: entries } : {}),
     },
   }) as string;
 }
