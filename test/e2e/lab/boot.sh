@@ -1,9 +1,10 @@
 #!/bin/bash
 # Boots one prepared Debian kernel under QEMU and runs a scenario script in it.
 #   boot.sh 6.1|6.12 SCENARIO OUTDIR
-# The guest gets three virtio-net-pci functions for vp_vdpa (the parents of
-# fixtures/VP_VDPA.md): A multi-queue with MTU 9000 and RSS, B two queues
-# without some offloads, C single queue. Their tap backends live in a network
+# The guest gets five virtio-net-pci functions for vp_vdpa: the parents of
+# fixtures/VP_VDPA.md (A multi-queue with MTU 9000 and RSS, B two queues
+# without some offloads, C single queue) and D (2 queue pairs) and E (4) that
+# offer only what QEMU's shadow virtqueues accept. Their tap backends live in a network
 # namespace of their own (unshare -n), so nothing on this machine's network
 # changes. TCG by default: nested KVM hangs on these machines (ACCEL=kvm to try).
 set -euo pipefail
@@ -19,6 +20,9 @@ mkdir -p "$OUT"; OUT=$(realpath "$OUT")
 INITRD=$OUT/initrd.cpio.gz
 "$HERE/initramfs.sh" "$V" "$INITRD"
 ACCEL=${ACCEL:-tcg}; CPU=max; [ "$ACCEL" = kvm ] && CPU=host
+# D and E offer only what QEMU 7.2's shadow virtqueues accept, plus ACCESS_PLATFORM:
+# every default-on bit outside that set is switched off (modern only, so no ANY_LAYOUT/GSO).
+SVQ_ONLY=disable-legacy=on,iommu_platform=on,mq=on,host_mtu=1500,indirect_desc=off,queue_reset=off,guest_announce=off,ctrl_rx=off,ctrl_vlan=off,ctrl_rx_extra=off,ctrl_guest_offloads=off,rss=off,hash=off
 parents=(
   -netdev tap,id=pa,ifname=vpa,queues=4,script=no,downscript=no,vhost=off
   -device virtio-net-pci,netdev=pa,addr=05.0,disable-legacy=on,mq=on,vectors=10,host_mtu=9000,rss=on,hash=on,mac=52:54:00:00:0a:01
@@ -26,6 +30,10 @@ parents=(
   -device virtio-net-pci,netdev=pb,addr=06.0,disable-legacy=on,mq=on,vectors=6,guest_tso4=off,host_tso4=off,mrg_rxbuf=off,mac=52:54:00:00:0b:01
   -netdev hubport,id=pc,hubid=7
   -device virtio-net-pci,netdev=pc,addr=07.0,mq=off,mac=52:54:00:00:0c:01
+  -netdev tap,id=pd,ifname=vpd,queues=2,script=no,downscript=no,vhost=off
+  -device "virtio-net-pci,netdev=pd,addr=08.0,$SVQ_ONLY,vectors=6,mac=52:54:00:00:0d:01"
+  -netdev tap,id=pe,ifname=vpe,queues=4,script=no,downscript=no,vhost=off
+  -device "virtio-net-pci,netdev=pe,addr=09.0,$SVQ_ONLY,vectors=10,mac=52:54:00:00:0e:01"
 )
 start=$(date +%s.%N)
 set +e
