@@ -7,7 +7,7 @@ import { readDump } from '../../src/collect/dump.js';
 import type { NetlinkCapture } from '../../src/collect/vdpa-netlink.js';
 import { check } from '../../src/verdict/check.js';
 import type { Report } from '../../src/verdict/types.js';
-import { EXPECTED, assertReport, assertSourcesAgree } from '../e2e/expectations.js';
+import { EXPECTED, STATES, assertReport, assertSourcesAgree, assertSvqOnlyParents } from '../e2e/expectations.js';
 import { repoPath } from '../helpers/paths.js';
 
 // What the last e2e run recorded on real kernels (npm run test:e2e, then
@@ -57,7 +57,10 @@ for (const [kernel, dir] of Object.entries(KERNELS)) {
         assertReport(command.name, fresh, fresh.verdict === 'compatible' ? 0 : 1);
       });
     }
-    for (const state of ['sim', 'vp']) {
+    it('vp_vdpa parents D and E offer only what QEMU 7.2 shadow virtqueues accept, plus ACCESS_PLATFORM', async () => {
+      await assertSvqOnlyParents(dir, kernel);
+    });
+    for (const state of STATES) {
       it(`raw netlink and both iproute2 builds agree on the ${state} devices`, async () => {
         const netlink = (await collect({ from: join(dir, `dumps/${state}-netlink`) })).profile;
         for (const tool of ['tool61', 'tool615']) assertSourcesAgree(netlink, (await collect({ from: join(dir, `dumps/${state}-${tool}`) })).profile, `${kernel} ${state} ${tool}`);

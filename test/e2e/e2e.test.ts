@@ -15,7 +15,7 @@ import { collect } from '../../src/collect/collect.js';
 import type { Report } from '../../src/verdict/types.js';
 import { repoPath } from '../helpers/paths.js';
 import { hasCommand } from '../helpers/replay.js';
-import { EXPECTED, assertReport, assertSourcesAgree } from './expectations.js';
+import { EXPECTED, STATES, assertReport, assertSourcesAgree, assertSvqOnlyParents } from './expectations.js';
 
 const LAB = repoPath('test/e2e/lab');
 const RUNS = repoPath('test/e2e/.runs');
@@ -102,7 +102,11 @@ describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
         for (const f of stdout) assert.equal(readFileSync(join(outDir(kernel), 'run/cmd', f), 'utf8'), '', `${f}: the hook printed on stdout`);
       });
 
-      for (const state of ['sim', 'vp']) {
+      it('vp_vdpa parents D and E offer only what QEMU 7.2 shadow virtqueues accept, plus ACCESS_PLATFORM', async () => {
+        await assertSvqOnlyParents(join(outDir(kernel), 'run'), kernel);
+      });
+
+      for (const state of STATES) {
         it(`raw netlink and both iproute2 builds agree on the ${state} devices`, async () => {
           const dumps = join(outDir(kernel), 'run/dumps');
           const netlink = (await collect({ from: join(dumps, `${state}-netlink`) })).profile;
