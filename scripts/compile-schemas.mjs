@@ -8,7 +8,12 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = new URL('../', import.meta.url);
-const schemas = { validateProfile: 'schemas/profile.v1.json', validateReport: 'schemas/report.v1.json' };
+const schemas = {
+  validateProfile: 'schemas/profile.v1.json',
+  validateReport: 'schemas/report.v1.json',
+  validatePolicy: 'schemas/policy.v1.json',
+  validateRulePack: 'schemas/rule-pack.v1.json',
+};
 
 async function compile(name, file) {
   const ajv = new Ajv2020.default({ code: { source: true, esm: true }, allErrors: true, strict: true, allowUnionTypes: true, inlineRefs: false });
@@ -35,7 +40,7 @@ for (const dir of ['src/generated/', 'dist/generated/']) {
 }
 for (const [name, file] of Object.entries(schemas)) {
   // One module per schema: the CLI loads the profile validator only when it reads a profile file.
-  const module = name.replace(/^validate/, '').toLowerCase();
+  const module = name.replace(/^validate/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
   const code = await compile(name, file);
   for (const dir of ['src/generated/', 'dist/generated/']) await writeFile(new URL(`${dir}${module}-validator.js`, root), code);
   await writeFile(new URL(`src/generated/${module}-validator.d.ts`, root), `${types}export declare const ${name}: Validator;\n`);

@@ -8,7 +8,15 @@ export const EXIT = {
   UNDECIDED: 2,
 } as const;
 
-/** The exit-status section of every --help. */
+/** The exit-status section of `check --help`: the verdicts. */
+export const CHECK_EXIT_HELP = `
+Exit status:
+  0  identical or compatible: the migration can go ahead
+  1  incompatible (this target cannot work) or blocked by the hypervisor (QEMU refuses or breaks it whatever the target)
+  2  could not decide: a fact the migration depends on could not be verified (unverified; --allow-unverified
+     accepts the risk), or bad usage, unreadable or invalid input, collection failure`;
+
+/** The exit-status section of every other --help. */
 export const EXIT_HELP = `
 Exit status:
   0  compatible (warnings allowed), or the command did its job

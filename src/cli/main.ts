@@ -16,11 +16,30 @@ import type { AnnotateOptions } from './commands/annotate.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import type { CollectCommandOptions } from './commands/collect.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
-import { EXIT, EXIT_HELP } from './exit.js';
+import { CHECK_EXIT_HELP, EXIT, EXIT_HELP } from './exit.js';
 import type { Io } from './io.js';
 
 // Command handlers are loaded when their command runs: a hook call for another phase, or
 // --version, then never loads the collector, the rules or the parsers (README, "Speed").
+/** A ring size QEMU accepts for virtio-net: a power of 2 from 256 to 1024 (hw/net/virtio-net.c). */
+function queueSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 256 || n > 1024 || (n & (n - 1)) !== 0) throw new InvalidArgumentError('must be a power of 2 from 256 to 1024 (QEMU refuses others)');
+  return n;
+}
+
+/** An Ethernet MTU the kernel accepts: 68 (RFC 791's minimum) to 65535. */
+function mtu(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 68 || n > 65535) throw new InvalidArgumentError('must be an MTU from 68 to 65535');
+  return n;
+}
+
+/** Collects a repeated option into a list. */
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer (milliseconds)');
@@ -47,12 +66,19 @@ Examples:
   vdpa-compat check src.yaml dst.yaml
   vdpa-compat check src-dump/ dst-dump/ --source-device vdpa0 --target-device vdpa1 --json
   vdpa-compat check src.yaml dst.yaml --format junit > vdpa-compat.xml
+  vdpa-compat check src.yaml dst.yaml --source-qemu 8.1.0 --target-qemu 8.1.0
+  vdpa-compat check src.yaml dst.yaml --target-qemu "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"
+  vdpa-compat check src.yaml dst.yaml --x-svq --rx-queue-size 1024 --tx-queue-size 1024 --host-mtu 1500
+  vdpa-compat check src-dump/ dst-dump/ --allow-unverified
+  vdpa-compat check src.yaml dst.yaml --policy site-policy.yaml --decision-log /var/log/vdpa-compat.jsonl
+  vdpa-compat check src.yaml dst.yaml --rules our-rules.yaml
   vdpa-compat check profiles/vdpasim/k6.12-negotiated profiles/vdpasim/k6.12-mtu9000`,
   explain: `
 Examples:
   vdpa-compat explain                       list every finding code
-  vdpa-compat explain mtu-match/mismatch    one code
-  vdpa-compat explain mtu-match             a whole rule`,
+  vdpa-compat explain mtu-match/targetSmaller   one code
+  vdpa-compat explain svq-offered-features      a whole rule
+  vdpa-compat explain site-min-ring --rules our-rules.yaml   a rule of a rule pack`,
   annotate: `
 On the source host, before migrating, put the source devices' profiles into the domain:
 
@@ -110,7 +136,11 @@ function hookOptions(command: Command): Command {
     .addOption(new Option('--missing-profile <policy>', 'for a vdpa device without a source profile: veto (deny) or let it in (allow)').choices(['deny', 'allow']).default('deny'))
     .option('--profile-dir <dir>', 'where to look for DOMAIN.xml (annotate output) when the domain has no metadata')
     .option('--from <dump-dir>', 'read this host from a recorded dump directory instead of live (dry runs, tests)')
-    .option('--strict', 'treat "could not verify" warnings as errors', false);
+    .option('--strict', 'treat "could not verify" warnings as errors', false)
+    .option('--allow-unverified', 'let in what depends on facts that could not be verified (default: veto, exit 2)', false)
+    .option('--policy <file>', 'site policy (YAML or JSON), as for check')
+    .option('--rules <file>', 'a rule pack, as for check; may be given more than once', collectList)
+    .option('--decision-log <file>', 'append one JSON line per decision to this file');
 }
 
 /** The program with every command; `run` receives the handler to execute. */
@@ -131,7 +161,8 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
       .option('-o, --output <file>', 'write the profile here (.yaml, .yml or .json) instead of stdout')
       .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
       .option('--save-raw <dump-dir>', 'also write the raw output as a dump directory')
-      .option('--device <name>', 'keep only this vdpa device'),
+      .option('--device <name>', 'keep only this vdpa device')
+      .option('--qemu <path>', 'a QEMU binary to record with its --version (may be given more than once); default: every qemu-system-* on PATH and /usr/libexec/qemu-kvm', collectList),
   )
     .addOption(new Option('--format <format>', 'stdout format').choices(['yaml', 'json']))
     .option('--force', 'replace an existing output file or dump directory', false)
@@ -145,10 +176,20 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .argument('<target>', 'target profile file or dump directory')
     .option('--source-device <name>', 'the source vdpa device, when the source has several')
     .option('--target-device <name>', 'the target vdpa device, when the target has several')
-    .option('--json', 'print one JSON report (schemas/report.v1.json); same as --format json', false)
+    .option('--source-qemu <version>', 'QEMU on the source: a version (8.1.0) or what `qemu-system-x86_64 --version` prints; overrides the profile')
+    .option('--target-qemu <version>', 'QEMU on the target, likewise')
+    .option('--x-svq', "the VM's netdev runs with x-svq=on (every queue shadowed)", false)
+    .option('--rx-queue-size <n>', "the VM's virtio-net rx_queue_size (QEMU's default: 256)", queueSize)
+    .option('--tx-queue-size <n>', "the VM's virtio-net tx_queue_size (QEMU's default: 256)", queueSize)
+    .option('--host-mtu <n>', "the VM's virtio-net host_mtu (then F_MTU is QEMU's own)", mtu)
+    .option('--allow-unverified', 'accept facts that could not be verified: such warnings no longer hold the verdict at "unverified" (exit 2)', false)
+    .option('--policy <file>', 'site policy (YAML or JSON): severity overrides, waivers, failOn')
+    .option('--decision-log <file>', 'append one JSON line per decision to this file')
+    .option('--rules <file>', 'a rule pack (YAML or JSON) with site rules; may be given more than once', collectList)
+    .option('-j, --json', 'print one JSON report (schemas/report.v1.json); same as --format json', false)
     .addOption(new Option('--format <format>', 'text (default), json, or junit (one test case per rule)').choices(['text', 'json', 'junit']))
     .option('--strict', 'treat "could not verify" warnings as errors', false)
-    .addHelpText('after', `${EXAMPLES['check']}\n${EXIT_HELP}`)
+    .addHelpText('after', `${EXAMPLES['check']}\n${CHECK_EXIT_HELP}`)
     .action((source: string, target: string, options: CheckCommandOptions) => {
       json.on = options.json || options.format === 'json';
       run(async () => (await import('./commands/check.js')).checkCommand(source, target, options, io));
@@ -157,9 +198,10 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   program
     .command('explain')
     .description('what a finding code means, why migration breaks, how to fix it')
-    .argument('[code]', 'a finding code such as mtu-match/mismatch, or a rule id')
+    .argument('[code]', 'a finding code such as mtu-match/targetSmaller, or a rule id')
+    .option('--rules <file>', 'a rule pack whose site rules to explain too; may be given more than once', collectList)
     .addHelpText('after', `${EXAMPLES['explain']}\n${EXIT_HELP}`)
-    .action((code: string | undefined) => run(async () => (await import('./commands/explain.js')).explainCommand(code, io)));
+    .action((code: string | undefined, options: { rules?: string[] }) => run(async () => (await import('./commands/explain.js')).explainCommand(code, options, io)));
 
   hostOptions(
     program
@@ -259,7 +301,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr.write(describeError(error, debug));
     if (json.on) {
       const e = error instanceof ToolError ? error : null;
-      io.stdout.write(renderJson(errorReport(e?.code ?? 'INTERNAL', e?.message ?? String(error), e?.hint ?? null)));
+      const detail = error instanceof ValidationError ? { file: error.file, problems: error.problems } : {};
+      io.stdout.write(renderJson(errorReport(e?.code ?? 'INTERNAL', e?.message ?? String(error), e?.hint ?? null, detail)));
     }
     return EXIT.UNDECIDED;
   }
@@ -273,7 +316,27 @@ const invokedDirectly = (() => {
   }
 })();
 
+/**
+ * A failed write to stdout or stderr (a full disk, a closed pipe) is not a
+ * verdict: exit 2 with one line, never a stack trace and never 1, which an
+ * orchestrator would read as "incompatible".
+ */
+function exitOnWriteError(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (name !== 'stderr') {
+      try {
+        process.stderr.write(`vdpa-compat: cannot write to ${name}: ${error.code ?? error.message} [OUTPUT_FAILED]; fix: check where ${name} goes (a full disk, a closed pipe)\n`);
+      } catch {
+        // stderr is gone too: the exit status is all that is left.
+      }
+    }
+    process.exit(EXIT.UNDECIDED);
+  });
+}
+
 if (invokedDirectly) {
+  exitOnWriteError(process.stdout, 'stdout');
+  exitOnWriteError(process.stderr, 'stderr');
   const hookMode = process.argv[2] === 'hook' && process.argv[3] === 'qemu';
   void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
     // libvirt waits for the hook: leave at once, whatever handle (a killed child, a socket) is still open.

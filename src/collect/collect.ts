@@ -15,6 +15,7 @@ import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-
 import { firstLine } from './command-output.js';
 import { SourceUnavailable, type LiveContext, type LiveSource, type PartialDump } from './source.js';
 import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
+import { observeVmm } from './vmm.js';
 import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
 
 /** Options of {@link collect}. */
@@ -35,6 +36,10 @@ export interface CollectOptions {
    * otherwise (default).
    */
   source?: SourceMode;
+  /** QEMU binaries to record (live only); default: every qemu-system-* on PATH and /usr/libexec/qemu-kvm. */
+  qemuPaths?: readonly string[];
+  /** Where to look for QEMU and libvirt (live only); default: $PATH. */
+  searchPath?: string;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -58,12 +63,12 @@ interface Step {
 
 /** The live sources for a mode, in order; loaded on demand so that checks of files never load child_process. */
 async function liveSteps(mode: SourceMode): Promise<Step[]> {
-  const [{ vdpaToolSource }, { sysfsSource }, { netlinkSource }] = await Promise.all([import('./vdpa-tool.js'), import('./sysfs.js'), import('./netlink.js')]);
-  const sysfs = { source: sysfsSource, required: true };
-  if (mode === 'vdpa-tool') return [{ source: vdpaToolSource, required: true }, sysfs];
-  if (mode === 'netlink') return [{ source: netlinkSource, required: true }, sysfs];
+  const [{ vdpaToolSource }, { sysfsSource }, { netlinkSource }, { vmmSource }] = await Promise.all([import('./vdpa-tool.js'), import('./sysfs.js'), import('./netlink.js'), import('./vmm.js')]);
+  const host = [{ source: sysfsSource, required: true }, { source: vmmSource, required: false }];
+  if (mode === 'vdpa-tool') return [{ source: vdpaToolSource, required: true }, ...host];
+  if (mode === 'netlink') return [{ source: netlinkSource, required: true }, ...host];
   // auto: netlink when it works; the vdpa tool too (its output is the dump's public files), required only without netlink.
-  return [{ source: netlinkSource, required: false }, { source: vdpaToolSource, required: (dump) => !dump.netlink }, sysfs];
+  return [{ source: netlinkSource, required: false }, { source: vdpaToolSource, required: (dump) => !dump.netlink }, ...host];
 }
 
 /** Records the live host through every live source: `vdpa`, then sysfs and procfs. */
@@ -73,6 +78,8 @@ export async function captureLive(options: CollectOptions = {}): Promise<RawDump
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     root: options.sysfsRoot ?? '/',
     ...(options.device !== undefined ? { device: options.device } : {}),
+    ...(options.qemuPaths !== undefined ? { qemuPaths: options.qemuPaths } : {}),
+    ...(options.searchPath !== undefined ? { searchPath: options.searchPath } : {}),
     commands: [],
   };
   const dump: PartialDump = {};
@@ -101,6 +108,7 @@ export async function captureLive(options: CollectOptions = {}): Promise<RawDump
     perDeviceConfig: dump.perDeviceConfig ?? null,
     sysfs: dump.sysfs ?? null,
     netlink: dump.netlink ?? null,
+    vmm: dump.vmm ?? null,
     meta: {
       format: 'vdpa-compat-dump/1',
       collectedAt: (options.now ?? (() => new Date()))().toISOString(),
@@ -182,6 +190,7 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   const hostname = trimmed(raw.hostname);
   const kernelRelease = trimmed(raw.unameR);
   const iproute2Version = raw.vdpaVersion === null ? null : parseVdpaVersion(raw.vdpaVersion);
+  const vmm = raw.vmm === null || raw.vmm === undefined ? undefined : observeVmm(raw.vmm, label(OWN_DUMP_FILES.vmm));
   const where = method === 'dump' ? 'in the dump' : 'on the host';
   return {
     method,
@@ -206,6 +215,7 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
     configs,
     sysfs,
     ...(missing !== undefined ? { sysfsMissing: missing } : {}),
+    ...(vmm !== undefined ? { vmm } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export const OWN_DUMP_FILES = {
   meta: 'vdpa-compat-dump.json',
   /** What the raw-netlink source read (collect/vdpa-netlink.ts NetlinkCapture). */
   netlink: 'vdpa-netlink.json',
+  /** What the host's QEMU binaries and libvirt printed for --version (collect/vmm.ts VmmCapture). */
+  vmm: 'vmm.json',
 } as const;
 
 /** One external command and its outcome, recorded so a run can be replayed. */
@@ -73,5 +75,7 @@ export interface RawDump {
   perDeviceConfig: Record<string, CommandRecord> | null;
   sysfs: unknown;
   netlink: unknown;
+  /** The VMM source's record (vmm.json); null when not collected. */
+  vmm: unknown;
   meta: DumpMeta | null;
 }

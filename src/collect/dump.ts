@@ -74,6 +74,7 @@ export async function readDump(dir: string): Promise<RawDump> {
     perDeviceConfig: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.perDeviceConfig), perDevicePath) as Record<string, CommandRecord> | null,
     sysfs: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.sysfs), join(dir, OWN_DUMP_FILES.sysfs)),
     netlink: parseOwnJson(netlinkText, join(dir, OWN_DUMP_FILES.netlink)),
+    vmm: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.vmm), join(dir, OWN_DUMP_FILES.vmm)),
     meta: parseOwnJson(readOptional(dir, OWN_DUMP_FILES.meta), metaPath) as DumpMeta | null,
   };
 }
@@ -89,6 +90,7 @@ function dumpEntries(raw: RawDump): Array<[string, string]> {
     [OWN_DUMP_FILES.perDeviceConfig, raw.perDeviceConfig ? `${JSON.stringify(raw.perDeviceConfig, null, 2)}\n` : null],
     [OWN_DUMP_FILES.sysfs, raw.sysfs ? `${JSON.stringify(raw.sysfs, null, 2)}\n` : null],
     [OWN_DUMP_FILES.netlink, raw.netlink ? `${JSON.stringify(raw.netlink, null, 1)}\n` : null],
+    [OWN_DUMP_FILES.vmm, raw.vmm ? `${JSON.stringify(raw.vmm, null, 2)}\n` : null],
     [OWN_DUMP_FILES.meta, raw.meta ? `${JSON.stringify(raw.meta, null, 2)}\n` : null],
   ];
   return entries.filter((entry): entry is [string, string] => entry[1] !== null);

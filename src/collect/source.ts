@@ -17,6 +17,10 @@ export interface LiveContext {
   device?: string;
   /** Every external command run, in order, for the dump's record. */
   commands: CommandRecord[];
+  /** Where to look for qemu-system-* (default: $PATH). */
+  searchPath?: string;
+  /** QEMU binaries to ask instead of searching (--qemu); an empty list asks none. */
+  qemuPaths?: readonly string[];
 }
 
 /** The raw dump as the chain builds it: each source fills its own fields. */

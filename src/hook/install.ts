@@ -11,9 +11,10 @@
  * if node or the CLI is gone, it says so and follows --on-error. The script
  * is fixed text: libvirt's arguments pass through as "$@", never evaluated.
  */
-import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ToolError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../output-file.js';
 
 /** The line that marks a hook script as ours. */
 export const HOOK_MARKER = '# vdpa-compat libvirt hook';
@@ -35,16 +36,16 @@ function shellUnquote(text: string): string {
 }
 
 /**
- * Decimal and hexadecimal character references of the letters of "vdpa"
- * (v=118, V=86, d=100, D=68, p=112, P=80, a=97, A=65), as sed expressions:
- * libvirt decodes `type='vd&#112;a'`, so the script must too before it looks.
+ * The sh patterns of XML that may hold a vDPA device, as libvirt reads it:
+ * an attribute value that is exactly vdpa or vhostvdpa (`<interface
+ * type='vdpa'>`, `<disk type='vhostvdpa'>`; libvirt compares types exactly),
+ * a vhost-vdpa netdev or device on the QEMU command line, and anything the
+ * script cannot read as plainly as libvirt does: a character reference
+ * (`type='vd&#112;a'`) or a DOCTYPE with entities. Words like "vdpa" in a
+ * name, a description or our own metadata namespace do not count: a domain
+ * without vDPA devices must never depend on node.
  */
-function letterReferences(): string {
-  const letters: Array<[string, number]> = [['v', 118], ['V', 86], ['d', 100], ['D', 68], ['p', 112], ['P', 80], ['a', 97], ['A', 65]];
-  return letters
-    .flatMap(([letter, code]) => [`-e 's/&#0*${code};/${letter}/g'`, `-e 's/&#[xX]0*${code.toString(16)};/${letter}/g'`])
-    .join(' ');
-}
+const MAY_HOLD_VDPA = `*"'vdpa'"*|*'"vdpa"'*|*"'vhostvdpa'"*|*'"vhostvdpa"'*|*vhost-vdpa*|*'&#'*|*'<!DOCTYPE'*|*'<!ENTITY'*`;
 
 /** What the script runs: this node, this CLI, these options. */
 export interface HookScriptSpec {
@@ -71,9 +72,7 @@ CLI=${shellQuote(spec.cliPath)}
 ON_ERROR=${shellQuote(spec.onError)}
 [ "$2" = migrate ] && [ "$3" = begin ] || exit 0
 xml=$(head -c ${STDIN_LIMIT})
-plain=$xml
-case $xml in *'&#'*) plain=$(printf '%s\\n' "$xml" | sed ${letterReferences()}) ;; esac
-case $plain in *[vV][dD][pP][aA]*) ;; *) exit 0 ;; esac
+case $xml in ${MAY_HOLD_VDPA}) ;; *) exit 0 ;; esac
 missing=
 [ -x "$NODE" ] || missing="node ($NODE)"
 [ -f "$CLI" ] || missing="\${missing:+$missing and }vdpa-compat ($CLI)"
@@ -145,17 +144,13 @@ export async function installHook(dir: string, name: string, script: string, opt
   if (existing !== null && !existing.includes(HOOK_MARKER) && !options.force) {
     throw new ToolError('OUTPUT_EXISTS', `${path}: exists and was not installed by vdpa-compat`, 'Pass --force to replace it, or install under another --name.');
   }
-  const temp = join(dir, `.${name}.vdpa-compat-${process.pid}.tmp`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o755 });
-    await writeFile(temp, script, { flag: 'wx', mode: 0o755 });
-    // The mode given to open() is filtered by the umask; a hook must be executable.
-    await chmod(temp, 0o755);
-    await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
-    throw new ToolError('OUTPUT_FAILED', `cannot install the hook as ${path}: ${(error as Error).message}`, 'Run as root, or choose --dir.', { cause: error });
+    throw new ToolError('OUTPUT_FAILED', `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Run as root, or choose --dir.', { cause: error });
   }
+  // Whole or not at all, and on disk before libvirt can see it.
+  writeFileAtomic(path, script, { force: true, mode: 0o755 });
   return path;
 }
 

@@ -14,7 +14,11 @@ import { InputError, ToolError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import type { AnnotatedDevice, DomainVdpaDevice } from '../libvirt/domain.js';
 import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
+import { appendLine } from '../output-file.js';
 import type { Profile } from '../profile/types.js';
+import type { VmConfig } from '../rules/context.js';
+import { decisionRecord } from '../verdict/decision.js';
+import { holdsVerdict } from '../verdict/grade.js';
 
 /** Exit statuses of the hook: 0 lets libvirt go on; any other status cancels the migration. */
 export const HOOK_EXIT = { ALLOW: 0, INCOMPATIBLE: 1, UNDECIDED: 2 } as const;
@@ -32,6 +36,13 @@ export interface HookOptions {
   /** Read this host from a dump directory instead of live (tests, dry runs). */
   from?: string;
   strict: boolean;
+  /** Accept facts that could not be verified (as check --allow-unverified). */
+  allowUnverified: boolean;
+  /** A site policy file, and rule pack files. */
+  policy?: string;
+  rules?: readonly string[];
+  /** Append one JSON line per decision here. */
+  decisionLog?: string;
   vdpaPath: string;
   source: SourceMode;
   sysfsRoot: string;
@@ -77,11 +88,13 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
     if (Date.now() > deadline) throw new DeadlinePassed();
   };
   // Loaded only for the one phase that checks: libvirt calls the hook for every phase of every domain.
-  const [{ MAX_DOMAIN_XML, parseAnnotationXml, parseDomainXml }, { collect }, { toProfile }, { check }] = await Promise.all([
+  const [{ MAX_DOMAIN_XML, parseAnnotationXml, parseDomainXml }, { collect }, { qemuVersionOf }, { toProfile }, { check }, { loadPolicy, loadRules }] = await Promise.all([
     import('../libvirt/domain.js'),
     import('../collect/collect.js'),
+    import('../collect/vmm.js'),
     import('../profile/load.js'),
     import('../verdict/check.js'),
+    import('../input.js'),
   ]);
   const xml = await io.readStdin(MAX_DOMAIN_XML);
   inTime();
@@ -108,14 +121,26 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
     if (options.missingProfile === 'deny') return HOOK_EXIT.UNDECIDED;
   }
 
+  const [rules, policy] = await Promise.all([loadRules(options.rules), options.policy === undefined ? undefined : loadPolicy(options.policy)]);
+  const emulator = domain.vmm.emulator;
   const { profile: target } = await collect({
     ...(options.from !== undefined ? { from: options.from } : {}),
     vdpaPath: options.vdpaPath,
     source: options.source,
     sysfsRoot: options.sysfsRoot,
+    // The target's QEMU is asked below, once; no other QEMU on the host matters.
+    qemuPaths: [],
     // Each vdpa call within what is left of the hook's own deadline.
     timeoutMs: Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, deadline - Date.now())),
   });
+  inTime();
+  // The target's QEMU: the incoming domain's <emulator> on this host, as libvirt will run it.
+  const targetQemu = emulator === null ? null : await qemuVersionOf(emulator, Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, deadline - Date.now())));
+  if (targetQemu?.error !== undefined) say(`the incoming <emulator> ${emulator}: ${targetQemu.error}; the target QEMU version stays unknown`);
+  // The source's QEMU as annotate recorded it on the source (no hook runs there).
+  const sourceVmm = annotated?.vmm ?? null;
+  const sourceQemu = sourceVmm?.versionText ?? sourceVmm?.version ?? null;
+  const now = new Date();
   let verdict: number = HOOK_EXIT.ALLOW;
   for (const device of domain.devices) {
     inTime();
@@ -138,13 +163,46 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
       }
       throw error;
     }
-    const report = check(source, target, { targetDevice: local.name, strict: options.strict, sourceInput: 'domain metadata', targetInput: 'this host' });
-    for (const f of report.findings.filter((x) => x.severity === 'error')) {
+    const report = check(source, target, {
+      targetDevice: local.name,
+      strict: options.strict,
+      allowUnverified: options.allowUnverified,
+      rules,
+      rulePacks: options.rules ?? [],
+      ...(policy !== undefined && options.policy !== undefined ? { policy: { policy, file: options.policy } } : {}),
+      ...(sourceQemu !== null ? { sourceQemu: { text: sourceQemu, origin: `the annotation (${sourceVmm?.emulator ?? 'the emulator'} --version on the source)` } } : {}),
+      ...(targetQemu?.versionText ? { targetQemu: { text: targetQemu.versionText, origin: `the incoming domain's <emulator> (${emulator} --version on this host)` } } : {}),
+      vm: vmOf(device, annotation, domain.vmm.xSvq),
+      sourceInput: 'domain metadata',
+      targetInput: 'this host',
+      now,
+    });
+    if (options.decisionLog !== undefined) appendLine(options.decisionLog, JSON.stringify(decisionRecord(report, now, { domain: call.domain, device: `${device.kind} ${device.key}` })));
+    // One line per finding that stops the migration: errors, and unverified facts that hold the verdict.
+    for (const f of report.findings.filter((x) => x.severity === 'error' || holdsVerdict(x, report.allowUnverified))) {
       say(`${describe(device)} → ${local.name}: ${f.code}: ${f.message}${f.remediation ? `; fix: ${f.remediation}` : ''}`);
     }
-    if (report.verdict === 'incompatible') verdict = Math.max(verdict, HOOK_EXIT.INCOMPATIBLE);
+    verdict = Math.max(verdict, report.exitStatus === 0 ? HOOK_EXIT.ALLOW : report.exitStatus === 1 ? HOOK_EXIT.INCOMPATIBLE : HOOK_EXIT.UNDECIDED);
   }
   return verdict;
+}
+
+/**
+ * The VM as the destination QEMU will run it: the incoming domain XML's
+ * settings for the device, or the annotation's where the XML has none (the
+ * source's ring sizes are what the stream carries).
+ */
+function vmOf(device: DomainVdpaDevice, annotation: AnnotatedDevice, xSvq: boolean): Partial<VmConfig> {
+  const pick = (own: number | null, annotated: number | null, what: string) =>
+    own !== null ? { value: own, origin: `the domain XML (${what})` } : annotated !== null ? { value: annotated, origin: `the annotation (${what} on the source)` } : { value: null, origin: "QEMU's default" };
+  return {
+    xSvq: { value: xSvq, origin: xSvq ? 'the domain XML (<qemu:commandline> x-svq=on)' : 'the domain XML (no x-svq: libvirt has no setting for it)' },
+    rxQueueSize: pick(device.rxQueueSize, annotation.rxQueueSize, '<driver rx_queue_size>'),
+    txQueueSize: pick(device.txQueueSize, annotation.txQueueSize, '<driver tx_queue_size>'),
+    hostMtu: pick(device.hostMtu, annotation.hostMtu, '<mtu size>'),
+    model: { value: device.kind === 'interface' ? 'virtio-net-pci' : 'virtio-blk-vhost-vdpa', origin: `the domain XML (<${device.kind} type='${device.kind === 'interface' ? 'vdpa' : 'vhostvdpa'}'>)` },
+    ...(device.kind === 'interface' ? { mac: { value: device.key, origin: "the domain XML (<mac address>, QEMU's mac=)" } } : {}),
+  };
 }
 
 /** Runs the hook for one libvirt call; resolves to the exit status. */

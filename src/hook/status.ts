@@ -59,15 +59,26 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-/** libvirt daemons running on this host, read from `root`/proc. */
-export function libvirtDaemons(root: string): LibvirtDaemon[] {
+/**
+ * libvirt daemons running on this host, read from `root`/proc. A start time
+ * is the boot time plus the process's start in clock ticks; the boot time
+ * comes from /proc/uptime (centiseconds) rather than /proc/stat's btime
+ * (whole seconds), which would make a hook written just before the daemon
+ * started look newer than it.
+ */
+export function libvirtDaemons(root: string, now: () => number = Date.now): LibvirtDaemon[] {
   const proc = join(root, 'proc');
-  let bootSeconds: number | null = null;
+  let bootMs: number | null = null;
   try {
-    const btime = /^btime (\d+)$/m.exec(readFileSync(join(proc, 'stat'), 'utf8'))?.[1];
-    bootSeconds = btime === undefined ? null : Number(btime);
+    const uptime = Number(readFileSync(join(proc, 'uptime'), 'utf8').split(' ')[0]);
+    if (Number.isFinite(uptime)) bootMs = now() - uptime * 1000;
   } catch {
-    // No /proc/stat: start times stay unknown.
+    try {
+      const btime = /^btime (\d+)$/m.exec(readFileSync(join(proc, 'stat'), 'utf8'))?.[1];
+      bootMs = btime === undefined ? null : Number(btime) * 1000;
+    } catch {
+      // Neither: start times stay unknown.
+    }
   }
   let entries: string[];
   try {
@@ -83,7 +94,7 @@ export function libvirtDaemons(root: string): LibvirtDaemon[] {
       // Field 22 (starttime), counted after the parenthesised command name, which may hold spaces.
       const stat = readFileSync(join(proc, pid, 'stat'), 'utf8');
       const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-      const startedAt = bootSeconds === null || !Number.isFinite(ticks) ? null : new Date((bootSeconds + ticks / USER_HZ) * 1000);
+      const startedAt = bootMs === null || !Number.isFinite(ticks) ? null : new Date(bootMs + (ticks / USER_HZ) * 1000);
       daemons.push({ pid: Number(pid), name, startedAt });
     } catch {
       // The process ended while we looked.

@@ -10,8 +10,18 @@ import { InputError } from '../errors.js';
 import { deviceFingerprint } from '../profile/fingerprint.js';
 import type { Profile } from '../profile/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import type { DomainInfo } from './domain.js';
+import type { AnnotatedVmm, DomainInfo } from './domain.js';
 import { ANNOTATION_NS, ANNOTATION_PREFIX } from './namespace.js';
+
+/** The source VMM as the annotation's <vmm> element: what runs the domain there. */
+function vmmElement(vmm: AnnotatedVmm): Record<string, string> {
+  return {
+    ...(vmm.emulator !== null ? { '@emulator': vmm.emulator } : {}),
+    ...(vmm.version !== null ? { '@version': vmm.version } : {}),
+    ...(vmm.versionText !== null ? { '@version-text': vmm.versionText } : {}),
+    ...(vmm.xSvq !== null ? { '@x-svq': vmm.xSvq ? 'on' : 'off' } : {}),
+  };
+}
 
 /** One device's profile: the host, its management device, and the device only. */
 export function compactProfile(profile: Profile, deviceIndex: number): Profile {
@@ -28,7 +38,7 @@ export function compactProfile(profile: Profile, deviceIndex: number): Profile {
  * "failed to create a new XML namespace"). `namespaced` gives the form to
  * paste into a domain XML by hand.
  */
-export function buildAnnotation(domain: DomainInfo, profile: Profile | null, where: string, options: { namespaced?: boolean } = {}): string {
+export function buildAnnotation(domain: DomainInfo, profile: Profile | null, where: string, options: { namespaced?: boolean; vmm?: AnnotatedVmm } = {}): string {
   // A domain without vDPA devices gets an empty element: the hook lets it in without one, and
   // `virsh metadata … --set "$(… | vdpa-compat annotate -)"` must not fail for it.
   const entries = domain.devices.map((d) => {
@@ -47,6 +57,11 @@ export function buildAnnotation(domain: DomainInfo, profile: Profile | null, whe
       '@kind': d.kind,
       ...(d.kind === 'disk' ? { '@target': d.key } : { '@mac': d.key }),
       '@fingerprint': compact.devices[0]?.fingerprint ?? '',
+      // How the source QEMU drives the device: the ring sizes the stream will carry, host_mtu, the model.
+      ...(d.rxQueueSize !== null ? { '@rx-queue-size': d.rxQueueSize } : {}),
+      ...(d.txQueueSize !== null ? { '@tx-queue-size': d.txQueueSize } : {}),
+      ...(d.hostMtu !== null ? { '@host-mtu': d.hostMtu } : {}),
+      ...(d.model !== null ? { '@model': d.model } : {}),
       // CDATA keeps the JSON readable; a reader gets the same text either way.
       '#cdata': JSON.stringify(compact),
     };
@@ -57,6 +72,7 @@ export function buildAnnotation(domain: DomainInfo, profile: Profile | null, whe
     [root]: {
       ...(options.namespaced ? { [`@xmlns:${ANNOTATION_PREFIX}`]: ANNOTATION_NS } : {}),
       '@generator': `${TOOL_NAME} ${TOOL_VERSION}`,
+      ...(options.vmm !== undefined ? { vmm: vmmElement(options.vmm) } : {}),
       ...(entries.length > 0 ? { device: entries } : {}),
     },
   }) as string;

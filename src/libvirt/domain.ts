@@ -53,6 +53,11 @@ export interface AnnotatedDevice {
   key: string;
   fingerprint: string | null;
   profile: string;
+  /** How the source QEMU drove it when annotated (null: not recorded). */
+  rxQueueSize: number | null;
+  txQueueSize: number | null;
+  hostMtu: number | null;
+  model: string | null;
 }
 
 /** The source host's VMM as `annotate` recorded it. */
@@ -98,8 +103,11 @@ function first(element: XmlElement, local: string): XmlElement | undefined {
   return childrenNamed(element, local)[0];
 }
 
+/** Device properties set through `<qemu:override>`, by device alias (libvirt >= 8.2). */
+type Overrides = Map<string, Map<string, string>>;
+
 /** The interface or disk entry, or null when it is not a vDPA device. */
-function vdpaDevice(element: XmlElement, where: string): DomainVdpaDevice | null {
+function vdpaDevice(element: XmlElement, where: string, overrides: Overrides): DomainVdpaDevice | null {
   const type = attribute(element, 'type', where);
   const kind = element.local === 'interface' && type === 'vdpa' ? 'interface' : element.local === 'disk' && type === 'vhostvdpa' ? 'disk' : null;
   if (kind === null) {
@@ -114,34 +122,52 @@ function vdpaDevice(element: XmlElement, where: string): DomainVdpaDevice | null
   if (!key) {
     throw new InputError('DOMAIN_XML_INVALID', `${where}: line ${element.line}: the ${kind} has no ${kind === 'interface' ? "<mac address=…>" : '<target dev=…>'}`, 'Use the XML of a defined domain (`virsh dumpxml DOMAIN`): libvirt fills it in.');
   }
+  // libvirt refuses <mtu> on a vdpa interface; host_mtu and ring sizes can still reach QEMU as overrides.
+  const alias = attribute(first(element, 'alias'), 'name', where);
+  const own = alias === null ? undefined : overrides.get(alias);
+  const fromOverride = (name: string): number | null => {
+    const text = own?.get(name);
+    return text !== undefined && /^\d{1,9}$/.test(text) ? Number(text) : null;
+  };
   return {
     kind,
     key,
     charDev: attribute(first(element, 'source'), 'dev', where),
     model: kind === 'interface' ? attribute(first(element, 'model'), 'type', where) : null,
-    rxQueueSize: positive(driver, 'rx_queue_size', where),
-    txQueueSize: positive(driver, 'tx_queue_size', where),
+    rxQueueSize: fromOverride('rx_queue_size') ?? positive(driver, 'rx_queue_size', where),
+    txQueueSize: fromOverride('tx_queue_size') ?? positive(driver, 'tx_queue_size', where),
     queues: positive(driver, 'queues', where),
-    hostMtu: kind === 'interface' ? positive(first(element, 'mtu'), 'size', where) : null,
+    hostMtu: kind === 'interface' ? (fromOverride('host_mtu') ?? positive(first(element, 'mtu'), 'size', where)) : null,
   };
 }
 
-/** Arguments passed to QEMU as they are (`<qemu:commandline><qemu:arg value>`) and override properties. */
-function qemuPassthrough(domain: XmlElement, where: string): { args: string[]; properties: Array<{ name: string; value: string }> } {
+/**
+ * Arguments passed to QEMU as they are (`<qemu:commandline><qemu:arg value>`)
+ * and device properties set with `<qemu:override><qemu:device alias><qemu:frontend><qemu:property>`.
+ */
+function qemuPassthrough(domain: XmlElement, where: string): { args: string[]; properties: Array<{ name: string; value: string }>; overrides: Overrides } {
   const args: string[] = [];
   const properties: Array<{ name: string; value: string }> = [];
+  const overrides: Overrides = new Map();
   for (const commandline of childrenNamed(domain, 'commandline', QEMU_NS)) {
     for (const arg of childrenNamed(commandline, 'arg', QEMU_NS)) args.push(attribute(arg, 'value', where) ?? '');
   }
-  const walk = (element: XmlElement) => {
-    for (const child of element.children) {
-      if (child.uri !== QEMU_NS) continue;
-      if (child.local === 'property') properties.push({ name: attribute(child, 'name', where) ?? '', value: attribute(child, 'value', where) ?? '' });
-      else walk(child);
+  for (const override of childrenNamed(domain, 'override', QEMU_NS)) {
+    for (const device of childrenNamed(override, 'device', QEMU_NS)) {
+      const alias = attribute(device, 'alias', where) ?? '';
+      const props = overrides.get(alias) ?? new Map<string, string>();
+      for (const frontend of childrenNamed(device, 'frontend', QEMU_NS)) {
+        for (const property of childrenNamed(frontend, 'property', QEMU_NS)) {
+          const name = attribute(property, 'name', where) ?? '';
+          const value = attribute(property, 'value', where) ?? '';
+          props.set(name, value);
+          properties.push({ name, value });
+        }
+      }
+      overrides.set(alias, props);
     }
-  };
-  for (const override of childrenNamed(domain, 'override', QEMU_NS)) walk(override);
-  return { args, properties };
+  }
+  return { args, properties, overrides };
 }
 
 const ON = /^(on|true|yes|y)$/i;
@@ -153,7 +179,16 @@ function annotatedDevice(element: XmlElement, where: string): AnnotatedDevice {
   }
   const key = kindText === 'disk' ? attribute(element, 'target', where) : attribute(element, 'mac', where)?.toLowerCase();
   if (!key) throw new InputError('ANNOTATION_INVALID', `${where}: line ${element.line}: <device kind='${kindText}'> has no ${kindText === 'disk' ? 'target' : 'mac'}`, 'Write the annotation again with `vdpa-compat annotate`.');
-  return { kind: kindText, key, fingerprint: attribute(element, 'fingerprint', where), profile: element.text.trim() };
+  return {
+    kind: kindText,
+    key,
+    fingerprint: attribute(element, 'fingerprint', where),
+    profile: element.text.trim(),
+    rxQueueSize: positive(element, 'rx-queue-size', where),
+    txQueueSize: positive(element, 'tx-queue-size', where),
+    hostMtu: positive(element, 'host-mtu', where),
+    model: attribute(element, 'model', where),
+  };
 }
 
 /** Reads our element; its children are unprefixed (ours) or in our namespace (libvirt's --key re-prefixes them). */
@@ -197,11 +232,12 @@ export function parseDomainXml(xml: string, where: string): DomainInfo {
   const devices: DomainVdpaDevice[] = [];
   const seen = new Map<string, DomainVdpaDevice>();
   let emulator: string | null = null;
+  const { args, properties, overrides } = qemuPassthrough(domain, where);
   for (const group of childrenNamed(domain, 'devices')) {
     for (const element of group.children) {
       if (element.local === 'emulator' && element.text.trim() !== '') emulator ??= element.text.trim();
       if (element.local !== 'interface' && element.local !== 'disk') continue;
-      const device = vdpaDevice(element, where);
+      const device = vdpaDevice(element, where, overrides);
       if (device === null) continue;
       const key = `${device.kind} ${device.key}`;
       const twin = seen.get(key);
@@ -217,7 +253,6 @@ export function parseDomainXml(xml: string, where: string): DomainInfo {
       }
     }
   }
-  const { args, properties } = qemuPassthrough(domain, where);
   const unchecked = args.filter((a) => /vdpa/i.test(a)).map((a) => `QEMU command-line argument "${a}" (<qemu:commandline>) uses vDPA outside libvirt's devices`);
   const xSvq = args.some((a) => /x-svq(=|"\s*:\s*)"?(on|true|yes)\b/i.test(a)) || properties.some((p) => p.name === 'x-svq' && ON.test(p.value));
   const name = first(domain, 'name')?.text.trim();

@@ -162,6 +162,8 @@ export const NET = {
   MAC: 5,
   STATUS: 16,
   CTRL_VQ: 17,
+  CTRL_RX: 18,
+  GUEST_ANNOUNCE: 21,
   MQ: 22,
   CTRL_MAC_ADDR: 23,
   RSS: 60,

@@ -7,6 +7,7 @@
 import { extname } from 'node:path';
 import { InputError, ValidationError, type Problem } from '../errors.js';
 import { readInputFile } from '../input-file.js';
+import { parseYaml } from '../yaml.js';
 import { featureNames, formatMask, parseMask, type DeviceClass } from './feature-bits.js';
 import { deviceFingerprint } from './fingerprint.js';
 import { profileSchemaProblems } from './schema.js';
@@ -34,15 +35,7 @@ async function parseText(text: string, path: string, format: 'yaml' | 'json'): P
       throw new InputError('PROFILE_PARSE', `${path}: not valid JSON (${(error as Error).message})`, FIX, { cause: error });
     }
   }
-  // Loaded on demand: most runs read dump directories or JSON and never need it.
-  const { load, JSON_SCHEMA } = await import('js-yaml');
-  try {
-    return load(text, { schema: JSON_SCHEMA, filename: path });
-  } catch (error) {
-    const e = error as { reason?: string; mark?: { line: number; column: number } };
-    const where = e.mark ? `${path}:${e.mark.line + 1}:${e.mark.column + 1}` : path;
-    throw new InputError('PROFILE_PARSE', `${where}: not valid YAML (${e.reason ?? (error as Error).message})`, FIX, { cause: error });
-  }
+  return parseYaml(text, path, FIX);
 }
 
 function checkFeatureSet(set: FeatureSetDoc | null, cls: DeviceClass, pointer: string, problems: Problem[]): bigint {

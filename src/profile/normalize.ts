@@ -188,7 +188,7 @@ export function normalize(obs: Observations, onlyDevice?: string): Profile {
     generator: { name: TOOL_NAME, version: TOOL_VERSION },
     collectedAt: obs.collectedAt,
     collection: { method: obs.method, sources: obs.sources },
-    host: { hostname: obs.host.hostname, kernel: obs.host.kernelRelease, iproute2: obs.host.iproute2Version, unknown: hostUnknown },
+    host: { hostname: obs.host.hostname, kernel: obs.host.kernelRelease, iproute2: obs.host.iproute2Version, ...(obs.vmm !== undefined ? { vmm: obs.vmm } : {}), unknown: hostUnknown },
     mgmtdevs: obs.mgmtdevs.map((m) => mgmtdevDoc(m, obs)),
     devices: devices.map((d) => {
       const config = obs.configs.get(d.name) ?? { shown: false as const, reason: 'no config collected' };

@@ -5,6 +5,8 @@
  * depend on profile/ and never the other way round.
  */
 
+import type { VmmDoc } from './types.js';
+
 /** One management device as `vdpa mgmtdev show` reports it. */
 export interface MgmtdevObservation {
   handle: string;
@@ -125,4 +127,6 @@ export interface Observations {
   offeredSource: 'netlink' | 'vdpa-tool';
   /** Why raw netlink was not used on a live collection, when it was not. */
   netlinkMissing?: string;
+  /** The host's QEMU and libvirt, when recorded. */
+  vmm?: VmmDoc;
 }

@@ -7,7 +7,7 @@ import type { DeviceClass } from './feature-bits.js';
 import type { BlkConfig } from './observations.js';
 
 /** The schema version this build writes; loaders accept the same major. */
-export const PROFILE_SCHEMA_VERSION = '1.1.0';
+export const PROFILE_SCHEMA_VERSION = '1.2.0';
 
 /** The `kind` every host profile carries, so a random YAML is not taken for one. */
 export const PROFILE_KIND = 'vdpa-compat/host-profile';
@@ -24,11 +24,30 @@ export interface UnknownFact {
   reason: string;
 }
 
+/** One QEMU binary found on the host and what its `--version` printed (schema 1.2). */
+export interface QemuBinaryDoc {
+  path: string;
+  /** major.minor.patch; null when the binary could not be run or printed no version. */
+  version: string | null;
+  /** The first line `--version` printed, e.g. "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)". */
+  versionText: string | null;
+  /** Why the version is unknown, when it is. */
+  error?: string;
+}
+
+/** The host's VMM: its QEMU binaries and libvirt (schema 1.2). */
+export interface VmmDoc {
+  qemu: QemuBinaryDoc[];
+  libvirt: { path: string; version: string | null; versionText: string | null } | null;
+}
+
 /** Kernel, iproute2 and name of the host the profile describes. */
 export interface HostDoc {
   hostname: string | null;
   kernel: string | null;
   iproute2: string | null;
+  /** The host's QEMU and libvirt (schema 1.2; absent from older profiles and from dumps without them). */
+  vmm?: VmmDoc;
   unknown: UnknownFact[];
 }
 

@@ -3,21 +3,42 @@
  * severity and a fix), and a pure check over the two devices. A finding's code
  * is `<rule id>/<message id>` and is permanent (retired codes: retired.ts).
  */
-import type { DeviceFacts } from '../profile/facts.js';
+import type { DeviceClass } from '../profile/feature-bits.js';
+import type { Side, VmConfig } from './context.js';
 
-/** How bad a finding is. Errors make the pair incompatible. */
+/** How bad a finding is. Errors make the pair incompatible (or blocked, for a blocker). */
 export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * What kind of action fixes a finding, for an orchestrator or a provisioning
+ * plan to act on: re-create the target device, bind it to another driver,
+ * use another QEMU, change the VM's configuration, learn more facts, or none.
+ */
+export type RemedyKind = 'reprovision-target' | 'rebind-target' | 'change-vmm' | 'change-vm-config' | 'collect-more-facts' | 'none';
+
+/** Every remedy kind, in the report schema's order. */
+export const REMEDY_KINDS: readonly RemedyKind[] = ['reprovision-target', 'rebind-target', 'change-vmm', 'change-vm-config', 'collect-more-facts', 'none'];
 
 /** One message a rule can report. `{name}` in text and fix is filled from the report data. */
 export interface MessageSpec {
   severity: Severity;
   text: string;
   fix?: string;
+  remedy: RemedyKind;
   /**
-   * The rule could not verify the property for lack of facts. `--strict`
-   * turns these warnings into errors; other warnings stay warnings.
+   * The rule could not verify the property for lack of facts. Such a warning
+   * makes the verdict "unverified" (exit 2) unless --allow-unverified;
+   * `--strict` turns it into an error.
    */
   unverified?: boolean;
+  /**
+   * For an unverified warning: if the unknown fact goes the bad way, QEMU
+   * itself refuses the migration at the source before anything moves (a
+   * blocker), so the warning stays a warning and the verdict is not held.
+   */
+  failsSafe?: boolean;
+  /** An error that is the hypervisor's refusal, whatever the target device: verdict "blocked-by-hypervisor". */
+  blocker?: boolean;
 }
 
 /** Values a finding can carry: JSON, so reports serialize as they are. */
@@ -31,10 +52,11 @@ export interface FindingPlace {
   target?: FindingValue;
 }
 
-/** What a rule's check receives. */
+/** What a rule's check receives: both sides (device + host knowledge) and the VM's configuration. */
 export interface RuleContext<K extends string> {
-  source: DeviceFacts;
-  target: DeviceFacts;
+  source: Side;
+  target: Side;
+  vm: VmConfig;
   report(message: K, data: Record<string, FindingValue>, place: FindingPlace): void;
 }
 
@@ -42,6 +64,8 @@ export interface RuleContext<K extends string> {
 export interface RuleDefinition<M extends Record<string, MessageSpec>> {
   id: string;
   summary: string;
+  /** Device classes the rule checks; for a pair outside them it is "not applicable". All when absent. */
+  appliesTo?: readonly DeviceClass[];
   messages: M;
   check(context: RuleContext<Extract<keyof M, string>>): void;
 }
@@ -50,8 +74,13 @@ export interface RuleDefinition<M extends Record<string, MessageSpec>> {
 export interface Rule {
   id: string;
   summary: string;
+  appliesTo?: readonly DeviceClass[];
   messages: Readonly<Record<string, MessageSpec>>;
   check(context: RuleContext<string>): void;
+  /** Where the rule comes from: built in, or the rule pack file that defined it. */
+  origin?: string;
+  /** The rule's documentation as markdown, when it is not docs/rules/<id>.md (rule packs). */
+  doc?: string;
 }
 
 /** Declares a rule; identity at run time, type inference at compile time. */

@@ -1,24 +1,42 @@
 /** Findings and per-rule results: the data the engine returns. */
-import type { FindingValue, Severity } from './define.js';
+import type { FindingValue, RemedyKind, Severity } from './define.js';
+
+/** A policy waiver that applied to a finding. */
+export interface AppliedWaiver {
+  reason: string;
+  owner: string;
+  expires: string;
+}
 
 /** One thing a rule found. */
 export interface Finding {
   code: string;
   rule: string;
+  /** The severity that counts: the rule's, changed by --strict or a policy. */
   severity: Severity;
+  /** The severity the rule gave. */
+  ruleSeverity: Severity;
   message: string;
   remediation: string | null;
+  /** What kind of action fixes it (for an orchestrator or a plan). */
+  remedy: RemedyKind;
   /** JSON pointer relative to the device; prefix it with the side's `pointer`. */
   path: string;
   source: FindingValue;
   target: FindingValue;
-  /** The rule lacked facts to decide; `--strict` made it an error if severity is error. */
+  /** The rule lacked facts to decide. */
   unverified: boolean;
+  /** Unverified, but if it goes wrong QEMU refuses at the source before anything moves. */
+  failsSafe: boolean;
+  /** An error that is the hypervisor's refusal, whatever the target device. */
+  blocker: boolean;
   data: Record<string, FindingValue>;
+  /** Set when a policy waiver turned the finding into a note. */
+  waiver?: AppliedWaiver;
 }
 
-/** Outcome of one rule: fail (an error), warn (a warning), pass (nothing worse than info). */
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+/** Outcome of one rule: fail (an error), warn (a warning), pass (nothing worse than info), or not applicable to the pair's device class. */
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'not-applicable';
 
 /** One line of the text output. */
 export interface CheckResult {
@@ -26,4 +44,3 @@ export interface CheckResult {
   summary: string;
   status: CheckStatus;
 }
-

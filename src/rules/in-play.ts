@@ -34,7 +34,7 @@ export function guestFeatures(source: DeviceFacts): GuestFeatures {
     possible: source.provisionable === null ? 0n : offeredUnknown(source) & source.provisionable,
     basis: 'offered',
     fallbackReason: source.negotiatedUnknown ?? 'no driver has negotiated features on the source device yet',
-    unbounded: source.provisionable === null,
+    unbounded: source.provisionable === null && offeredUnknown(source) !== 0n,
   };
 }
 

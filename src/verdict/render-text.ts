@@ -9,7 +9,16 @@ export interface TextOptions {
   color: boolean;
 }
 
-const COLORS: Record<CheckStatus | 'note', string> = { pass: '32', warn: '33', fail: '31', note: '36' };
+const COLORS: Record<CheckStatus | 'note', string> = { pass: '32', warn: '33', fail: '31', note: '36', 'not-applicable': '2' };
+
+/** The verdict line's word and colour. */
+const VERDICTS: Record<Report['verdict'], [string, string]> = {
+  identical: ['IDENTICAL', COLORS.pass],
+  compatible: ['COMPATIBLE', COLORS.pass],
+  unverified: ['UNVERIFIED (could not decide)', COLORS.warn],
+  'blocked-by-hypervisor': ['BLOCKED BY THE HYPERVISOR', COLORS.fail],
+  incompatible: ['INCOMPATIBLE', COLORS.fail],
+};
 
 function paint(text: string, code: string, on: boolean): string {
   return on ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -18,14 +27,16 @@ function paint(text: string, code: string, on: boolean): string {
 function describeSide(s: SideSummary): string {
   const host = s.hostname ? ` on ${s.hostname}` : '';
   const kernel = s.kernel ? `, kernel ${s.kernel}` : '';
-  return `${s.device} (${s.class}, ${s.mgmtdev})${host}${kernel} [${s.input}]`;
+  const qemu = s.qemu.version !== null ? `, QEMU ${s.qemu.version}` : ', QEMU unknown';
+  return `${s.device} (${s.class}, ${s.mgmtdev})${host}${kernel}${qemu} [${s.input}]`;
 }
 
 function findingLines(f: Finding, color: boolean): string[] {
-  const label = f.severity === 'error' ? 'FAIL' : f.severity === 'warning' ? 'WARN' : 'NOTE';
+  const label = f.waiver ? 'WAIVED' : f.severity === 'error' ? 'FAIL' : f.severity === 'warning' ? 'WARN' : 'NOTE';
   const code = f.severity === 'error' ? COLORS.fail : f.severity === 'warning' ? COLORS.warn : COLORS.note;
   const lines = [`      ${paint(label, code, color)} ${f.message} [${f.code}]`];
-  if (f.remediation) lines.push(`           fix: ${f.remediation}`);
+  if (f.waiver) lines.push(`           waived: ${f.waiver.reason} (${f.waiver.owner}, until ${f.waiver.expires})`);
+  else if (f.remediation) lines.push(`           fix: ${f.remediation}`);
   return lines;
 }
 
@@ -35,13 +46,17 @@ export function renderText(report: Report, options: TextOptions): string {
   const width = Math.max(...report.checks.map((c) => c.summary.length));
   const lines = [`source: ${describeSide(report.source)}`, `target: ${describeSide(report.target)}`, ''];
   for (const check of report.checks) {
-    const status = paint(check.status.toUpperCase(), COLORS[check.status], color);
+    const status = paint(check.status === 'not-applicable' ? 'N/A' : check.status.toUpperCase(), COLORS[check.status], color);
     lines.push(`  ${check.summary.padEnd(width)} : ${status}`);
     for (const finding of report.findings.filter((f) => f.rule === check.rule)) lines.push(...findingLines(finding, color));
   }
   const { errors, warnings, infos } = report.summary;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const verdict = report.verdict === 'compatible' ? paint('COMPATIBLE', COLORS.pass, color) : paint('INCOMPATIBLE', COLORS.fail, color);
-  lines.push('', `verdict: ${verdict} (${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(infos, 'note')}${report.strict ? ', strict' : ''})`);
+  const [word, code] = VERDICTS[report.verdict];
+  const flags = `${report.strict ? ', strict' : ''}${report.allowUnverified ? ', unverified facts accepted' : ''}${report.policy ? `, policy ${report.policy.file}` : ''}`;
+  lines.push('', `verdict: ${paint(word, code, color)} (${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(infos, 'note')}${flags})`);
+  if (report.verdict === 'unverified') {
+    lines.push(`  ${plural(report.summary.unverified, 'fact')} the migration depends on could not be verified (the WARN lines above say how to learn them); --allow-unverified accepts the risk`);
+  }
   return `${lines.join('\n')}\n`;
 }

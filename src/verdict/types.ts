@@ -3,11 +3,17 @@
  * schemas/report.v1.json) and the text output renders.
  */
 import type { CheckResult, Finding } from '../rules/finding.js';
+import type { Verdict } from './grade.js';
 
 export type { CheckResult, CheckStatus, Finding } from '../rules/finding.js';
+export type { Verdict } from './grade.js';
 
-/** Version of the report format (schemas/report.v1.json), independent of the profile's. */
-export const REPORT_VERSION = '1.0.0';
+/**
+ * Version of the report format (schemas/report.v1.json), independent of the
+ * profile's. 1.1: graded verdicts, exit status, remedy kinds, the VMM facts
+ * and knowledge packs the check used, policy severities, not-applicable checks.
+ */
+export const REPORT_VERSION = '1.1.0';
 
 /** Which device of which input a side of the pair is. */
 export interface SideSummary {
@@ -20,10 +26,17 @@ export interface SideSummary {
   class: string;
   mgmtdev: string;
   fingerprint: string;
+  /** The parent driver as the knowledge pack knows it, or null. */
+  parent: string | null;
+  /** The QEMU this side runs, as far as known. */
+  qemu: { version: string | null; text: string | null; origin: string | null; releases: string[]; why: string | null };
 }
 
-/** Verdict of a pair. */
-export type Verdict = 'compatible' | 'incompatible';
+/** A VM setting the check assumed, and where it came from. */
+export interface GivenSummary {
+  value: string | number | boolean | null;
+  origin: string;
+}
 
 /** The whole report of `check`. */
 export interface Report {
@@ -31,12 +44,24 @@ export interface Report {
   kind: 'vdpa-compat/check-report';
   generator: { name: string; version: string };
   verdict: Verdict;
+  /** What `check` exits with for this verdict: 0 go, 1 do not, 2 could not decide. */
+  exitStatus: 0 | 1 | 2;
   strict: boolean;
+  allowUnverified: boolean;
   source: SideSummary;
   target: SideSummary;
-  summary: { errors: number; warnings: number; infos: number };
+  vm: Record<'xSvq' | 'rxQueueSize' | 'txQueueSize' | 'hostMtu' | 'model' | 'mac', GivenSummary>;
+  knowledge: { qemuPack: string; parentsPack: string; rulePacks: string[] };
+  policy: { file: string; failOn: 'error' | 'warning' } | null;
+  summary: { errors: number; warnings: number; infos: number; unverified: number };
   checks: CheckResult[];
   findings: Finding[];
+}
+
+/** One problem of an error document: where (JSON pointer) and what. */
+export interface ErrorProblem {
+  pointer: string;
+  message: string;
 }
 
 /** What `--json` prints when the tool could not decide (exit status 2). */
@@ -45,5 +70,6 @@ export interface ErrorReport {
   kind: 'vdpa-compat/error';
   generator: { name: string; version: string };
   verdict: 'error';
-  error: { code: string; message: string; hint: string | null };
+  exitStatus: 2;
+  error: { code: string; message: string; hint: string | null; file?: string; problems?: ErrorProblem[] };
 }

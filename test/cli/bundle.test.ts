@@ -29,12 +29,12 @@ describe('the deployable bundle (npm run bundle)', () => {
   const cli = () => join(deployed, 'vdpa-compat.cjs');
 
   it('checks, explains and prints its version with only node', async () => {
-    const check = await sh(process.execPath, [cli(), 'check', repoPath('profiles/vdpasim/k6.12-negotiated'), repoPath('profiles/vdpasim/k6.12-mtu9000.yaml')]);
+    const check = await sh(process.execPath, [cli(), 'check', repoPath('profiles/vdpasim/k6.12-negotiated'), repoPath('profiles/vdpasim/k6.12-no-mtu.yaml'), '--source-qemu', '10.0.2', '--target-qemu', '10.0.2']);
     assert.equal(check.code, 1, check.stderr);
     assert.match(check.stdout, /verdict: INCOMPATIBLE/);
-    const explain = await sh(process.execPath, [cli(), 'explain', 'mtu-match/mismatch']);
+    const explain = await sh(process.execPath, [cli(), 'explain', 'svq-offered-features/targetOffers']);
     assert.equal(explain.code, 0, explain.stderr);
-    assert.match(explain.stdout, /### `mtu-match\/mismatch`/);
+    assert.match(explain.stdout, /### `svq-offered-features\/targetOffers`/);
   });
 
   it('runs the hook as libvirt would', async () => {
@@ -42,11 +42,14 @@ describe('the deployable bundle (npm run bundle)', () => {
     const hook = await sh(process.execPath, [cli(), 'hook', 'qemu', '--', 'vm-plain', 'migrate', 'begin', '-'], { input: xml });
     assert.deepEqual([hook.code, hook.stdout, hook.stderr], [0, '', '']);
     // An annotated domain (libvirt's own dumpxml) into an incompatible host: parsed, collected, vetoed.
-    const annotated = await readFile(repoPath('test/fixtures/libvirt/annotated/vm-vdpa-interface.xml'), 'utf8');
-    const veto = await sh(process.execPath, [cli(), 'hook', 'qemu', '--from', repoPath('test/fixtures/dumps/k6.12-mtu9000-vhost'), 'vm-vdpa-net', 'migrate', 'begin', '-'], { input: annotated });
+    // The target device: the recorded simulator host's "fewer" (/dev/vhost-vdpa-4), run by the recorded QEMU 10.0.2.
+    const annotated = (await readFile(repoPath('test/fixtures/libvirt/annotated/vm-vdpa-interface.xml'), 'utf8'))
+      .replace(/<emulator>[^<]*<\/emulator>/, `<emulator>${repoPath('test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64')}</emulator>`)
+      .replace("<source dev='/dev/vhost-vdpa-0'/>", "<source dev='/dev/vhost-vdpa-4'/>");
+    const veto = await sh(process.execPath, [cli(), 'hook', 'qemu', '--from', repoPath('test/fixtures/e2e/k6.12/dumps/sim-netlink'), 'vm-vdpa-net', 'migrate', 'begin', '-'], { input: annotated });
     assert.equal(veto.code, 1, veto.stderr);
     assert.equal(veto.stdout, '');
-    assert.match(veto.stderr, /^vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-0\) → vdpa0: mtu-match\/mismatch: /);
+    assert.match(veto.stderr, /^vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-4\) → fewer: negotiated-features-offered\/missing: /);
   });
 
   it('carries the native netlink binding: it loads, and reports the missing vdpa family of this kernel', async () => {

@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import { validateReport } from '../../src/generated/report-validator.js';
+import { builtinRules } from '../../src/rules/builtin/index.js';
 import { hasStack, runCli } from '../helpers/cli.js';
 import { dumpPath, repoPath } from '../helpers/paths.js';
 
 const NEGOTIATED = repoPath('profiles/vdpasim/k6.12-negotiated');
+const SIM = dumpPath('e2e/k6.12/sim-netlink');
+const TOOL = dumpPath('e2e/k6.12/sim-tool615');
 const VHOST = repoPath('profiles/vdpasim/k6.12-vhost');
 const MTU9000 = repoPath('profiles/vdpasim/k6.12-mtu9000');
 const THREE = repoPath('profiles/vp_vdpa/k6.12-three-vhost');
@@ -19,42 +22,71 @@ before(async () => {
 });
 
 describe('vdpa-compat check', () => {
-  it('exits 0 for a compatible pair and prints one line per check', async () => {
-    const r = await runCli(['check', NEGOTIATED, VHOST, '--target-device', 'vdpa0']);
+  const q = (version: string) => ['--source-qemu', version, '--target-qemu', version];
+  it('exits 0 for identical devices and prints one line per rule', async () => {
+    const r = await runCli(['check', SIM, SIM, '--source-device', 'same', '--target-device', 'idle', ...q('10.0.2')]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /verdict: COMPATIBLE/);
-    assert.equal(r.stdout.split('\n').filter((l) => / : (PASS|WARN|FAIL)$/.test(l)).length, 10);
+    assert.match(r.stdout, /verdict: IDENTICAL/);
+    assert.equal(r.stdout.split('\n').filter((l) => / : (PASS|WARN|FAIL|N\/A)$/.test(l)).length, builtinRules.length);
     assert.equal(r.stderr, '');
   });
 
   it('exits 1 for an incompatible pair, with the failing finding and its fix', async () => {
-    const r = await runCli(['check', NEGOTIATED, MTU9000]);
+    const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'fewer', ...q('10.0.2')]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /MTU is equal .* : FAIL/);
-    assert.match(r.stdout, /fix: Re-create the target with `vdpa dev del vdpa0` then `vdpa dev add name vdpa0 mgmtdev vdpasim_net mtu 1500`/);
+    assert.match(r.stdout, /device-controlled feature .* : FAIL/);
+    assert.match(r.stdout, /fix: Re-create the target with the feature: `vdpa dev del fewer` then `vdpa dev add name fewer mgmtdev vdpasim_net device_features 0x0000000308830028`/);
+  });
+
+  it('exits 1 when the hypervisor refuses, and 2 when a fact could not be verified unless the risk is accepted', async () => {
+    const blocked = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...q('7.2.22')]);
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stdout, /verdict: BLOCKED BY THE HYPERVISOR/);
+    assert.equal((await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...q('7.2.22'), '--x-svq'])).code, 0);
+    // iproute2 alone cannot show that "fewer" lacks CTRL_MAC_ADDR: could not decide, not compatible.
+    const unverified = await runCli(['check', TOOL, TOOL, '--source-device', 'src', '--target-device', 'fewer', ...q('10.0.2')]);
+    assert.equal(unverified.code, 2);
+    assert.match(unverified.stdout, /verdict: UNVERIFIED/);
+    assert.equal((await runCli(['check', TOOL, TOOL, '--source-device', 'src', '--target-device', 'fewer', ...q('10.0.2'), '--allow-unverified'])).code, 0);
+  });
+
+  it('takes the VM settings and QEMU versions as options (QEMU\'s --version text too)', async () => {
+    const ring = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...q('10.0.2'), '--rx-queue-size', '1024', '--tx-queue-size', '1024', '--host-mtu', '1500', '-j']);
+    assert.equal(ring.code, 1);
+    const report = JSON.parse(ring.stdout) as { findings: Array<{ code: string }>; vm: Record<string, { value: unknown; origin: string }> };
+    assert.ok(report.findings.some((f) => f.code === 'max-vq-size/tooSmall'));
+    assert.deepEqual([report.vm['rxQueueSize'], report.vm['hostMtu']?.value], [{ value: 1024, origin: '--rx-queue-size' }, 1500]);
+    const forced = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', '--source-qemu', 'QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)', '--target-qemu', '10.0.13']);
+    assert.equal(forced.code, 1);
+    assert.match(forced.stdout, /QEMU 10\.0\.13\+ on the source forces every ring to 1024/);
+    for (const bad of [['--rx-queue-size', '300'], ['--tx-queue-size', '2048'], ['--host-mtu', '20']]) {
+      const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...bad]);
+      assert.equal(r.code, 2, bad.join(' '));
+      assert.ok(!hasStack(r.stderr));
+    }
   });
 
   it('--json prints exactly one JSON document that validates against schemas/report.v1.json', async () => {
-    const r = await runCli(['check', NEGOTIATED, MTU9000, '--json']);
+    const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'fewer', ...q('10.0.2'), '--json']);
     assert.equal(r.code, 1);
-    const report = JSON.parse(r.stdout) as { verdict: string; findings: Array<{ code: string }>; source: { fingerprint: string }; target: { fingerprint: string } };
+    const report = JSON.parse(r.stdout) as { verdict: string; exitStatus: number; findings: Array<{ code: string; remedy: string }>; source: { fingerprint: string }; target: { fingerprint: string } };
     assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
-    assert.equal(report.verdict, 'incompatible');
-    assert.ok(report.findings.some((f) => f.code === 'mtu-match/mismatch'));
+    assert.deepEqual([report.verdict, report.exitStatus], ['incompatible', 1]);
+    assert.ok(report.findings.some((f) => f.code === 'negotiated-features-offered/missing' && f.remedy === 'reprovision-target'));
     assert.notEqual(report.source.fingerprint, report.target.fingerprint);
   });
 
   it('--format junit prints JUnit XML with one test case per rule, failing where a rule found an error', async () => {
-    const r = await runCli(['check', NEGOTIATED, MTU9000, '--format', 'junit']);
+    const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'fewer', ...q('10.0.2'), '--format', 'junit']);
     assert.equal(r.code, 1);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => name === 'testcase' }).parse(r.stdout) as {
       testsuites: { testsuite: { '@tests': string; '@failures': string; testcase: Array<{ '@classname': string; failure?: { '@type': string } }> } };
     };
     const suite = doc.testsuites.testsuite;
-    assert.equal(suite.testcase.length, 10);
-    assert.equal(Number(suite['@tests']), 10);
+    assert.equal(suite.testcase.length, builtinRules.length);
+    assert.equal(Number(suite['@tests']), builtinRules.length);
     const failed = suite.testcase.filter((c) => c.failure).map((c) => c['@classname']);
-    assert.deepEqual(failed, ['vdpa-compat.mtu-match', 'vdpa-compat.target-vhost-vdpa']);
+    assert.deepEqual(failed, ['vdpa-compat.negotiated-features-offered']);
     assert.equal(Number(suite['@failures']), failed.length);
   });
 
@@ -66,7 +98,7 @@ describe('vdpa-compat check', () => {
     assert.deepEqual(fromFile.findings, fromDir.findings);
   });
 
-  it('--strict makes a compatible-with-warnings pair incompatible', async () => {
+  it('--strict makes an unverified pair incompatible', async () => {
     const r = await runCli(['check', NEGOTIATED, VHOST, '--target-device', 'vdpa0', '--strict']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /strict/);
@@ -88,8 +120,11 @@ describe('vdpa-compat check', () => {
 
   it('every kind of --json report the CLI emits validates against schemas/report.v1.json', async () => {
     const kinds: Array<[string, string[], number, string]> = [
-      ['compatible with warnings', [NEGOTIATED, VHOST, '--target-device', 'vdpa0'], 0, 'compatible'],
-      ['incompatible', [NEGOTIATED, MTU9000], 1, 'incompatible'],
+      ['identical', [SIM, SIM, '--source-device', 'same', '--target-device', 'idle', ...q('10.0.2')], 0, 'identical'],
+      ['compatible', [SIM, SIM, '--source-device', 'src', '--target-device', 'mtu9000', ...q('10.0.2')], 0, 'compatible'],
+      ['unverified', [NEGOTIATED, VHOST, '--target-device', 'vdpa0'], 2, 'unverified'],
+      ['blocked', [SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...q('5.2.0')], 1, 'blocked-by-hypervisor'],
+      ['incompatible', [NEGOTIATED, MTU9000, ...q('10.0.2')], 1, 'incompatible'],
       ['--strict', [NEGOTIATED, VHOST, '--target-device', 'vdpa0', '--strict'], 1, 'incompatible'],
       ['several devices, none chosen', [NEGOTIATED, THREE], 2, 'error'],
       ['missing input', [NEGOTIATED, join(scratch, 'absent.json')], 2, 'error'],

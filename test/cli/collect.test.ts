@@ -20,7 +20,7 @@ describe('vdpa-compat collect', () => {
   it('prints a YAML profile on stdout from a dump directory', async () => {
     const r = await runCli(['collect', '--from', THREE]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^schemaVersion: 1\.1\.0$/m);
+    assert.match(r.stdout, /^schemaVersion: 1\.2\.0$/m);
     assert.match(r.stdout, /kind: vdpa-compat\/host-profile/);
   });
 
@@ -59,12 +59,16 @@ describe('vdpa-compat collect', () => {
     const env = k612VhostBoundReplay();
     const dump = join(scratch, 'live');
     const out = join(scratch, 'live.yaml');
-    const r = await runCli(['collect', '--vdpa', REPLAY, '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound'), '--save-raw', dump, '-o', out], { env });
+    const qemu = repoPath('test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64');
+    const r = await runCli(['collect', '--vdpa', REPLAY, '--qemu', qemu, '--sysfs-root', repoPath('test/fixtures/sysfs/sim-vhost-bound'), '--save-raw', dump, '-o', out], { env });
     assert.equal(r.code, 0, r.stderr);
     const profile = await readFile(out, 'utf8');
     assert.match(profile, /charDev: \/dev\/vhost-vdpa-0/);
     assert.match(profile, /kernel: 6\.12\.117\+deb13-amd64/);
-    assert.match(profile, /sources: \[vdpa-tool, sysfs\]/);
+    assert.match(profile, /sources: \[vdpa-tool, sysfs, vmm\]/);
+    // The VMM: the QEMU given with --qemu, and what its --version printed (recorded in vmm.json).
+    assert.match(profile, /qemu:\n {6}- path: \S+debian-10\.0\.2\/qemu-system-x86_64\n {8}version: 10\.0\.2\n {8}versionText: QEMU emulator version 10\.0\.2 \(Debian 1:10\.0\.2\+ds-2\+deb13u1~bpo12\+1\)/);
+    assert.match(await readFile(join(dump, 'vmm.json'), 'utf8'), /"format": "vdpa-compat-vmm\/1"/);
     const meta = JSON.parse(await readFile(join(dump, 'vdpa-compat-dump.json'), 'utf8')) as { commands: Array<{ argv: string[]; rc: number }> };
     assert.deepEqual(meta.commands.map((c) => c.argv.slice(1).join(' ')), ['-V', '-j mgmtdev show', '-j dev show', '-j dev config show']);
   });

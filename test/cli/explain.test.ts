@@ -4,11 +4,11 @@ import { runCli } from '../helpers/cli.js';
 
 describe('vdpa-compat explain', () => {
   it('explains one code: the rule, why migration breaks, and the fix', async () => {
-    const r = await runCli(['explain', 'mtu-match/mismatch']);
+    const r = await runCli(['explain', 'mtu-match/targetSmaller']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^# mtu-match/m);
     assert.match(r.stdout, /## Why migration breaks/);
-    assert.match(r.stdout, /### `mtu-match\/mismatch`/);
+    assert.match(r.stdout, /### `mtu-match\/targetSmaller`/);
     assert.match(r.stdout, /\*\*Fix:\*\*/);
     assert.doesNotMatch(r.stdout, /### `mtu-match\/unverified`/, 'only the section asked for');
   });

@@ -42,7 +42,7 @@ describe('raw netlink source', () => {
       '-j dev config show': k612('124-vhost-bound-config-show.json'),
     });
     const { profile, raw } = await collect({ vdpaPath: REPLAY, sysfsRoot: repoPath('test/fixtures/sysfs/sim-vhost-bound') });
-    assert.deepEqual(profile.collection.sources, ['vdpa-tool', 'sysfs']);
+    assert.deepEqual(profile.collection.sources, ['vdpa-tool', 'sysfs', 'vmm']);
     assert.match(raw.meta?.unavailable?.['netlink'] ?? '', /no vdpa netlink family/);
     const reason = profile.devices[0]?.unknown.find((u) => u.fact === '/features/offered')?.reason ?? '';
     assert.match(reason, /raw netlink was not available \(the kernel has no vdpa netlink family/);

@@ -4,8 +4,9 @@
  */
 import { collect } from '../../src/collect/collect.js';
 import { ALL_BITS, bitMask, featureNames, formatMask } from '../../src/profile/feature-bits.js';
-import { deviceFacts, type DeviceFacts } from '../../src/profile/facts.js';
 import type { DeviceDoc, Profile } from '../../src/profile/types.js';
+import { qemuView } from '../../src/knowledge/qemu.js';
+import { buildSide, type Side } from '../../src/rules/context.js';
 import { dumpPath } from './paths.js';
 
 const cache = new Map<string, Profile>();
@@ -20,17 +21,22 @@ export async function profileOf(dump: string): Promise<Profile> {
   return structuredClone(profile);
 }
 
-/** The rule view of one device of a dump, optionally edited first. */
-export async function device(dump: string, name = 'vdpa0', edit?: (doc: DeviceDoc) => void): Promise<DeviceFacts> {
+/** The rule view of one device of a dump, optionally edited first, under a QEMU version (unknown by default). */
+export async function device(dump: string, name = 'vdpa0', edit?: (doc: DeviceDoc, profile: Profile) => void, qemu: string | null = null): Promise<Side> {
   const profile = await profileOf(dump);
   const index = profile.devices.findIndex((d) => d.name === name);
   if (index === -1) throw new Error(`${dump} has no device ${name}`);
   const doc = profile.devices[index] as DeviceDoc;
   if (edit) {
-    edit(doc);
+    edit(doc, profile);
     delete doc.fingerprint;
   }
-  return deviceFacts(profile, index);
+  return buildSide(profile, index, { text: qemu, origin: qemu === null ? null : 'the test' });
+}
+
+/** The same side under another QEMU version. */
+export function onQemu(side: Side, version: string | null): Side {
+  return { ...side, qemu: qemuView(version, version === null ? null : 'the test') };
 }
 
 /** Edits that keep a device document consistent (names follow bits). */

@@ -13,9 +13,12 @@ export function capturePath(cell: string, name: string): string {
   return repoPath(`test/fixtures/captures/${cell}/${name}`);
 }
 
-/** A dump directory under test/fixtures/dumps or profiles/. */
+/** A dump directory under test/fixtures/dumps, profiles/, or the recorded e2e runs (e2e/k6.12/vp2-netlink). */
 export function dumpPath(name: string): string {
-  return name.startsWith('profiles/') ? repoPath(name) : repoPath(`test/fixtures/dumps/${name}`);
+  if (name.startsWith('profiles/')) return repoPath(name);
+  const e2e = /^e2e\/(k[0-9.]+)\/(.+)$/.exec(name);
+  if (e2e) return repoPath(`test/fixtures/e2e/${e2e[1]}/dumps/${e2e[2]}`);
+  return repoPath(`test/fixtures/dumps/${name}`);
 }
 
 /** The built CLI, as installed (`bin` in package.json; npm test builds first). */

@@ -67,7 +67,9 @@ describe('the vetoed migration, replayed', () => {
     });
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, '');
-    assert.deepEqual(codes(result.stderr), codes(veto?.stderr ?? ''));
+    // Every finding libvirt's run vetoed with is there again (this run's annotation predates the QEMU
+    // facts, so what depends on the source QEMU's version is also reported as unverified).
+    for (const code of codes(veto?.stderr ?? '')) assert.ok(codes(result.stderr).includes(code), `${code} in ${result.stderr}`);
     // The same domain, interface and target device as libvirt's run.
     const subject = (line: string) => /^vdpa-compat: domain [^:]+: .* → [^:]+:/m.exec(line)?.[0];
     assert.equal(subject(result.stderr), subject(veto?.stderr ?? ''));

@@ -48,7 +48,7 @@ describe('parseDomainXml', () => {
       'another prefix, children unprefixed': element(`<x:source-profiles xmlns:x="${ANNOTATION_NS}">`, '</x:source-profiles>'),
     };
     for (const [form, meta] of Object.entries(forms)) {
-      assert.deepEqual(parseDomainXml(inMetadata(xml, meta), form).annotation?.devices, [{ kind: 'interface', key: '52:54:00:6d:90:02', fingerprint: null, profile: '{}' }], form);
+      assert.deepEqual(parseDomainXml(inMetadata(xml, meta), form).annotation?.devices, [{ kind: 'interface', key: '52:54:00:6d:90:02', fingerprint: null, profile: '{}', rxQueueSize: null, txQueueSize: null, hostMtu: null, model: null }], form);
     }
     const foreign = element('<x:source-profiles xmlns:x="https://example.org/other">', '</x:source-profiles>');
     assert.equal(parseDomainXml(inMetadata(xml, foreign), 'foreign').annotation, null);
@@ -111,6 +111,14 @@ describe('parseDomainXml sees the domain as libvirt does', () => {
     assert.equal(info.vmm.xSvq, true);
     const set = parseDomainXml(`<domain xmlns:qemu='${q}'><devices/><qemu:commandline><qemu:arg value='-set'/><qemu:arg value='netdev.hostnet0.x-svq=on'/></qemu:commandline></domain>`, 'in.xml');
     assert.deepEqual([set.unchecked, set.vmm.xSvq], [[], true]);
+  });
+
+  it('reads host_mtu and ring sizes from <qemu:override> of the interface\'s alias (libvirt refuses <mtu> on a vdpa interface)', () => {
+    const q = 'http://libvirt.org/schemas/domain/qemu/1.0';
+    const xml = `<domain xmlns:qemu='${q}'><devices><interface type='vdpa'><mac address='52:54:00:00:00:01'/><source dev='/dev/vhost-vdpa-0'/><driver rx_queue_size='512'/><alias name='ua-net0'/></interface></devices>` +
+      `<qemu:override><qemu:device alias='ua-net0'><qemu:frontend><qemu:property name='host_mtu' type='unsigned' value='9000'/><qemu:property name='tx_queue_size' type='unsigned' value='1024'/></qemu:frontend></qemu:device></qemu:override></domain>`;
+    const [device] = parseDomainXml(xml, 'in.xml').devices;
+    assert.deepEqual([device?.hostMtu, device?.rxQueueSize, device?.txQueueSize], [9000, 512, 1024]);
   });
 
   it('caps depth and element count before building anything', () => {

@@ -1,101 +1,57 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { maxVqSize } from '../../src/rules/builtin/max-vq-size.js';
+import type { Profile } from '../../src/profile/types.js';
 import { device } from '../helpers/devices.js';
-import { codes, run } from '../helpers/rules.js';
+import { codes, run, vmWith } from '../helpers/rules.js';
 
-// Every captured device (simulator net and block, vp_vdpa A, B and C, kernels
-// 6.1 and 6.12) reports max_vq_size 256, so real pairs only show the passing
-// case; smaller, larger and unknown sizes are edits of real devices.
-const NEGOTIATED = 'profiles/vdpasim/k6.12-negotiated';
-const VHOST = 'profiles/vdpasim/k6.12-vhost';
-const VP_A_NEGOTIATED = 'profiles/vp_vdpa/k6.12-A-negotiated';
-const VP_K61_THREE = 'vp-k6.1-three-vhost';
-const VIRTIO_BOUND = 'k6.12-virtio-bound';
+// Real devices: simulator devices (max_vq_size 256) on kernel 6.12.117, which refuses rings above
+// the device's maximum (VHOST_SET_VRING_NUM, from 6.12.111), and on Debian 12's 6.1 (6.1.0-56), which
+// accepts them. The lab saw QEMU 10.0.13 start every ring at 1024 and vhost fail on 6.12.117.
+const K612 = 'e2e/k6.12/sim-netlink';
+const K61 = 'e2e/k6.1/sim-netlink';
+const at = (dump: string, name: string, version: string | null) => device(dump, name, undefined, version);
+const onKernel = (release: string) => (_doc: unknown, profile: Profile) => (profile.host.kernel = release);
 
 describe('max-vq-size', () => {
   describe('valid', () => {
-    it('passes equal ring sizes (simulator to simulator)', async () => {
-      assert.deepEqual(codes(run(maxVqSize, await device(NEGOTIATED), await device(VHOST))), []);
+    it("passes QEMU's default 256-entry rings on a 256-entry device", async () => {
+      for (const version of ['7.2.22', '10.0.2', '10.2.2']) assert.deepEqual(codes(run(maxVqSize, await at(K612, 'src', version), await at(K612, 'same', version))), [], version);
     });
-    it('passes equal ring sizes (vp_vdpa 6.12 to vp_vdpa 6.1)', async () => {
-      assert.deepEqual(codes(run(maxVqSize, await device(VP_A_NEGOTIATED), await device(VP_K61_THREE, 'vdpa0'))), []);
-    });
-    it('passes block devices too', async () => {
-      assert.deepEqual(codes(run(maxVqSize, await device(VHOST, 'vdpa1'), await device(VIRTIO_BOUND, 'vdpa1'))), []);
-    });
-    it('passes a target that accepts larger rings', async () => {
-      // Edit: no captured device has a max_vq_size other than 256.
-      const target = await device(VHOST, 'vdpa0', (d) => {
-        d.maxVqSize = 1024;
-      });
-      assert.deepEqual(codes(run(maxVqSize, await device(NEGOTIATED), target)), []);
+    it('passes a 10.0.2 source into a 10.0.13 destination: the ring size comes from the stream (measured)', async () => {
+      assert.deepEqual(codes(run(maxVqSize, await at(K612, 'src', '10.0.2'), await at(K612, 'same', '10.0.13'))), []);
     });
   });
 
   describe('invalid', () => {
-    it('fails when the target accepts only smaller rings', async () => {
-      // Edit: no captured device has a max_vq_size other than 256.
-      const target = await device(VHOST, 'vdpa0', (d) => {
-        d.maxVqSize = 128;
-      });
-      const findings = run(maxVqSize, await device(NEGOTIATED), target);
-      assert.deepEqual(codes(findings), ['max-vq-size/tooSmall']);
-      const [f] = findings;
-      assert.equal(f?.severity, 'error');
-      assert.equal(f?.unverified, false);
-      assert.equal(f?.path, '/maxVqSize');
-      assert.equal(f?.source, 256);
-      assert.equal(f?.target, 128);
-      assert.deepEqual(f?.data, { target: 'vdpa0', sourceSize: 256, targetSize: 128 });
+    it('fails the rings QEMU 10.0.13 forces to 1024 on a kernel that refuses them (lab: vhost never started)', async () => {
+      const findings = run(maxVqSize, await at(K612, 'src', '10.0.13'), await at(K612, 'same', '10.0.13'));
+      assert.deepEqual(codes(findings), ['max-vq-size/forcedRings']);
+      assert.deepEqual([findings[0]?.severity, findings[0]?.remedy, findings[0]?.data['ring'], findings[0]?.data['targetSize'], findings[0]?.data['kernel']], ['error', 'change-vmm', 1024, 256, '6.12.117+deb13-amd64']);
     });
-    it('fails when the target cannot even take QEMU\'s default 256-entry rings', async () => {
-      // Edit: no captured device has a max_vq_size other than 256.
-      const target = await device(VP_K61_THREE, 'vdpa0', (d) => {
-        d.maxVqSize = 128;
-      });
-      const findings = run(maxVqSize, await device(VP_A_NEGOTIATED, 'vdpa0'), target);
-      assert.deepEqual(codes(findings), ['max-vq-size/tooSmall']);
-      assert.deepEqual([findings[0]?.source, findings[0]?.target], [256, 128]);
-      assert.equal(findings[0]?.severity, 'error');
+    it('fails rx_queue_size 1024 the same way, and only warns where the kernel accepts the ring (6.1)', async () => {
+      const vm = vmWith({ rxQueueSize: 1024 });
+      assert.deepEqual(codes(run(maxVqSize, await at(K612, 'src', '10.0.2'), await at(K612, 'same', '10.0.2'), false, vm)), ['max-vq-size/tooSmall']);
+      const on61 = run(maxVqSize, await at(K61, 'src', '10.0.2'), await at(K61, 'same', '10.0.2'), false, vm);
+      assert.deepEqual([codes(on61), on61[0]?.unverified, on61[0]?.data['kernelSays']], [['max-vq-size/aboveMax'], true, 'accepts it']);
     });
-    it('warns, unverified, when the target takes 256-entry rings but not the source\'s largest', async () => {
-      // Edit: no captured device has a max_vq_size other than 256.
-      const source = await device(VP_A_NEGOTIATED, 'vdpa0', (d) => {
-        d.maxVqSize = 1024;
-      });
-      const findings = run(maxVqSize, source, await device(VP_K61_THREE, 'vdpa0'));
-      assert.deepEqual(codes(findings), ['max-vq-size/possiblyTooSmall']);
-      assert.deepEqual([findings[0]?.source, findings[0]?.target], [1024, 256]);
-      assert.equal(findings[0]?.severity, 'warning');
-      assert.equal(findings[0]?.unverified, true);
-      assert.equal(run(maxVqSize, source, await device(VP_K61_THREE, 'vdpa0'), true)[0]?.severity, 'error');
+    it('warns that an unknown kernel may refuse (6.6: the fix arrived in an unknown 6.6.N)', async () => {
+      const target = await device(K612, 'same', onKernel('6.6.30-generic'), '10.0.13');
+      const findings = run(maxVqSize, await at(K612, 'src', '10.0.13'), target);
+      assert.deepEqual(codes(findings), ['max-vq-size/aboveMax']);
+      assert.match(String(findings[0]?.data['kernelSays']), /^may refuse it/);
+    });
+    it('warns, unverified, when the source QEMU and so its ring size is unknown, naming 10.0.13', async () => {
+      const findings = run(maxVqSize, await at(K612, 'src', null), await at(K612, 'same', null));
+      assert.deepEqual(codes(findings), ['max-vq-size/ringUnknown']);
+      assert.match(String(findings[0]?.data['outcomes']), /1024 entries on 10\.0\.13\+/);
+      // 10.1.x may or may not have taken the 10.0.13 change.
+      assert.deepEqual(codes(run(maxVqSize, await at(K612, 'src', '10.1.0'), await at(K612, 'same', '10.1.0'))), ['max-vq-size/ringUnknown']);
     });
     it('warns, unverified, when the target max_vq_size is unknown; --strict makes it an error', async () => {
-      // Edit: every captured `dev show` prints max_vq_size.
-      const target = await device(VHOST, 'vdpa0', (d) => {
-        d.maxVqSize = null;
-      });
-      const lax = run(maxVqSize, await device(NEGOTIATED), target);
-      assert.deepEqual(codes(lax), ['max-vq-size/unverified']);
-      assert.equal(lax[0]?.severity, 'warning');
-      assert.equal(lax[0]?.unverified, true);
-      assert.equal(lax[0]?.path, '/maxVqSize');
-      assert.deepEqual([lax[0]?.source, lax[0]?.target], [256, null]);
-      assert.deepEqual(lax[0]?.data, { side: 'target' });
-      const strict = run(maxVqSize, await device(NEGOTIATED), target, true);
-      assert.deepEqual(codes(strict), ['max-vq-size/unverified']);
-      assert.equal(strict[0]?.severity, 'error');
-    });
-    it('warns, unverified, when the source max_vq_size is unknown', async () => {
-      // Edit: every captured `dev show` prints max_vq_size.
-      const source = await device(NEGOTIATED, 'vdpa0', (d) => {
-        d.maxVqSize = null;
-      });
-      const lax = run(maxVqSize, source, await device(VHOST));
-      assert.deepEqual(codes(lax), ['max-vq-size/unverified']);
-      assert.deepEqual([lax[0]?.source, lax[0]?.target], [null, 256]);
-      assert.deepEqual(lax[0]?.data, { side: 'source' });
+      const target = await device(K612, 'same', (d) => (d.maxVqSize = null), '10.0.2');
+      assert.deepEqual(codes(run(maxVqSize, await at(K612, 'src', '10.0.2'), target)), ['max-vq-size/unverified']);
+      assert.equal(run(maxVqSize, await at(K612, 'src', '10.0.2'), target, true)[0]?.severity, 'error');
     });
   });
 });

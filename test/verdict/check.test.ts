@@ -2,63 +2,129 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
 import { validateReport } from '../../src/generated/report-validator.js';
-import { check } from '../../src/verdict/check.js';
+import { check, type CheckOptions } from '../../src/verdict/check.js';
 import { renderText } from '../../src/verdict/render-text.js';
 import { dumpPath } from '../helpers/paths.js';
 
+// Real pairs: devices read with raw netlink in the e2e run (kernel 6.12: the simulator; vp_vdpa
+// parents) and iproute2-only dumps of the same kind of devices. QEMU versions are given as the CLI
+// options would give them.
 const profile = async (dump: string) => (await collect({ from: dumpPath(dump) })).profile;
+const SIM = 'e2e/k6.12/sim-netlink';
+const TOOL = 'e2e/k6.12/sim-tool615';
+const qemu = (version: string): Pick<CheckOptions, 'sourceQemu' | 'targetQemu'> => ({ sourceQemu: { text: version, origin: 'test' }, targetQemu: { text: version, origin: 'test' } });
+const pair = async (dump: string, source: string, target: string, options: CheckOptions = {}) => check(await profile(dump), await profile(dump), { sourceDevice: source, targetDevice: target, ...options });
 
-describe('check', () => {
-  it('is compatible, with warnings it could not verify, for a 6.12 simulator device to an idle vhost device', async () => {
-    const report = check(await profile('profiles/vdpasim/k6.12-negotiated'), await profile('profiles/vdpasim/k6.12-vhost'), { targetDevice: 'vdpa0' });
-    assert.equal(report.verdict, 'compatible');
-    assert.equal(report.summary.errors, 0);
-    assert.ok(report.findings.some((f) => f.code === 'negotiated-features-offered/unverified'));
-    assert.ok(report.findings.some((f) => f.code === 'mac-match/replayed'), 'different MACs are fine with CTRL_MAC_ADDR negotiated');
+describe('check: graded verdicts', () => {
+  it('identical: the same capability and config (simulator twins, QEMU 10.0.2), exit 0', async () => {
+    const report = await pair(SIM, 'same', 'idle', qemu('10.0.2'));
+    assert.deepEqual([report.verdict, report.exitStatus, report.summary.errors, report.summary.warnings], ['identical', 0, 0, 0]);
     assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
   });
 
-  it('is incompatible when the target was provisioned without a negotiated feature (MTU), and says so per feature', async () => {
-    const report = check(await profile('profiles/vdpasim/k6.12-negotiated'), await profile('profiles/vdpasim/k6.12-no-mtu'));
-    assert.equal(report.verdict, 'incompatible');
-    const missing = report.findings.filter((f) => f.code === 'negotiated-features-offered/missing');
-    assert.deepEqual(missing.map((f) => f.data['feature']), ['MTU']);
-    assert.ok(validateReport(report));
+  it('compatible: a target with a larger MTU (measured to work), exit 0', async () => {
+    const report = await pair(SIM, 'src', 'mtu9000', qemu('10.0.2'));
+    assert.deepEqual([report.verdict, report.exitStatus], ['compatible', 0]);
+    assert.ok(report.findings.some((f) => f.code === 'mtu-match/targetLarger'));
   });
 
-  it('--strict turns could-not-verify warnings into errors', async () => {
-    const lax = check(await profile('profiles/vdpasim/k6.12-negotiated'), await profile('profiles/vdpasim/k6.12-vhost'), { targetDevice: 'vdpa0' });
-    const strict = check(await profile('profiles/vdpasim/k6.12-negotiated'), await profile('profiles/vdpasim/k6.12-vhost'), { targetDevice: 'vdpa0', strict: true });
+  it('unverified, not compatible, when iproute2 could not show what the target offers: the lab case that killed the NIC', async () => {
+    // The target lacks CTRL_MAC_ADDR, which the guest negotiated; iproute2 prints no offered features.
+    const report = await pair(TOOL, 'src', 'fewer', qemu('10.0.2'));
+    assert.deepEqual([report.verdict, report.exitStatus], ['unverified', 2]);
+    assert.ok(report.summary.unverified > 0);
+    assert.ok(report.findings.some((f) => f.code === 'negotiated-features-offered/unverified' && String(f.data['features']).includes('CTRL_MAC_ADDR')));
+    // The same pair read with raw netlink is incompatible, for that bit.
+    const netlink = await pair(SIM, 'src', 'fewer', qemu('10.0.2'));
+    assert.deepEqual([netlink.verdict, netlink.exitStatus], ['incompatible', 1]);
+    // Accepting the risk: the warnings stay, the verdict is compatible.
+    const accepted = await pair(TOOL, 'src', 'fewer', { ...qemu('10.0.2'), allowUnverified: true });
+    assert.deepEqual([accepted.verdict, accepted.exitStatus, accepted.allowUnverified], ['compatible', 0, true]);
+  });
+
+  it('blocked-by-hypervisor: QEMU 7.2 without x-svq refuses every vhost-vdpa migration, exit 1', async () => {
+    const report = await pair(SIM, 'src', 'same', qemu('7.2.22'));
+    assert.deepEqual([report.verdict, report.exitStatus], ['blocked-by-hypervisor', 1]);
+    assert.ok(report.findings.some((f) => f.code === 'hypervisor-blockers/logAll' && f.blocker));
+  });
+
+  it('a blocker that depends on an unknown version stays a warning: QEMU itself refuses at the source', async () => {
+    const report = await pair(SIM, 'same', 'idle', { targetQemu: { text: '10.0.2', origin: 'test' } });
+    const blocker = report.findings.find((f) => f.code === 'hypervisor-blockers/dependsOnVersion');
+    assert.deepEqual([blocker?.severity, blocker?.failsSafe], ['warning', true]);
+    // The ring size is not safe that way (10.0.13 forces 1024): that one holds the verdict.
+    assert.equal(report.verdict, 'unverified');
+    assert.ok(report.findings.some((f) => f.code === 'max-vq-size/ringUnknown'));
+  });
+
+  it('--strict turns every could-not-verify warning into an error, and keeps the rule\'s severity beside it', async () => {
+    const lax = await pair(TOOL, 'same', 'idle', qemu('10.0.2'));
+    const strict = await pair(TOOL, 'same', 'idle', { ...qemu('10.0.2'), strict: true });
     assert.equal(strict.verdict, 'incompatible');
     assert.equal(strict.summary.errors, lax.findings.filter((f) => f.unverified && f.severity === 'warning').length);
+    assert.ok(strict.findings.filter((f) => f.unverified).every((f) => f.severity === 'error' && f.ruleSeverity === 'warning'));
   });
 
-  it('finds every difference between two vp_vdpa parents (4 pairs, MTU, RSS vs 2 pairs, no MTU)', async () => {
-    const report = check(await profile('profiles/vp_vdpa/k6.12-A-negotiated'), await profile('profiles/vp_vdpa/k6.12-three-vhost'), { targetDevice: 'vdpa1' });
-    const failing = new Set(report.findings.filter((f) => f.severity === 'error').map((f) => f.code));
-    for (const code of ['negotiated-features-offered/notSupported', 'max-vq-pairs/tooFew', 'transport-features/targetMissing', 'transport-features/sourceMissing']) {
-      assert.ok(failing.has(code), code);
-    }
-    const notSupported = report.findings.filter((f) => f.code === 'negotiated-features-offered/notSupported').map((f) => f.data['feature']);
-    assert.deepEqual(notSupported, ['MTU', 'GUEST_TSO4', 'HOST_TSO4', 'MRG_RXBUF', 'HASH_REPORT', 'RSS']);
-    assert.ok(validateReport(report));
+  it('reports net-only checks as not applicable to block devices, never as passed', async () => {
+    const report = await pair(SIM, 'blk', 'blk', qemu('10.0.2'));
+    const na = report.checks.filter((c) => c.status === 'not-applicable').map((c) => c.rule);
+    for (const rule of ['svq-offered-features', 'mtu-match', 'mac-match', 'max-vq-pairs', 'max-vq-size', 'cvq-isolation']) assert.ok(na.includes(rule), rule);
+    assert.ok(report.findings.some((f) => f.code === 'hypervisor-blockers/blockSharedStorage'));
   });
 
-  it('reports both fingerprints and where each device is', async () => {
-    const report = check(await profile('profiles/vp_vdpa/k6.12-three-vhost'), await profile('profiles/vp_vdpa/k6.12-three-vhost'), { sourceDevice: 'vdpa2', targetDevice: 'vdpa2' });
-    assert.equal(report.source.fingerprint, report.target.fingerprint);
-    assert.equal(report.source.pointer, '/devices/2');
-    assert.match(report.source.fingerprint, /^sha256:[0-9a-f]{64}$/);
+  it('reports the QEMU facts and VM settings it assumed, and where each came from', async () => {
+    const report = await pair(SIM, 'src', 'same', { ...qemu('QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)'), vm: { rxQueueSize: { value: 512, origin: '--rx-queue-size' } } });
+    assert.deepEqual([report.source.qemu.version, report.source.qemu.releases, report.source.qemu.origin], ['10.0.13', ['10.0.13+'], 'test']);
+    assert.deepEqual(report.vm.rxQueueSize, { value: 512, origin: '--rx-queue-size' });
+    assert.equal(report.vm.xSvq.value, false);
+    assert.equal(report.source.parent, 'vdpa_sim_net');
+    assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  });
+});
+
+describe('check: policies', () => {
+  it('overrides severities, applies waivers, reports expired ones, and keeps the rule\'s severity', async () => {
+    const policy = {
+      kind: 'vdpa-compat/policy' as const,
+      schemaVersion: '1.0.0',
+      severity: { 'mtu-match/targetLarger': 'warning' as const },
+      waivers: [
+        { code: 'negotiated-features-offered/missing', match: { device: 'fewer' }, reason: 'guests here never use CTRL_VQ', owner: 'netops', expires: '2027-01-31' },
+        { code: 'max-vq-size/*', reason: 'old', owner: 'netops', expires: '2026-01-01' },
+      ],
+    };
+    const now = new Date('2026-12-01T12:00:00Z');
+    const overridden = await pair(SIM, 'src', 'mtu9000', { ...qemu('10.0.2'), policy: { policy, file: 'site.yaml' }, now });
+    const larger = overridden.findings.find((f) => f.code === 'mtu-match/targetLarger');
+    assert.deepEqual([larger?.severity, larger?.ruleSeverity], ['warning', 'info']);
+    assert.deepEqual(overridden.policy, { file: 'site.yaml', failOn: 'error' });
+    const waived = await pair(SIM, 'src', 'fewer', { ...qemu('10.0.2'), policy: { policy, file: 'site.yaml' }, now });
+    assert.deepEqual([waived.verdict, waived.findings.find((f) => f.code === 'negotiated-features-offered/missing')?.waiver?.owner], ['compatible', 'netops']);
+    // After expiry the waiver no longer applies.
+    const later = await pair(SIM, 'src', 'fewer', { ...qemu('10.0.2'), policy: { policy, file: 'site.yaml' }, now: new Date('2027-02-01T00:00:00Z') });
+    assert.equal(later.verdict, 'incompatible');
+    assert.ok(later.findings.some((f) => f.code === 'policy/waiverExpired' && f.data['code'] === 'negotiated-features-offered/missing'));
+    assert.ok(validateReport(waived), JSON.stringify(validateReport.errors));
   });
 
-  it('renders one line per check with PASS/WARN/FAIL, colour only when asked', async () => {
-    const report = check(await profile('profiles/vdpasim/k6.12-negotiated'), await profile('profiles/vdpasim/k6.12-mtu9000'));
+  it('failOn: warning fails on any warning', async () => {
+    const policy = { kind: 'vdpa-compat/policy' as const, schemaVersion: '1.0.0', failOn: 'warning' as const };
+    const report = await pair(SIM, 'src', 'same', { targetQemu: { text: '10.0.2', origin: 'test' }, policy: { policy, file: 'strict.yaml' } });
+    assert.equal(report.verdict, 'incompatible');
+  });
+});
+
+describe('check: text', () => {
+  it('renders one line per check with PASS/WARN/FAIL/N/A and the graded verdict, colour only when asked', async () => {
+    const report = await pair(SIM, 'src', 'fewer', qemu('10.0.2'));
     const text = renderText(report, { color: false });
-    const checkLines = text.split('\n').filter((l) => / : (PASS|WARN|FAIL)$/.test(l));
+    const checkLines = text.split('\n').filter((l) => / : (PASS|WARN|FAIL|N\/A)$/.test(l));
     assert.equal(checkLines.length, report.checks.length);
-    assert.match(text, /FAIL .*\[mtu-match\/mismatch\]/);
+    assert.match(text, /FAIL .*\[negotiated-features-offered\/missing\]/);
     assert.match(text, /verdict: INCOMPATIBLE/);
+    assert.match(text, /QEMU 10\.0\.2/);
     assert.ok(!text.includes('\u001b['));
     assert.ok(renderText(report, { color: true }).includes('\u001b[31m'));
+    assert.match(renderText(await pair(TOOL, 'src', 'fewer', qemu('10.0.2')), { color: false }), /verdict: UNVERIFIED \(could not decide\)/);
   });
 });

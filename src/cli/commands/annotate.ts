@@ -1,5 +1,6 @@
 /** `vdpa-compat annotate DOMAIN_XML [SOURCE]`: the metadata element carrying the source profiles. */
 import { collect, type SourceMode } from '../../collect/collect.js';
+import { qemuVersionOf } from '../../collect/vmm.js';
 import { InputError } from '../../errors.js';
 import { buildAnnotation } from '../../libvirt/annotation.js';
 import { MAX_DOMAIN_XML, parseDomainXml } from '../../libvirt/domain.js';
@@ -7,7 +8,7 @@ import { readInputFile } from '../../input-file.js';
 import { loadInput } from '../../input.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { writeFileAtomic } from '../output.js';
+import { writeFileAtomic } from '../../output-file.js';
 import { readStdin } from '../stdin.js';
 
 /** Options of the annotate command. */
@@ -28,14 +29,19 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
   if (xml === null) throw new InputError('INPUT_MISSING', `${domainXml}: no such file or directory`, hint);
   const domain = parseDomainXml(xml, domainXml === '-' ? 'domain XML on stdin' : domainXml);
   // The domain first: one without vDPA devices needs no profile, and this host may have no vdpa at all.
+  const emulator = domain.vmm.emulator;
   const profile =
     domain.devices.length === 0
       ? null
       : sourceInput !== undefined
-      ? await loadInput(sourceInput)
-      : (await collect({ vdpaPath: options.vdpa, source: options.source, sysfsRoot: options.sysfsRoot, timeoutMs: options.timeout })).profile;
+        ? await loadInput(sourceInput)
+        : (await collect({ vdpaPath: options.vdpa, source: options.source, sysfsRoot: options.sysfsRoot, timeoutMs: options.timeout, ...(emulator !== null ? { qemuPaths: [emulator] } : {}) })).profile;
+  // The QEMU that runs the domain here: the destination cannot ask it, so the annotation carries it.
+  const qemu = emulator === null || domain.devices.length === 0 ? null : await qemuVersionOf(emulator, options.timeout);
+  if (qemu?.error !== undefined) io.stderr.write(`vdpa-compat: warning: the domain's <emulator> ${emulator}: ${qemu.error}; the source QEMU version stays unknown to the hook\n`);
+  const vmm = { emulator, version: qemu?.version ?? null, versionText: qemu?.versionText ?? null, xSvq: domain.vmm.xSvq };
   for (const line of domain.unchecked) io.stderr.write(`vdpa-compat: warning: ${line}: vdpa-compat cannot check it, so the hook will veto migrating this domain\n`);
-  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host', { namespaced: options.namespaced })}\n`;
+  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host', { namespaced: options.namespaced, ...(domain.devices.length > 0 ? { vmm } : {}) })}\n`;
   if (options.output !== undefined) {
     await writeFileAtomic(options.output, element, { force: options.force });
   } else {

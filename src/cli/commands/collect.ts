@@ -5,7 +5,7 @@ import { UsageError } from '../../errors.js';
 import { profileFormat, serializeProfile } from '../../profile/load.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { writeFileAtomic } from '../output.js';
+import { writeFileAtomic } from '../../output-file.js';
 
 /** Options of the collect command, as parsed from the command line. */
 export interface CollectCommandOptions {
@@ -19,6 +19,7 @@ export interface CollectCommandOptions {
   timeout: number;
   format?: 'yaml' | 'json';
   force: boolean;
+  qemu?: string[];
 }
 
 /** Collects, then writes the dump (--save-raw), the profile (-o) or prints it. */
@@ -39,6 +40,7 @@ export async function collectCommand(options: CollectCommandOptions, io: Io): Pr
     source: options.source,
     sysfsRoot: options.sysfsRoot,
     timeoutMs: options.timeout,
+    ...(options.qemu !== undefined ? { qemuPaths: options.qemu } : {}),
   });
   const text = await serializeProfile(profile, format);
   if (options.saveRaw !== undefined) {

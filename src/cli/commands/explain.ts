@@ -3,8 +3,9 @@
  * breaks, how to fix it. The text is the code's section of docs/rules/<rule>.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { builtinRules } from '../../rules/builtin/index.js';
 import { UsageError } from '../../errors.js';
+import { loadRules } from '../../input.js';
+import type { Rule } from '../../rules/define.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 
@@ -20,9 +21,20 @@ function docsDir(): URL {
   throw new UsageError('USAGE', 'cannot find the rule documentation (docs/rules) next to vdpa-compat', 'Reinstall vdpa-compat; the docs/ directory is part of the package.');
 }
 
-/** Every code of every built-in rule. */
-export function allCodes(): string[] {
-  return builtinRules.flatMap((rule) => Object.keys(rule.messages).map((id) => `${rule.id}/${id}`));
+/**
+ * What explain documents beside the rules: the policy's own finding code
+ * (verdict/policy.ts), documented in docs/rules/policy.md like a rule.
+ */
+const POLICY: Rule = {
+  id: 'policy',
+  summary: 'The site policy applies as written',
+  messages: { waiverExpired: { severity: 'warning', remedy: 'none', text: 'a waiver expired' } },
+  check() {},
+};
+
+/** Every code of these rules (the built-in ones and the policy's by default). */
+export function allCodes(rules: readonly Rule[]): string[] {
+  return rules.flatMap((rule) => Object.keys(rule.messages).map((id) => `${rule.id}/${id}`));
 }
 
 /** The section of a rule doc that starts at the heading naming `code`, up to the next heading of that level. */
@@ -42,19 +54,21 @@ function docIntro(markdown: string): string {
 }
 
 /** Prints the explanation of a code (rule/message) or of a whole rule. */
-export async function explainCommand(code: string | undefined, io: Io): Promise<number> {
+export async function explainCommand(code: string | undefined, options: { rules?: string[] }, io: Io): Promise<number> {
+  const rules = [...(await loadRules(options.rules)), POLICY];
   if (code === undefined) {
-    for (const rule of builtinRules) {
-      for (const [id, spec] of Object.entries(rule.messages)) io.stdout.write(`${`${rule.id}/${id}`.padEnd(48)} ${spec.severity}\n`);
+    for (const rule of rules) {
+      for (const [id, spec] of Object.entries(rule.messages)) io.stdout.write(`${`${rule.id}/${id}`.padEnd(48)} ${spec.severity}${rule.origin ? `  (${rule.origin})` : ''}\n`);
     }
     return EXIT.OK;
   }
   const [ruleId] = code.split('/');
-  const rule = builtinRules.find((r) => r.id === ruleId);
-  if (!rule || (code.includes('/') && !allCodes().includes(code))) {
-    throw new UsageError('UNKNOWN_CODE', `unknown finding code "${code}"`, 'Run `vdpa-compat explain` to list every code; codes look like mtu-match/mismatch.');
+  const rule = rules.find((r) => r.id === ruleId);
+  if (!rule || (code.includes('/') && !allCodes(rules).includes(code))) {
+    throw new UsageError('UNKNOWN_CODE', `unknown finding code "${code}"`, `Run \`vdpa-compat explain${options.rules ? options.rules.map((f) => ` --rules ${f}`).join('') : ''}\` to list every code; codes look like mtu-match/targetSmaller. Site rules need their pack: --rules FILE.`);
   }
-  const markdown = readFileSync(new URL(`${rule.id}.md`, docsDir()), 'utf8');
+  // A pack rule carries its own documentation; built-in rules and the policy have docs/rules/<id>.md.
+  const markdown = rule.doc ?? readFileSync(new URL(`${rule.id}.md`, docsDir()), 'utf8');
   if (!code.includes('/')) {
     io.stdout.write(markdown.endsWith('\n') ? markdown : `${markdown}\n`);
     return EXIT.OK;

@@ -17,6 +17,10 @@ export interface HookCommandOptions {
   profileDir?: string;
   from?: string;
   strict: boolean;
+  allowUnverified: boolean;
+  policy?: string;
+  rules?: string[];
+  decisionLog?: string;
   vdpa: string;
   source: SourceMode;
   sysfsRoot: string;
@@ -30,6 +34,10 @@ function hookOptions(o: HookCommandOptions): HookOptions {
     ...(o.profileDir !== undefined ? { profileDir: o.profileDir } : {}),
     ...(o.from !== undefined ? { from: o.from } : {}),
     strict: o.strict,
+    allowUnverified: o.allowUnverified,
+    ...(o.policy !== undefined ? { policy: o.policy } : {}),
+    ...(o.rules !== undefined ? { rules: o.rules } : {}),
+    ...(o.decisionLog !== undefined ? { decisionLog: o.decisionLog } : {}),
     vdpaPath: o.vdpa,
     source: o.source,
     sysfsRoot: o.sysfsRoot,
@@ -58,7 +66,7 @@ export interface HookInstallOptions extends HookCommandOptions, HookPlaceOptions
 const INSTALL_ONLY = new Set(['dir', 'name', 'force', 'createDir']);
 
 /** Options whose value is a path: made absolute, since libvirt runs hooks from /. */
-const PATH_OPTIONS = new Set(['profileDir', 'from', 'sysfsRoot']);
+const PATH_OPTIONS = new Set(['profileDir', 'from', 'sysfsRoot', 'policy', 'rules', 'decisionLog']);
 
 /**
  * The hook options the user gave `hook install`, as command-line words for
@@ -77,9 +85,11 @@ export function bakedArgs(command: Command): string[] {
       if (value === true) words.push(option.long ?? '');
       continue;
     }
-    let text = String(value);
-    if (PATH_OPTIONS.has(key) || (key === 'vdpa' && text.includes('/'))) text = isAbsolute(text) ? text : resolve(text);
-    words.push(option.long ?? '', text);
+    for (const one of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      let text = String(one);
+      if (PATH_OPTIONS.has(key) || (key === 'vdpa' && text.includes('/'))) text = isAbsolute(text) ? text : resolve(text);
+      words.push(option.long ?? '', text);
+    }
   }
   return words;
 }

@@ -7,11 +7,13 @@ export const deviceClassMatch = defineRule({
   messages: {
     mismatch: {
       severity: 'error',
+      remedy: 'reprovision-target',
       text: 'source {source} is a {sourceClass} device (virtio id {sourceId}), target {target} is a {targetClass} device (virtio id {targetId})',
       fix: 'Use a target vdpa device of class {sourceClass}: create it on a management device whose supported_classes include it (`vdpa mgmtdev show`).',
     },
     unknownClass: {
       severity: 'warning',
+      remedy: 'collect-more-facts',
       unverified: true,
       text: 'the virtio device class of {side} device {device} is not one vdpa-compat knows (iproute2 printed an unknown type)',
       fix: 'Check `vdpa dev show {device}`; only net and block vdpa devices are checked.',

@@ -1,84 +1,134 @@
 /**
- * The guest read the MAC from config space at probe. QEMU replays the guest's
- * current MAC to the target through the control virtqueue only when
- * CTRL_MAC_ADDR was negotiated (reference §3.4, R6); otherwise the target
- * must present the same MAC.
+ * The guest's MAC must be the target device's MAC after migration, or the
+ * device filters the guest's unicast traffic away (vdpa_sim drops frames to
+ * other MACs; lab). Two things set the target's MAC before the guest runs
+ * there: QEMU writes the domain's mac= into the device config when it starts
+ * (hw/net/virtio-net.c virtio_net_device_realize, every version), which a
+ * parent that honours config writes takes (vdpa_sim: measured) and others
+ * ignore (mlx5, octep, VDUSE: no-op set_config); and, when the guest
+ * negotiated CTRL_MAC_ADDR, QEMU replays the guest's MAC through the control
+ * queue, but only if it shadows the target's CVQ (x-svq, or from 8.2 a
+ * parent that isolates the CVQ and an SVQ-valid offered set:
+ * net/vhost-vdpa.c vhost_vdpa_net_cvq_start, vhost_vdpa_net_cvq_load).
+ * MAC (bit 5) itself is QEMU's feature, never asked of the device.
  */
 import { NET, hasBit } from '../../profile/feature-bits.js';
-import { offeredState, unknownReason } from '../../profile/facts.js';
+import { unknownReason } from '../../profile/facts.js';
+import type { Side } from '../context.js';
 import { defineRule } from '../define.js';
-import { inPlay } from '../in-play.js';
+import { cvqReplayed } from '../vmm.js';
 
 export const macMatch = defineRule({
   id: 'mac-match',
-  summary: 'MAC is equal unless QEMU replays it (CTRL_MAC_ADDR negotiated)',
+  summary: "Target's MAC after QEMU starts is the guest's",
+  appliesTo: ['net'],
   messages: {
     mismatch: {
       severity: 'error',
-      text: 'target {target} has MAC {targetMac}, the source has {sourceMac}, and CTRL_MAC_ADDR {why}, so QEMU cannot set the guest MAC on the target',
-      fix: 'Re-create the target with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} mac {sourceMac}` (parents that refuse mac, like vp_vdpa, take it from the underlying device), or run `vdpa dev set name {target} mac {sourceMac}` (iproute2 >= 6.13, kernel >= 6.12, and a parent that implements it).',
+      remedy: 'reprovision-target',
+      text: "target {target} has MAC {targetMac}, the guest uses {guestMac}, and nothing sets it: {parent} ignores QEMU's config write{replayWhy}",
+      fix: 'Re-create the target with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} mac {guestMac}`, or run `vdpa dev set name {target} mac {guestMac}` (iproute2 >= 6.13, kernel >= 6.12; mlx5 and the simulator implement it).',
     },
-    mismatchBeforeNegotiation: {
+    parentUnknown: {
       severity: 'warning',
-      text: 'target {target} has MAC {targetMac}, the source has {sourceMac}; this only works if the guest negotiates CTRL_MAC_ADDR (Linux virtio-net does), nothing is negotiated yet',
-      fix: 'Give the target the source MAC (`vdpa dev add … mac {sourceMac}` or `vdpa dev set name {target} mac {sourceMac}`) to be safe with any guest.',
+      unverified: true,
+      remedy: 'reprovision-target',
+      text: "target {target} has MAC {targetMac}, the guest uses {guestMac}: QEMU writes {domainMac} into the device at start, and whether {parent} takes the write is unknown ({why}){replayWhy}",
+      fix: 'Give the target the guest MAC to be safe: `vdpa dev add … mac {guestMac}`, or `vdpa dev set name {target} mac {guestMac}`; then `vdpa dev config show {target}` after the destination QEMU starts shows which MAC the device uses.',
     },
     unverified: {
       severity: 'warning',
       unverified: true,
+      remedy: 'collect-more-facts',
       text: 'could not compare MAC: the {side} MAC is unknown ({why})',
       fix: 'Collect the {side} host live, or with a kernel and iproute2 that print `vdpa dev config show`.',
     },
-    targetNoMac: {
-      severity: 'error',
-      text: 'target {target} offers no MAC (F_MAC), the guest uses {sourceMac} from the source, and CTRL_MAC_ADDR {why}',
-      fix: 'Re-create the target on a parent that offers MAC, with `vdpa dev add name {target} mgmtdev {mgmtdev} mac {sourceMac}`.',
-    },
     replayed: {
       severity: 'info',
-      text: 'CTRL_MAC_ADDR is negotiated: QEMU sets the guest MAC on the target through the control virtqueue',
+      remedy: 'none',
+      text: "CTRL_MAC_ADDR is negotiated and QEMU shadows the target's CVQ ({why}): it sets the guest MAC on the target through the control queue",
     },
-    notInPlay: {
+    domainMacDiffers: {
+      severity: 'error',
+      remedy: 'change-vm-config',
+      text: "the guest uses {guestMac} (source {source}'s config) but the destination QEMU writes the domain's MAC {domainMac} into target {target}, and {parent} takes the write",
+      fix: "Migrate to a target whose parent keeps its own MAC (mlx5, octep) provisioned with {guestMac} (`vdpa dev add … mac {guestMac}`); the domain's MAC cannot change during a migration (libvirt compares it), so aligning it means restarting the guest with <mac address='{guestMac}'/>.",
+    },
+    writtenByQemu: {
       severity: 'info',
-      text: 'F_MAC is not in play on the source; the guest chose its own MAC and QEMU migrates it',
+      remedy: 'none',
+      text: "target {target} has MAC {targetMac}, but {parent} takes QEMU's config write: the destination QEMU sets it to {domainMac} at start (measured on vdpa_sim)",
     },
   },
-  check({ source, target, report }) {
-    if (source.cls !== 'net' || target.cls !== 'net') return;
-    // QEMU drives F_MAC from its own virtio-net model and leaves it out of what it acks to the device
-    // (reference §2), so a MAC shown in the source's config puts it in play even if not negotiated.
-    if (!inPlay(source, NET.MAC) && source.doc.config.mac === null) {
-      report('notInPlay', {}, { path: '/features/negotiated' });
-      return;
-    }
-    if (source.negotiated !== null && hasBit(source.negotiated, NET.CTRL_MAC_ADDR)) {
-      report('replayed', {}, { path: '/features/negotiated', source: 'CTRL_MAC_ADDR' });
-      return;
-    }
+  check({ source, target, vm, report }) {
+    // The domain's MAC (QEMU's mac=); without the domain XML, taken to be the source device's.
     const sourceMac = source.doc.config.mac;
+    const domainMac = vm.mac.value ?? (sourceMac !== null && sourceMac !== ZERO_MAC ? sourceMac : DOMAIN_MAC);
+    const guest = macsAfterStart(source, sourceMac, domainMac);
+    if (guest === null) {
+      report('unverified', { side: 'source', why: unknownReason(source.doc, '/config/mac') ?? 'not shown' }, { path: '/config/mac', source: null, target: target.doc.config.mac });
+      return;
+    }
     const targetMac = target.doc.config.mac;
-    for (const [side, facts, value] of [['source', source, sourceMac], ['target', target, targetMac]] as const) {
-      // A target without F_MAC is negotiated-features-offered's finding, not an unknown.
-      if (value === null && !(side === 'target' && offeredState(facts, NET.MAC) === 'absent')) {
-        report('unverified', { side, why: unknownReason(facts.doc, '/config/mac') ?? 'not shown' }, { path: '/config/mac', source: sourceMac, target: targetMac });
+    const after = macsAfterStart(target, targetMac, domainMac);
+    const guestMac = guest.values[0] ?? '';
+    const place = { path: '/config/mac', source: guestMac, target: targetMac };
+    // One MAC on both sides, whatever the parents do with QEMU's write: nothing to replay or fix.
+    if (after !== null && guest.values.length === 1 && after.values.length === 1 && after.values[0] === guestMac && targetMac === guestMac) return;
+
+    let replayWhy = '';
+    if (source.negotiated !== null && hasBit(source.negotiated, NET.CTRL_MAC_ADDR)) {
+      const replay = cvqReplayed(target, vm);
+      if (replay.agreed && replay.value.replayed === true) {
+        report('replayed', { why: replay.value.why }, { path: '/features/negotiated', source: 'CTRL_MAC_ADDR' });
         return;
       }
+      const reasons = replay.agreed ? [replay.value.why] : replay.outcomes.map((o) => o.value.why);
+      replayWhy = `, and the CTRL_MAC_ADDR replay does not happen (${[...new Set(reasons)].join('; ')})`;
     }
-    if (sourceMac === null || sourceMac === targetMac) return;
-    const data = { target: target.name, mgmtdev: target.doc.mgmtdev, sourceMac, targetMac };
-    const place = { path: '/config/mac', source: sourceMac, target: targetMac };
-    if (targetMac === null) {
-      report('targetNoMac', { ...data, why: source.negotiated !== null ? 'is not negotiated' : 'may not be negotiated' }, place);
+
+    const data = { source: source.name, target: target.name, mgmtdev: target.doc.mgmtdev, parent: target.parent.name, guestMac, targetMac: targetMac ?? '(none shown)', domainMac: domainMac ?? '(unknown)', replayWhy };
+    if (after === null) {
+      report('unverified', { side: 'target', why: `${target.parent.name} ignores config writes and the target shows no MAC (${unknownReason(target.doc, '/config/mac') ?? 'F_MAC not offered'})` }, place);
       return;
     }
-    if (source.negotiated !== null) {
-      report('mismatch', { ...data, why: 'is not negotiated' }, place);
-    } else if (offeredState(source, NET.CTRL_MAC_ADDR) === 'absent') {
-      report('mismatch', { ...data, why: 'is not offered by the source' }, place);
-    } else if (offeredState(target, NET.CTRL_MAC_ADDR) === 'absent') {
-      report('mismatch', { ...data, why: 'is not offered by the target' }, place);
-    } else {
-      report('mismatchBeforeNegotiation', data, place);
+    const all = new Set([...guest.values, ...after.values]);
+    if (all.size === 1) {
+      report('writtenByQemu', data, place);
+      return;
     }
+    if (all.has(DOMAIN_MAC)) {
+      report('parentUnknown', { ...data, why: "the domain's MAC is not known (the hook reads it from the domain XML)" }, place);
+      return;
+    }
+    if (guest.known && after.known) {
+      // Known parents on both sides and still two MACs: the guest's and the one the target ends with.
+      if (after.byWrite && domainMac !== guestMac) report('domainMacDiffers', data, place);
+      else report('mismatch', data, place);
+      return;
+    }
+    const write = (guest.known ? target : source).parent.fact('setConfig');
+    report('parentUnknown', { ...data, why: write.known ? `it forwards the write to the device (${write.source})` : write.why }, place);
   },
 });
+
+/** QEMU replaces a device's all-zero MAC with its own (hw/net/virtio-net.c virtio_net_get_config, 10.x). */
+const ZERO_MAC = '00:00:00:00:00:00';
+
+/** The domain's MAC when it is not known: the same on both sides, whatever it is. */
+const DOMAIN_MAC = "the domain's MAC";
+
+/**
+ * The MAC a device has once QEMU has started on it and written the domain's
+ * MAC (virtio_net_device_realize): the domain's on a parent that takes config
+ * writes, its own on one that ignores them (the domain's if its own is all
+ * zeroes), either on a parent that forwards the write to hardware or that the
+ * pack does not know. null when nothing can be said.
+ */
+function macsAfterStart(side: Side, own: string | null, domainMac: string): { values: string[]; known: boolean; byWrite: boolean } | null {
+  const write = side.parent.fact('setConfig');
+  const effective = own !== null && own !== ZERO_MAC ? own : own === ZERO_MAC ? domainMac : null;
+  if (write.known && write.value === 'writes') return { values: [domainMac], known: true, byWrite: true };
+  if (write.known && write.value === 'no-op') return effective !== null ? { values: [effective], known: true, byWrite: false } : null;
+  return { values: [...new Set([effective ?? domainMac, domainMac])], known: false, byWrite: false };
+}

@@ -1,46 +1,94 @@
 /**
- * The destination QEMU sets each ring to the size the guest uses, and a
- * device refuses a ring larger than its max_vq_size (reference §4 R4). The
- * ring size in use is not in any profile: it is at most the source's
- * max_vq_size, and 256 unless QEMU was given rx_queue_size/tx_queue_size.
+ * The destination takes each ring's size from the migration stream
+ * (hw/virtio/virtio.c virtio_load), so the target device must accept the
+ * rings the source uses: rx_queue_size/tx_queue_size (default 256), or 1024
+ * for every ring under QEMU 10.0.13, which forces VIRTQUEUE_MAX_SIZE
+ * (virtio_add_queue). A kernel that checks VHOST_SET_VRING_NUM against the
+ * device's max ring size (drivers/vhost/vdpa.c, from 6.12.111 and 7.2.7)
+ * refuses a larger ring: vhost never starts, the migration "completes" and
+ * the datapath is dead (lab, QEMU 10.0.13 on 6.12.117). Older kernels accept
+ * it (6.1.192), and what the device then does with a ring above its maximum
+ * is not known.
  */
+import { decide, releaseList, type QemuRelease } from '../../knowledge/qemu.js';
+import type { VmConfig } from '../context.js';
 import { defineRule } from '../define.js';
+import { migratable } from '../vmm.js';
 
-/** QEMU's default virtio-net rx_queue_size / tx_queue_size. */
-const QEMU_DEFAULT_RING = 256;
+/** The largest data ring a source release uses for this VM, or 'unknown'. */
+function sourceRing(release: QemuRelease, vm: VmConfig): number | 'unknown' {
+  const forced = release.facts.ringForced.value;
+  if (forced === 'unknown') return 'unknown';
+  if (forced !== null) return forced;
+  return Math.max(vm.rxQueueSize.value ?? release.facts.ringDefault.value, vm.txQueueSize.value ?? release.facts.ringDefault.value);
+}
 
 export const maxVqSize = defineRule({
   id: 'max-vq-size',
-  summary: 'Target accepts rings as large as the source does',
+  summary: 'Target accepts the ring size the source uses',
+  appliesTo: ['net'],
   messages: {
     tooSmall: {
       severity: 'error',
-      text: 'target {target} accepts rings of at most {targetSize} entries, below QEMU\'s default of 256 and the source\'s {sourceSize}',
-      fix: 'Pick a target whose parent supports {sourceSize}-entry rings, or start the guest with rx_queue_size/tx_queue_size <= {targetSize} before migrating.',
+      remedy: 'change-vm-config',
+      text: 'the source uses {ring}-entry rings ({ringOrigin}) and target {target} accepts at most {targetSize}: kernel {kernel} refuses larger rings (VHOST_SET_VRING_NUM), so vhost never starts on the target and the datapath is dead after migration',
+      fix: 'Run the source with rings <= {targetSize} (<driver rx_queue_size/tx_queue_size>; QEMU accepts 256 to 1024), or pick a target whose parent accepts {ring}-entry rings.',
     },
-    possiblyTooSmall: {
+    forcedRings: {
+      severity: 'error',
+      remedy: 'change-vmm',
+      text: 'QEMU {releases} on the source forces every ring to {ring} entries and target {target} accepts at most {targetSize}: kernel {kernel} refuses larger rings (VHOST_SET_VRING_NUM), so vhost never starts on the target and the datapath is dead after migration',
+      fix: 'Run the VM under a QEMU that does not force 1024-entry rings (10.0.2, 10.2.2), or pick a target whose parent accepts {ring}-entry rings; no ring-size setting of the VM overrides the forced size.',
+    },
+    aboveMax: {
       severity: 'warning',
       unverified: true,
-      text: 'target {target} accepts rings of at most {targetSize} entries, the source {sourceSize}: fine for QEMU\'s default 256-entry rings, not for larger rx_queue_size/tx_queue_size',
-      fix: 'Check the guest\'s rx_queue_size/tx_queue_size in its QEMU command line or libvirt XML (<driver rx_queue_size=…>); they must be <= {targetSize}.',
+      remedy: 'change-vm-config',
+      text: 'the source uses {ring}-entry rings ({ringOrigin}) and target {target} accepts at most {targetSize}: kernel {kernel} {kernelSays}, and what the device does with a ring above its maximum is not known',
+      fix: 'Run the source with rings <= {targetSize} (rx_queue_size/tx_queue_size), or pick a target that accepts {ring}-entry rings.',
+    },
+    ringUnknown: {
+      severity: 'warning',
+      unverified: true,
+      remedy: 'collect-more-facts',
+      text: 'the ring size the source uses depends on its QEMU, and its version is unknown ({why}): {outcomes}; target {target} accepts at most {targetSize}',
+      fix: 'Pass --source-qemu VERSION; or read the ring in use on the source (QMP x-query-virtio-queue-status, vring-num).',
     },
     unverified: {
       severity: 'warning',
       unverified: true,
-      text: 'could not compare ring sizes: max_vq_size of the {side} is unknown',
-      fix: 'Collect the host again; `vdpa dev show` prints max_vq_size on every iproute2.',
+      remedy: 'collect-more-facts',
+      text: 'could not compare ring sizes: max_vq_size of target {target} is unknown',
+      fix: 'Collect the target again; `vdpa dev show` prints max_vq_size on every iproute2.',
     },
   },
-  check({ source, target, report }) {
-    const sourceSize = source.doc.maxVqSize;
+  check({ source, target, vm, report }) {
     const targetSize = target.doc.maxVqSize;
-    const place = { path: '/maxVqSize', source: sourceSize, target: targetSize };
-    if (sourceSize === null || targetSize === null) {
-      const side = sourceSize === null && targetSize === null ? 'source and target' : sourceSize === null ? 'source' : 'target';
-      report('unverified', { side }, place);
-    } else if (targetSize < sourceSize) {
-      const data = { target: target.name, sourceSize, targetSize };
-      report(targetSize < QEMU_DEFAULT_RING ? 'tooSmall' : 'possiblyTooSmall', data, place);
+    if (targetSize === null) {
+      report('unverified', { target: target.name }, { path: '/maxVqSize', source: source.doc.maxVqSize, target: null });
+      return;
     }
+    const ring = decide(migratable(source.qemu), (r) => sourceRing(r, vm));
+    const place = { path: '/maxVqSize', source: source.doc.maxVqSize, target: targetSize };
+    const sized = vm.rxQueueSize.value !== null || vm.txQueueSize.value !== null ? `rx/tx_queue_size, ${vm.rxQueueSize.value !== null ? vm.rxQueueSize.origin : vm.txQueueSize.origin}` : "QEMU's default";
+    if (!ring.agreed) {
+      const outcomes = ring.outcomes.map((o) => `${o.value === 'unknown' ? 'unknown' : `${o.value} entries`} on ${releaseList(o.releases)}`).join('; ');
+      if (ring.outcomes.some((o) => o.value === 'unknown' || o.value > targetSize)) {
+        report('ringUnknown', { target: target.name, targetSize, outcomes, why: source.qemu.why ?? 'not known' }, place);
+      }
+      return;
+    }
+    if (ring.value === 'unknown') {
+      report('ringUnknown', { target: target.name, targetSize, outcomes: `unknown on ${releaseList(ring.releases)}`, why: `QEMU ${releaseList(ring.releases)}` }, place);
+      return;
+    }
+    if (ring.value <= targetSize) return;
+    const forced = ring.releases.every((r) => typeof r.facts.ringForced.value === 'number');
+    const ringOrigin = forced ? `QEMU ${releaseList(ring.releases)} forces every ring to ${ring.value}` : sized;
+    const kernel = target.parent.kernel?.release ?? '(unknown)';
+    const check = target.parent.kernelFact('vringNumAboveMax');
+    const data = { target: target.name, targetSize, ring: ring.value, ringOrigin, kernel, releases: releaseList(ring.releases) };
+    if (check.known && check.value === 'refuses') report(forced ? 'forcedRings' : 'tooSmall', data, place);
+    else report('aboveMax', { ...data, kernelSays: check.known ? 'accepts it' : `may refuse it (${check.why})` }, place);
   },
 });

@@ -1,7 +1,13 @@
 /**
- * With VIRTIO_NET_F_MTU the guest read the MTU from config space and sized
- * its buffers and link MTU by it; the spec says it must not change (reference
- * virtio-features.md §3.1, R5). The target must present the same value.
+ * With VIRTIO_NET_F_MTU the guest read the MTU once, from the device's config
+ * (QEMU copies a vhost-vdpa device's whole config over its own, so the
+ * device's MTU wins over host_mtu: hw/net/virtio-net.c virtio_net_get_config,
+ * 5.2–10.2.2), and sized its buffers and link by it. MTU is not in the
+ * migration stream: the guest keeps its value and the target device shows
+ * its own. A target with a larger MTU migrates and works (lab, QEMU 10.0.2);
+ * one with a smaller MTU drops what the guest sends above it. Whether the
+ * target must offer F_MTU at all is negotiated-features-offered's question
+ * (with host_mtu, F_MTU is QEMU's own).
  */
 import { NET } from '../../profile/feature-bits.js';
 import { offeredState, unknownReason } from '../../profile/facts.js';
@@ -10,50 +16,67 @@ import { inPlay } from '../in-play.js';
 
 export const mtuMatch = defineRule({
   id: 'mtu-match',
-  summary: 'MTU is equal when VIRTIO_NET_F_MTU is in play',
+  summary: "Target MTU is not below the guest's when F_MTU is in play",
+  appliesTo: ['net'],
   messages: {
-    mismatch: {
+    targetSmaller: {
       severity: 'error',
-      text: 'target {target} has MTU {targetMtu}, the source has {sourceMtu}; the guest cached {sourceMtu} (F_MTU)',
-      fix: 'Re-create the target with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} mtu {sourceMtu}` (parents that refuse mtu, like vp_vdpa, take the MTU from the underlying device instead).',
+      remedy: 'reprovision-target',
+      text: "target {target} has MTU {targetMtu}, below the guest's {guestMtu} ({guestOrigin}): the guest keeps {guestMtu} after migration (MTU is not in the migration stream), and what the target does with frames above {targetMtu} is not known",
+      fix: 'Re-create the target with `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} mtu {guestMtu}` (parents that refuse mtu, like vp_vdpa, take the MTU from the underlying device: host_mtu on its virtio-net-pci).',
+    },
+    targetLarger: {
+      severity: 'info',
+      remedy: 'none',
+      text: "target {target} has MTU {targetMtu}, above the guest's {guestMtu}: the guest keeps {guestMtu} (measured: such a migration works)",
     },
     unverified: {
       severity: 'warning',
       unverified: true,
+      remedy: 'collect-more-facts',
       text: 'could not compare MTU: the {side} MTU is unknown ({why})',
       fix: 'Collect the {side} host live, or with a kernel and iproute2 that print `vdpa dev config show`.',
     },
     targetHasNoMtu: {
       severity: 'info',
-      text: 'target {target} offers no MTU field (F_MTU not offered); negotiated-features-offered reports it if the guest needs it',
+      remedy: 'none',
+      text: 'target {target} has no MTU field (F_MTU not offered); the guest keeps {guestMtu}{hostMtuNote}',
     },
     notInPlay: {
       severity: 'info',
-      text: 'F_MTU is not in play on the source; MTU is not compared',
+      remedy: 'none',
+      text: 'F_MTU is not in play on the source and host_mtu is not set: the guest did not read an MTU, so none is compared',
     },
   },
-  check({ source, target, report }) {
-    if (source.cls !== 'net' || target.cls !== 'net') return;
-    if (!inPlay(source, NET.MTU)) {
+  check({ source, target, vm, report }) {
+    const hostMtu = vm.hostMtu.value;
+    if (!inPlay(source, NET.MTU) && hostMtu === null) {
       report('notInPlay', {}, { path: '/features/negotiated' });
       return;
     }
-    const sourceMtu = source.doc.config.mtu;
-    const targetMtu = target.doc.config.mtu;
-    if (sourceMtu === null) {
-      report('unverified', { side: 'source', why: unknownReason(source.doc, '/config/mtu') ?? 'not shown' }, { path: '/config/mtu', source: null, target: targetMtu });
+    // The device's MTU when it has one, else host_mtu (QEMU's own config).
+    const guestMtu = source.doc.config.mtu;
+    const guestOrigin = `source ${source.name}'s config`;
+    if (guestMtu === null) {
+      // Without F_MTU on the device, host_mtu offers F_MTU but the guest reads the device's config bytes
+      // (virtio_net_get_config copies a vhost-vdpa device's whole config over QEMU's): their value is not known.
+      const why = offeredState(source, NET.MTU) === 'absent' ? `the source device has no MTU field, and with host_mtu the guest reads whatever its config holds at that offset` : (unknownReason(source.doc, '/config/mtu') ?? 'not shown');
+      report('unverified', { side: 'source', why }, { path: '/config/mtu', source: null, target: target.doc.config.mtu });
       return;
     }
+    const targetMtu = target.doc.config.mtu;
+    const place = { path: '/config/mtu', source: guestMtu, target: targetMtu };
     if (targetMtu === null) {
       if (offeredState(target, NET.MTU) === 'absent') {
-        report('targetHasNoMtu', { target: target.name }, { path: '/config/mtu', source: sourceMtu, target: null });
+        const hostMtuNote = hostMtu !== null ? ` and QEMU offers F_MTU itself from host_mtu ${hostMtu}` : '';
+        report('targetHasNoMtu', { target: target.name, guestMtu, hostMtuNote }, place);
       } else {
-        report('unverified', { side: 'target', why: unknownReason(target.doc, '/config/mtu') ?? 'not shown' }, { path: '/config/mtu', source: sourceMtu, target: null });
+        report('unverified', { side: 'target', why: unknownReason(target.doc, '/config/mtu') ?? 'not shown' }, place);
       }
       return;
     }
-    if (sourceMtu !== targetMtu) {
-      report('mismatch', { target: target.name, mgmtdev: target.doc.mgmtdev, sourceMtu, targetMtu }, { path: '/config/mtu', source: sourceMtu, target: targetMtu });
-    }
+    const data = { target: target.name, mgmtdev: target.doc.mgmtdev, guestMtu, guestOrigin, targetMtu };
+    if (targetMtu < guestMtu) report('targetSmaller', data, place);
+    else if (targetMtu > guestMtu) report('targetLarger', data, place);
   },
 });

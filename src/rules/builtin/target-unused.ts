@@ -12,11 +12,13 @@ export const targetUnused = defineRule({
   messages: {
     inUse: {
       severity: 'error',
+      remedy: 'reprovision-target',
       text: 'target {target} already has negotiated features ({features}): {user} is driving it',
       fix: 'Pick an idle target device, or stop its user first; create a fresh one with `vdpa dev add name NAME mgmtdev {mgmtdev}`.',
     },
     unverified: {
       severity: 'warning',
+      remedy: 'collect-more-facts',
       unverified: true,
       text: 'could not verify that target {target} is idle: {why}',
       fix: 'Check that no QEMU on the target host has {charDev} open (`fuser {charDev}`).',

@@ -15,16 +15,19 @@ export const targetVhostVdpa = defineRule({
   messages: {
     boundElsewhere: {
       severity: 'error',
+      remedy: 'rebind-target',
       text: 'target {target} is bound to {driver}, not vhost_vdpa: QEMU cannot use it (no /dev/vhost-vdpa-N)',
       fix: FIX_BIND,
     },
     unbound: {
       severity: 'error',
+      remedy: 'rebind-target',
       text: 'target {target} is bound to no driver: there is no /dev/vhost-vdpa-N for QEMU',
       fix: 'Bind it: `echo {target} > /sys/bus/vdpa/drivers/vhost_vdpa/bind` (load the module first: `modprobe vhost_vdpa`).',
     },
     unverified: {
       severity: 'warning',
+      remedy: 'collect-more-facts',
       unverified: true,
       text: 'could not verify the driver of target {target} ({why})',
       fix: 'Collect the target live (it reads /sys/bus/vdpa/devices/{target}/driver), or record a dump with `vdpa-compat collect --save-raw`.',

@@ -1,0 +1,149 @@
+/**
+ * The host's VMM as a live source: every `qemu-system-*` on PATH,
+ * /usr/libexec/qemu-kvm (RHEL's), and the binaries given with --qemu, each
+ * run once with `--version` (execFile, an argument array, bounded); and
+ * libvirt's daemon (`virtqemud` or `libvirtd --version`). What they printed is
+ * kept raw (dump file vmm.json) and read into the profile's host.vmm by
+ * {@link observeVmm}. Never fatal: a binary that does not run is recorded
+ * with why.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { InputError } from '../errors.js';
+import type { VmmDoc } from '../profile/types.js';
+import { parseQemuVersion } from '../profile/software-versions.js';
+import { firstLine } from './command-output.js';
+import type { LiveSource } from './source.js';
+
+/** What a binary's `--version` printed. */
+export interface VersionRecord {
+  path: string;
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+  /** Why it could not be run, when it could not. */
+  error?: string;
+}
+
+/** The content of vmm.json. */
+export interface VmmCapture {
+  format: 'vdpa-compat-vmm/1';
+  qemu: VersionRecord[];
+  libvirt: VersionRecord | null;
+}
+
+/** A host has a handful of QEMU binaries; more is not a host we should run dozens of processes on. */
+const MAX_BINARIES = 64;
+
+/** --version prints one line; anything long is not QEMU. */
+const MAX_VERSION_OUTPUT = 64 * 1024;
+
+/** RHEL and CentOS install QEMU outside PATH. */
+const EXTRA_QEMU = ['/usr/libexec/qemu-kvm'];
+
+/** libvirt's daemons, modular first, and where distributions put them. */
+const LIBVIRT_DAEMONS = ['virtqemud', 'libvirtd'];
+const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+
+function isExecutableFile(path: string): boolean {
+  try {
+    const info = statSync(path);
+    return info.isFile() && (info.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** qemu-system-* binaries in the PATH directories, first of each name wins (as the shell would). */
+export function findQemuBinaries(searchPath: string): string[] {
+  const found = new Map<string, string>();
+  for (const dir of searchPath.split(delimiter).filter((d) => isAbsolute(d))) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.filter((n) => /^qemu-system-[A-Za-z0-9_.-]+$/.test(n)).sort()) {
+      const path = join(dir, name);
+      if (!found.has(name) && isExecutableFile(path)) found.set(name, path);
+    }
+  }
+  const paths = [...found.values(), ...EXTRA_QEMU.filter(isExecutableFile)];
+  return [...new Set(paths)].slice(0, MAX_BINARIES);
+}
+
+/** Runs `path --version`, bounded; resolves whatever happens. */
+function version(path: string, timeoutMs: number): Promise<VersionRecord> {
+  return new Promise((resolve) => {
+    execFile(path, ['--version'], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_VERSION_OUTPUT, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+      if (!error) {
+        resolve({ path, rc: 0, stdout, stderr });
+        return;
+      }
+      const err = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+      const why = err.killed ? `did not finish within ${timeoutMs} ms` : typeof err.code === 'string' ? err.code : `exit status ${String(err.code)}`;
+      resolve({ path, rc: typeof err.code === 'number' ? err.code : null, stdout: String(stdout ?? ''), stderr: String(stderr ?? ''), error: why });
+    });
+  });
+}
+
+/** One QEMU binary's version (the domain's <emulator>), read the same way as collect does. */
+export async function qemuVersionOf(path: string, timeoutMs: number): Promise<VmmDoc['qemu'][number]> {
+  if (!isAbsolute(path) || !isExecutableFile(path)) return { path, version: null, versionText: null, error: 'not an executable file on this host' };
+  const [doc] = observeVmm({ format: 'vdpa-compat-vmm/1', qemu: [await version(path, timeoutMs)], libvirt: null }, path).qemu;
+  return doc ?? { path, version: null, versionText: null, error: 'no output' };
+}
+
+/** The VMM source: what `collect` learns of QEMU and libvirt on this host. */
+export const vmmSource: LiveSource = {
+  name: 'vmm',
+  async capture(_dump, context) {
+    const searchPath = context.searchPath ?? process.env['PATH'] ?? '';
+    // Binaries given (--qemu, the hook's <emulator>) are the only ones asked; none given, the host is searched.
+    const qemuPaths = context.qemuPaths ?? findQemuBinaries(searchPath);
+    const qemu = await Promise.all(qemuPaths.slice(0, MAX_BINARIES).map((p) => version(p, context.timeoutMs)));
+    const dirs = [...searchPath.split(delimiter).filter((d) => isAbsolute(d)), ...SBIN];
+    const daemon = LIBVIRT_DAEMONS.flatMap((name) => dirs.map((d) => join(d, name))).find(isExecutableFile);
+    const libvirt = daemon === undefined ? null : await version(daemon, context.timeoutMs);
+    return { vmm: { format: 'vdpa-compat-vmm/1', qemu, libvirt } satisfies VmmCapture };
+  },
+};
+
+function libvirtVersion(text: string): string | null {
+  const match = /(\d+)\.(\d+)\.(\d+)/.exec(firstLine(text));
+  return match ? `${Number(match[1])}.${Number(match[2])}.${Number(match[3])}` : null;
+}
+
+function asRecord(value: unknown, where: string, field: string): VersionRecord {
+  const r = value as Partial<VersionRecord> | null;
+  if (r === null || typeof r !== 'object' || typeof r.path !== 'string' || typeof r.stdout !== 'string' || typeof r.stderr !== 'string') {
+    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${field} must be a record with "path", "stdout" and "stderr" strings`, 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (the QEMU version then becomes unknown).');
+  }
+  return r as VersionRecord;
+}
+
+/** What the profile says of the VMM, from vmm.json; `where` names it in errors. */
+export function observeVmm(capture: unknown, where: string): VmmDoc {
+  const doc = capture as Partial<VmmCapture> | null;
+  if (doc === null || typeof doc !== 'object' || doc.format !== 'vdpa-compat-vmm/1' || !Array.isArray(doc.qemu)) {
+    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: / must be a "vdpa-compat-vmm/1" record with a "qemu" list`, 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file.');
+  }
+  const qemu = doc.qemu.slice(0, MAX_BINARIES).map((value, i) => {
+    const r = asRecord(value, where, `/qemu/${i}`);
+    const parsed = r.error === undefined ? parseQemuVersion(r.stdout) : null;
+    const line = firstLine(r.stdout);
+    return {
+      path: r.path,
+      version: parsed?.version ?? null,
+      versionText: line === '' ? null : line.slice(0, 1024),
+      ...(parsed === null ? { error: r.error ?? `no version in its --version output${line ? ` ("${line.slice(0, 200)}")` : ''}` } : {}),
+    };
+  });
+  const l = doc.libvirt === undefined || doc.libvirt === null ? null : asRecord(doc.libvirt, where, '/libvirt');
+  return {
+    qemu,
+    libvirt: l === null ? null : { path: l.path, version: l.error === undefined ? libvirtVersion(l.stdout) : null, versionText: firstLine(l.stdout).slice(0, 1024) || null },
+  };
+}
