@@ -128,7 +128,14 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
   });
 
   it('vetoes what depends on a fact it could not verify (an old annotation without the source QEMU), unless told to allow', async () => {
-    const old = (annotated['vm-vdpa-interface'] ?? '').replace(/<vmm [^>]*\/>/, '');
+    // Neither the <vmm> element nor the QEMU in the source profile (host.vmm): what annotate wrote before 0.2.
+    const old = (annotated['vm-vdpa-interface'] ?? '')
+      .replace(/<vmm [^>]*\/>/, '')
+      .replace(/<!\[CDATA\[(.*?)\]\]>/s, (_, json: string) => {
+        const profile = JSON.parse(json) as { host: { vmm?: unknown } };
+        delete profile.host.vmm;
+        return `<![CDATA[${JSON.stringify(profile)}]]>`;
+      });
     assert.notEqual(old, annotated['vm-vdpa-interface']);
     const vetoed = await hook('vm-vdpa-net', old, ['--from', TARGET_HOST]);
     assert.equal(vetoed.code, 2);

@@ -21,6 +21,9 @@ interface CheckCommand {
   source: string;
   target: string;
   strict: boolean;
+  /** --source-qemu / --target-qemu as the suite gave them. */
+  sourceQemu: string | null;
+  targetQemu: string | null;
 }
 
 function checkCommands(dir: string): CheckCommand[] {
@@ -38,6 +41,8 @@ function checkCommands(dir: string): CheckCommand[] {
         source: at('--source-device'),
         target: at('--target-device'),
         strict: args.includes('--strict'),
+        sourceQemu: args.includes('--source-qemu') ? at('--source-qemu') : null,
+        targetQemu: args.includes('--target-qemu') ? at('--target-qemu') : null,
       };
     });
 }
@@ -53,8 +58,14 @@ for (const [kernel, dir] of Object.entries(KERNELS)) {
         const recorded = JSON.parse(readFileSync(join(dir, `reports/${command.name}.json`), 'utf8')) as Report;
         assertReport(command.name, recorded, Number(readFileSync(join(dir, `reports/${command.name}.rc`), 'utf8')));
         const profile = (await collect({ from: join(dir, 'dumps', command.dump) })).profile;
-        const fresh = check(profile, profile, { sourceDevice: command.source, targetDevice: command.target, strict: command.strict });
-        assertReport(command.name, fresh, fresh.verdict === 'compatible' ? 0 : 1);
+        const fresh = check(profile, profile, {
+          sourceDevice: command.source,
+          targetDevice: command.target,
+          strict: command.strict,
+          ...(command.sourceQemu !== null ? { sourceQemu: { text: command.sourceQemu, origin: '--source-qemu' } } : {}),
+          ...(command.targetQemu !== null ? { targetQemu: { text: command.targetQemu, origin: '--target-qemu' } } : {}),
+        });
+        assertReport(command.name, fresh, fresh.exitStatus);
       });
     }
     it('vp_vdpa parents D and E offer only what QEMU 7.2 shadow virtqueues accept, plus ACCESS_PLATFORM', async () => {

@@ -49,7 +49,10 @@ describe('check: graded verdicts', () => {
   });
 
   it('a blocker that depends on an unknown version stays a warning: QEMU itself refuses at the source', async () => {
-    const report = await pair(SIM, 'same', 'idle', { targetQemu: { text: '10.0.2', origin: 'test' } });
+    // The source profile without the QEMU collect recorded there (the guest's 7.2).
+    const source = await profile(SIM);
+    delete source.host.vmm;
+    const report = check(source, await profile(SIM), { sourceDevice: 'same', targetDevice: 'idle', targetQemu: { text: '10.0.2', origin: 'test' } });
     const blocker = report.findings.find((f) => f.code === 'hypervisor-blockers/dependsOnVersion');
     assert.deepEqual([blocker?.severity, blocker?.failsSafe], ['warning', true]);
     // The ring size is not safe that way (10.0.13 forces 1024): that one holds the verdict.
@@ -109,8 +112,11 @@ describe('check: policies', () => {
 
   it('failOn: warning fails on any warning', async () => {
     const policy = { kind: 'vdpa-compat/policy' as const, schemaVersion: '1.0.0', failOn: 'warning' as const };
-    const report = await pair(SIM, 'src', 'same', { targetQemu: { text: '10.0.2', origin: 'test' }, policy: { policy, file: 'strict.yaml' } });
+    const lax = await pair(TOOL, 'same', 'idle', qemu('10.0.2'));
+    assert.equal(lax.verdict, 'unverified');
+    const report = await pair(TOOL, 'same', 'idle', { ...qemu('10.0.2'), policy: { policy, file: 'strict.yaml' } });
     assert.equal(report.verdict, 'incompatible');
+    assert.ok(report.findings.filter((f) => f.ruleSeverity === 'warning').every((f) => f.severity === 'error'));
   });
 });
 
