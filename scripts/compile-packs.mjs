@@ -9,6 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { load, JSON_SCHEMA } from 'js-yaml';
 import validRange from 'semver/ranges/valid.js';
 import intersects from 'semver/ranges/intersects.js';
+import Range from 'semver/classes/range.js';
 
 const root = new URL('../', import.meta.url);
 const problems = [];
@@ -25,6 +26,26 @@ const range = (file, where, text) => {
   if (validRange(text) === null) problems.push(`${file}: ${where}: "${text}" is not a semver range`);
 };
 
+/**
+ * A semver range as half-open intervals of [major, minor, patch] (null: unbounded), so the CLI
+ * matches versions with a few comparisons instead of parsing ranges at start-up. Only >= and <
+ * comparators are used in the packs; anything else fails the build.
+ */
+function intervals(file, where, text) {
+  return new Range(text).set.map((comparators) => {
+    let lo = null;
+    let hi = null;
+    for (const c of comparators) {
+      if (c.semver === Range.ANY || c.operator === '' && c.value === '') continue;
+      const v = [c.semver.major, c.semver.minor, c.semver.patch];
+      if (c.operator === '>=') lo = v;
+      else if (c.operator === '<') hi = v;
+      else problems.push(`${file}: ${where}: "${text}": use only >= and < comparators`);
+    }
+    return [lo, hi];
+  });
+}
+
 const qemu = await readPack('packs/qemu.yaml', 'schemas/qemu-pack.v1.json');
 const parents = await readPack('packs/parents.yaml', 'schemas/parents-pack.v1.json');
 
@@ -37,6 +58,7 @@ if (problems.length === 0) {
   qemu.releases.forEach((release, i) => {
     const where = `/releases/${i} (${release.id})`;
     range('packs/qemu.yaml', where, release.versions);
+    if (validRange(release.versions)) release.intervals = intervals('packs/qemu.yaml', where, release.versions);
     const facts = release.facts;
     const controlled = facts.deviceControlled;
     facts.deviceControlled = { value: set(controlled.set, `${where}/facts/deviceControlled`), verified: controlled.verified, source: controlled.source };
@@ -47,7 +69,11 @@ if (problems.length === 0) {
       }
     });
   });
-  const kernelFacts = (facts, where) => facts.forEach((f, j) => range('packs/parents.yaml', `${where}/${j}`, f.kernels));
+  const kernelFacts = (facts, where) =>
+    facts.forEach((f, j) => {
+      range('packs/parents.yaml', `${where}/${j}`, f.kernels);
+      if (validRange(f.kernels)) f.intervals = intervals('packs/parents.yaml', `${where}/${j}`, f.kernels);
+    });
   for (const [key, facts] of Object.entries(parents.kernel)) kernelFacts(facts, `/kernel/${key}`);
   parents.parents.forEach((p, i) => {
     for (const [key, facts] of Object.entries(p.facts)) kernelFacts(facts, `/parents/${i} (${p.id})/facts/${key}`);

@@ -36,8 +36,13 @@ export type ErrorCode =
   | 'VDPA_NETLINK_MISSING'
   | 'INTERNAL';
 
-/** Base of every error the tool reports to the user; carries a fix hint. */
+/**
+ * Base of every error the tool reports to the user; carries a fix hint. Each
+ * class names itself in a string: the bundle minifies class names, and a
+ * --debug stack trace should still say InputError.
+ */
 export class ToolError extends Error {
+  override name = 'ToolError';
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -45,18 +50,23 @@ export class ToolError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** The command line was wrong (unknown option, missing argument, bad choice). */
-export class UsageError extends ToolError {}
+export class UsageError extends ToolError {
+  override name = 'UsageError';
+}
 
 /** A file, directory or document the user gave us is missing or malformed. */
-export class InputError extends ToolError {}
+export class InputError extends ToolError {
+  override name = 'InputError';
+}
 
 /** Live collection on this host failed (vdpa binary missing, failing, hanging). */
-export class CollectError extends ToolError {}
+export class CollectError extends ToolError {
+  override name = 'CollectError';
+}
 
 /** One schema problem: where (JSON pointer) and what. */
 export interface Problem {
@@ -66,6 +76,7 @@ export interface Problem {
 
 /** A document failed validation; every problem is kept so all are reported at once. */
 export class ValidationError extends InputError {
+  override name = 'ValidationError';
   constructor(
     readonly file: string,
     readonly problems: readonly Problem[],

@@ -1,10 +1,10 @@
 /** Exit statuses (README "Exit status"; STYLE.md "CLI"). */
 export const EXIT = {
-  /** Compatible (warnings allowed), or the command did its job. */
+  /** Identical or compatible, or the command did its job. */
   OK: 0,
-  /** Incompatible: at least one error finding. */
+  /** Incompatible or blocked by the hypervisor: at least one error finding. */
   INCOMPATIBLE: 1,
-  /** Could not decide: bad usage, bad input, collection failure, internal fault. */
+  /** Could not decide: unverified, bad usage, bad input, collection failure, internal fault. */
   UNDECIDED: 2,
 } as const;
 
@@ -19,6 +19,7 @@ Exit status:
 /** The exit-status section of every other --help. */
 export const EXIT_HELP = `
 Exit status:
-  0  compatible (warnings allowed), or the command did its job
-  1  incompatible: at least one FAIL
-  2  could not decide: bad usage, unreadable or invalid input, collection failure`;
+  0  the command did its job; for check and the hook: identical or compatible
+  1  check and the hook: incompatible or blocked by the hypervisor
+  2  could not decide: a fact could not be verified (check), bad usage, unreadable or invalid input,
+     collection failure`;

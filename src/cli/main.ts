@@ -18,6 +18,7 @@ import type { CollectCommandOptions } from './commands/collect.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
 import { CHECK_EXIT_HELP, EXIT, EXIT_HELP } from './exit.js';
 import type { Io } from './io.js';
+import { fdStream } from './stdio.js';
 
 // Command handlers are loaded when their command runs: a hook call for another phase, or
 // --version, then never loads the collector, the rules or the parsers (README, "Speed").
@@ -310,35 +311,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 const invokedDirectly = (() => {
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+    const self = fileURLToPath(import.meta.url);
+    // argv[1] is already absolute; realpath (a system call per path component) only for a symlink, as npm's bin link is.
+    return process.argv[1] !== undefined && (process.argv[1] === self || realpathSync(process.argv[1]) === self);
   } catch {
     return false;
   }
 })();
 
-/**
- * A failed write to stdout or stderr (a full disk, a closed pipe) is not a
- * verdict: exit 2 with one line, never a stack trace and never 1, which an
- * orchestrator would read as "incompatible".
- */
-function exitOnWriteError(stream: NodeJS.WriteStream, name: string): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (name !== 'stderr') {
-      try {
-        process.stderr.write(`vdpa-compat: cannot write to ${name}: ${error.code ?? error.message} [OUTPUT_FAILED]; fix: check where ${name} goes (a full disk, a closed pipe)\n`);
-      } catch {
-        // stderr is gone too: the exit status is all that is left.
-      }
-    }
-    process.exit(EXIT.UNDECIDED);
-  });
-}
-
 if (invokedDirectly) {
-  exitOnWriteError(process.stdout, 'stdout');
-  exitOnWriteError(process.stderr, 'stderr');
   const hookMode = process.argv[2] === 'hook' && process.argv[3] === 'qemu';
-  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then((code) => {
+  void main(process.argv.slice(2), { stdout: fdStream(1), stderr: fdStream(2), env: process.env }).then((code) => {
     // libvirt waits for the hook: leave at once, whatever handle (a killed child, a socket) is still open.
     if (hookMode) process.exit(code);
     process.exitCode = code;

@@ -7,11 +7,13 @@
  */
 import { parentsPack } from '../generated/packs.js';
 import type { MgmtdevDoc } from '../profile/types.js';
-import { mayMatch, parseKernelRelease, type KernelVersion } from '../profile/software-versions.js';
+import { mayMatch, parseKernelRelease, type Intervals, type KernelVersion } from '../profile/software-versions.js';
 
 /** One fact for one kernel range. */
 export interface RangedFact<T> {
   kernels: string;
+  /** `kernels` compiled at build time. */
+  intervals: Intervals;
   value: T;
   source: string;
   verified: boolean;
@@ -67,7 +69,7 @@ export type FactAnswer<T> = { known: true; value: T; source: string; verified: b
 /** Looks a fact up for a kernel: the one range that may hold it, or all ranges agreeing. */
 function lookup<T>(facts: ReadonlyArray<RangedFact<T>> | undefined, kernel: KernelVersion | null, what: string): FactAnswer<T> {
   if (facts === undefined || facts.length === 0) return { known: false, why: `the knowledge pack has no fact on ${what}` };
-  const candidates = kernel === null ? facts : facts.filter((f) => mayMatch(f.kernels, kernel));
+  const candidates = kernel === null ? facts : facts.filter((f) => mayMatch(f.intervals, kernel));
   const values = new Set(candidates.map((f) => JSON.stringify(f.value)));
   const [first] = candidates;
   if (first === undefined) return { known: false, why: `the knowledge pack has no fact on ${what} for kernel ${kernel?.release} (it covers ${facts.map((f) => f.kernels).join(', ')})` };

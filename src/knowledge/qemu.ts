@@ -9,9 +9,7 @@
  */
 import { qemuPack } from '../generated/packs.js';
 import { featureBit } from '../profile/feature-bits.js';
-import satisfies from 'semver/functions/satisfies.js';
-import minVersion from 'semver/ranges/min-version.js';
-import { parseQemuVersion } from '../profile/software-versions.js';
+import { inIntervals, parseQemuVersion, versionTuple, type Intervals } from '../profile/software-versions.js';
 
 /** A fact with where it was read. */
 export interface Cited<T> {
@@ -40,6 +38,8 @@ export interface QemuRelease {
   id: string;
   /** semver range of the versions it covers. */
   versions: string;
+  /** `versions` compiled at build time. */
+  intervals: Intervals;
   /** How the facts were learnt: read in source trees, or dated from the mails that merged them. */
   basis: 'read' | 'dated';
   read: string;
@@ -108,7 +108,7 @@ export function qemuView(text: string | null, origin: string | null, unknownWhy?
   if (!parsed.upstreamFacts) {
     return { version: parsed.version, text, origin, why: `${parsed.downstream ?? text} is a downstream build that backports vhost-vdpa changes, so upstream ${parsed.version}'s facts may not hold`, candidates: QEMU_RELEASES };
   }
-  const covering = QEMU_RELEASES.filter((r) => satisfies(parsed.version, r.versions));
+  const covering = QEMU_RELEASES.filter((r) => inIntervals(r.intervals, versionTuple(parsed.version)));
   if (covering.length === 0) {
     return { version: parsed.version, text, origin, why: `QEMU ${parsed.version} is not a release the knowledge pack covers (${QEMU_RELEASES.map((r) => r.id).join(', ')})`, candidates: QEMU_RELEASES };
   }
@@ -135,15 +135,16 @@ export function decide<T>(view: QemuView, question: (release: QemuRelease) => T,
 
 /** Whether `b` starts where `a` ends (no version between them that the pack does not cover). */
 function adjacent(a: QemuRelease, b: QemuRelease): boolean {
-  const end = /<(\d+\.\d+\.\d+)\s*$/.exec(a.versions)?.[1];
-  return end !== undefined && minVersion(b.versions)?.version === end;
+  const end = a.intervals[a.intervals.length - 1]?.[1];
+  const start = b.intervals[0]?.[0];
+  return end !== null && end !== undefined && start !== null && start !== undefined && end.join('.') === start.join('.');
 }
 
 /** The last version a release range covers, for messages: <10.0.13 → 10.0.12, <10.2.0 → 10.1, <10.0.0 → 9.x. */
 function lastBefore(release: QemuRelease): string {
-  const end = /<(\d+)\.(\d+)\.(\d+)\s*$/.exec(release.versions);
+  const end = release.intervals[release.intervals.length - 1]?.[1];
   if (!end) return release.id;
-  const [major, minor, patch] = [Number(end[1]), Number(end[2]), Number(end[3])];
+  const [major, minor, patch] = end;
   if (patch > 0) return `${major}.${minor}.${patch - 1}`;
   return minor > 0 ? `${major}.${minor - 1}` : `${major - 1}.x`;
 }
@@ -166,7 +167,7 @@ export function releaseList(releases: readonly QemuRelease[]): string {
     const first = run[0] as QemuRelease;
     const last = run[run.length - 1] as QemuRelease;
     if (run.length === 1) return first.id;
-    const from = (minVersion(first.versions)?.version ?? first.id).replace(/\.0$/, '');
+    const from = (first.intervals[0]?.[0]?.join('.') ?? first.id).replace(/\.0$/, '');
     return last === newest ? `${from} and later` : `${from} to ${lastBefore(last)}`;
   });
   return labels.length <= 1 ? (labels[0] ?? '') : `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;

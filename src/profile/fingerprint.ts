@@ -8,9 +8,13 @@
  * not capability), and max_vqs (its value depends on the parent's state, see
  * fixtures/VP_VDPA.md, and no rule reads it).
  */
-import { createHash } from 'node:crypto';
+// Not node:crypto: loading it costs every run ~3 ms (the crypto module and the streams it
+// pulls in) for two small digests; @noble/hashes' SHA-256 is plain JavaScript.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { formatMask, parseMask } from './feature-bits.js';
-import type { DeviceDoc } from './types.js';
+import { ValidationError } from '../errors.js';
+import { PROFILE_FIX, type DeviceDoc } from './types.js';
 
 /** One spelling per mask, so 0x28 and 0x0000000000000028 hash alike. */
 function canonicalMask(bits: string): string {
@@ -52,5 +56,23 @@ export function canonicalJson(value: unknown): string {
 
 /** `sha256:` + hex digest of the canonical form. */
 export function deviceFingerprint(doc: DeviceDoc): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(canonicalDevice(doc))).digest('hex')}`;
+  return `sha256:${bytesToHex(sha256(utf8ToBytes(canonicalJson(canonicalDevice(doc)))))}`;
+}
+
+/**
+ * The device's fingerprint, computed, after checking the one the profile
+ * stores (if any) against it: a profile edited by hand keeps its old
+ * fingerprint, and a stale one would make two different devices look
+ * identical or let a waiver meant for other content match. Verified here, for
+ * the devices a command reads, rather than for every device at load: hashing
+ * costs every run, and a stale fingerprint on a
+ * device nobody reads misleads no verdict. `pointer` is the device's in the
+ * profile, `input` names the profile.
+ */
+export function verifiedFingerprint(doc: DeviceDoc, pointer: string, input: string): string {
+  const actual = deviceFingerprint(doc);
+  if (doc.fingerprint !== undefined && doc.fingerprint !== actual) {
+    throw new ValidationError(input, [{ pointer: `${pointer}/fingerprint`, message: `does not match the device's content (computed ${actual}); delete it or re-run collect` }], PROFILE_FIX);
+  }
+  return actual;
 }

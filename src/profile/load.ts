@@ -2,22 +2,20 @@
  * Reading profile files (YAML or JSON): size cap, safe YAML (JSON schema:
  * no custom types, no timestamps), version check, schema validation with
  * every problem reported at once, then the consistency checks a schema
- * cannot express (names match bits, fingerprints match content).
+ * cannot express (names match bits). A device's fingerprint is verified
+ * where it is used ({@link verifiedFingerprint}).
  */
 import { extname } from 'node:path';
 import { InputError, ValidationError, type Problem } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { parseYaml } from '../yaml.js';
 import { featureNames, formatMask, parseMask, type DeviceClass } from './feature-bits.js';
-import { deviceFingerprint } from './fingerprint.js';
 import { profileSchemaProblems } from './schema.js';
-import { PROFILE_KIND, PROFILE_SCHEMA_VERSION, type FeatureSetDoc, type Profile } from './types.js';
+import { PROFILE_FIX, PROFILE_KIND, PROFILE_SCHEMA_VERSION, type FeatureSetDoc, type Profile } from './types.js';
 import { schemaVersionProblem } from './version.js';
 
 /** Profiles are kilobytes; refuse anything that could only be a mistake or an attack. */
 export const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
-
-const FIX = 'Re-run `vdpa-compat collect` to write a fresh profile, or correct the fields named.';
 
 /** The profile file formats, by extension. */
 export function profileFormat(path: string): 'yaml' | 'json' | null {
@@ -32,10 +30,10 @@ async function parseText(text: string, path: string, format: 'yaml' | 'json'): P
     try {
       return JSON.parse(text);
     } catch (error) {
-      throw new InputError('PROFILE_PARSE', `${path}: not valid JSON (${(error as Error).message})`, FIX, { cause: error });
+      throw new InputError('PROFILE_PARSE', `${path}: not valid JSON (${(error as Error).message})`, PROFILE_FIX, { cause: error });
     }
   }
-  return parseYaml(text, path, FIX);
+  return parseYaml(text, path, PROFILE_FIX);
 }
 
 function checkFeatureSet(set: FeatureSetDoc | null, cls: DeviceClass, pointer: string, problems: Problem[]): bigint {
@@ -65,12 +63,6 @@ export function consistencyProblems(profile: Profile): Problem[] {
     if ((present & absent) !== 0n) {
       problems.push({ pointer: `${at}/features/offered`, message: `bits ${formatMask(present & absent)} are both present and absent` });
     }
-    if (d.fingerprint !== undefined) {
-      const actual = deviceFingerprint(d);
-      if (actual !== d.fingerprint) {
-        problems.push({ pointer: `${at}/fingerprint`, message: `does not match the device's content (computed ${actual}); delete it or re-run collect` });
-      }
-    }
   });
   return problems;
 }
@@ -90,10 +82,10 @@ export async function toProfile(doc: unknown, path: string): Promise<Profile> {
     throw new InputError('PROFILE_VERSION', `${path}: ${versionProblem}`, 'Profiles are read by the vdpa-compat major version that wrote them.');
   }
   const schemaProblems = await profileSchemaProblems(doc);
-  if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, FIX);
+  if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, PROFILE_FIX);
   const profile = doc as Profile;
   const problems = consistencyProblems(profile);
-  if (problems.length > 0) throw new ValidationError(path, problems, FIX);
+  if (problems.length > 0) throw new ValidationError(path, problems, PROFILE_FIX);
   return profile;
 }
 

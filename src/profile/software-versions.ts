@@ -5,8 +5,6 @@
  * not tell: a Debian 12 kernel says 6.1.0-56-amd64 whatever its stable patch
  * level (6.1.192), and a RHEL qemu-kvm carries backports its number hides.
  */
-import intersects from 'semver/ranges/intersects.js';
-import satisfies from 'semver/functions/satisfies.js';
 
 /** A QEMU version read from text. */
 export interface QemuVersion {
@@ -60,9 +58,33 @@ export function parseKernelRelease(release: string): KernelVersion | null {
   return { release: release.trim(), version: `${Number(match[1])}.${Number(match[2])}.${patch}`, patchKnown: match[3] !== undefined && !abiName };
 }
 
-/** Whether a version (exact) or a series (patch unknown) may fall in `range`. */
-export function mayMatch(range: string, kernel: KernelVersion | { version: string; patchKnown: boolean }): boolean {
-  if (kernel.patchKnown) return satisfies(kernel.version, range);
-  const [major, minor] = kernel.version.split('.');
-  return intersects(range, `>=${major}.${minor}.0 <${major}.${Number(minor) + 1}.0`);
+/** A version as [major, minor, patch]. */
+export type VersionTuple = readonly [number, number, number];
+
+/** Half-open intervals [low, high) of versions; null is unbounded. The packs' ranges, compiled at build time. */
+export type Intervals = ReadonlyArray<readonly [VersionTuple | null, VersionTuple | null]>;
+
+/** major.minor.patch as a tuple. */
+export function versionTuple(version: string): VersionTuple {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+  return [major, minor, patch];
+}
+
+function compare(a: VersionTuple, b: VersionTuple): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+}
+
+/** Whether the version is in one of the intervals. */
+export function inIntervals(intervals: Intervals, version: VersionTuple): boolean {
+  return intervals.some(([low, high]) => (low === null || compare(version, low) >= 0) && (high === null || compare(version, high) < 0));
+}
+
+/** Whether a version (exact) or a series (patch unknown: x.y.*) may fall in the intervals. */
+export function mayMatch(intervals: Intervals, kernel: KernelVersion | { version: string; patchKnown: boolean }): boolean {
+  const v = versionTuple(kernel.version);
+  if (kernel.patchKnown) return inIntervals(intervals, v);
+  // The series x.y.0 .. x.(y+1).0 meets an interval unless it lies wholly before or after it.
+  const start: VersionTuple = [v[0], v[1], 0];
+  const end: VersionTuple = [v[0], v[1] + 1, 0];
+  return intervals.some(([low, high]) => (high === null || compare(start, high) < 0) && (low === null || compare(low, end) < 0));
 }

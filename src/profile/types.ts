@@ -10,6 +10,9 @@ import type { BlkConfig } from './observations.js';
 export const PROFILE_SCHEMA_VERSION = '1.2.0';
 
 /** The `kind` every host profile carries, so a random YAML is not taken for one. */
+/** The fix for a profile that does not read: write a fresh one, or correct it. */
+export const PROFILE_FIX = 'Re-run `vdpa-compat collect` to write a fresh profile, or correct the fields named.';
+
 export const PROFILE_KIND = 'vdpa-compat/host-profile';
 
 /** A 64-bit feature mask, exactly, plus the display names of its bits. */

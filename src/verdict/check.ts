@@ -6,7 +6,7 @@
  */
 import { PARENTS_PACK_VERSION } from '../knowledge/parents.js';
 import { QEMU_PACK_VERSION } from '../knowledge/qemu.js';
-import { deviceFingerprint } from '../profile/fingerprint.js';
+import { verifiedFingerprint } from '../profile/fingerprint.js';
 import { selectDevice } from '../profile/select.js';
 import type { Profile } from '../profile/types.js';
 import { builtinRules } from '../rules/builtin/index.js';
@@ -75,7 +75,7 @@ function summary(side: Side, input: string): SideSummary {
     pointer: side.pointer,
     class: side.cls,
     mgmtdev: side.doc.mgmtdev,
-    fingerprint: side.doc.fingerprint ?? deviceFingerprint(side.doc),
+    fingerprint: verifiedFingerprint(side.doc, side.pointer, input),
     parent: side.parent.id,
     qemu: { version: side.qemu.version, text: side.qemu.text, origin: side.qemu.origin, releases: side.qemu.candidates.map((r) => r.id), why: side.qemu.why },
   };

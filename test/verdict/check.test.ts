@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
+import { ValidationError } from '../../src/errors.js';
 import { validateReport } from '../../src/generated/report-validator.js';
 import { check, type CheckOptions } from '../../src/verdict/check.js';
 import { renderText } from '../../src/verdict/render-text.js';
@@ -82,6 +83,25 @@ describe('check: graded verdicts', () => {
     assert.equal(report.vm.xSvq.value, false);
     assert.equal(report.source.parent, 'vdpa_sim_net');
     assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  });
+});
+
+describe('check: fingerprints', () => {
+  it('verifies the stored fingerprint of each device it reads: a hand-edited device is refused, not taken as identical', async () => {
+    const host = await profile(SIM);
+    const same = host.devices.findIndex((d) => d.name === 'same');
+    const idle = host.devices.findIndex((d) => d.name === 'idle');
+    // The edit: idle's max_vq_size lowered under the fingerprint collect computed for 256.
+    const edited = structuredClone(host);
+    edited.devices[idle]!.maxVqSize = 128;
+    assert.throws(
+      () => check(host, edited, { sourceDevice: 'same', targetDevice: 'idle', ...qemu('10.0.2'), targetInput: 'edited.json' }),
+      (e: unknown) => e instanceof ValidationError && e.file === 'edited.json' && e.problems.length === 1 && e.problems[0]!.pointer === `/devices/${idle}/fingerprint`,
+    );
+    // The same edit on a device this check does not read changes nothing.
+    const report = check(host, edited, { sourceDevice: 'same', targetDevice: 'same', ...qemu('10.0.2') });
+    assert.equal(report.verdict, 'identical');
+    assert.equal(report.target.fingerprint, host.devices[same]!.fingerprint);
   });
 });
 
