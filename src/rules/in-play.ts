@@ -38,8 +38,14 @@ export function guestFeatures(source: DeviceFacts): GuestFeatures {
   };
 }
 
-/** Whether the guest uses (or, before negotiation, may use) a feature. */
-export function inPlay(source: DeviceFacts, bit: number): boolean {
+/**
+ * Whether the guest uses (or, before negotiation, may use) a feature:
+ * 'unknown' when nothing is negotiated, the source's offer of the bit is
+ * unknown and no parent feature list bounds it (so it may be offered).
+ */
+export function inPlay(source: DeviceFacts, bit: number): boolean | 'unknown' {
   const guest = guestFeatures(source);
-  return hasBit(guest.required, bit) || hasBit(guest.possible, bit);
+  if (hasBit(guest.required, bit) || hasBit(guest.possible, bit)) return true;
+  if (guest.unbounded && hasBit(offeredUnknown(source), bit)) return 'unknown';
+  return false;
 }

@@ -83,8 +83,8 @@ export function cvqReplayed(target: Side, vm: VmConfig): Decision<{ replayed: bo
     if (!isolation.value) return { replayed: false, why: `${target.parent.name} cannot isolate the CVQ in an address space of its own` };
     if (svq !== null && svq.unknown !== 0n) return { replayed: 'unknown', why: 'whether the target offers only bits the shadow virtqueue handles is unknown' };
     return { replayed: true, why: `${target.parent.name} isolates the CVQ, so QEMU shadows it` };
-    // Two answers are the same when they agree on the replay; the first reason stands for them.
-  }, (v) => String(v.replayed));
+    // Releases are grouped by answer and reason both: each reason is said for the releases it holds for.
+  }, (v) => `${String(v.replayed)}: ${v.why}`);
 }
 
 /** Whether the guest uses (negotiated) or may use (offered, before negotiation) CTRL_VQ. */

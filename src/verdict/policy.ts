@@ -87,14 +87,15 @@ export function applyPolicy(findings: readonly Finding[], policy: Policy, pair: 
     const finding = { ...original };
     const override = policy.severity?.[finding.code];
     if (override !== undefined) finding.severity = override;
-    const waiver = (policy.waivers ?? []).find((w) => matches(w, finding, pair));
-    if (waiver !== undefined) {
-      if (expiresAt(waiver) >= now.getTime()) {
-        finding.severity = 'info';
-        finding.waiver = { reason: waiver.reason, owner: waiver.owner, expires: waiver.expires };
-      } else {
-        expiredUsed.add(waiver);
-      }
+    // A waiver in force wins over expired ones, wherever each is listed: a renewal added below the
+    // expired entry must not be hidden by it. Only when none is in force is the expiry reported.
+    const matching = (policy.waivers ?? []).filter((w) => matches(w, finding, pair));
+    const inForce = matching.find((w) => expiresAt(w) >= now.getTime());
+    if (inForce !== undefined) {
+      finding.severity = 'info';
+      finding.waiver = { reason: inForce.reason, owner: inForce.owner, expires: inForce.expires };
+    } else {
+      for (const waiver of matching) expiredUsed.add(waiver);
     }
     if (policy.failOn === 'warning' && finding.severity === 'warning') finding.severity = 'error';
     out.push(finding);

@@ -40,6 +40,13 @@ describe('cvq-isolation', () => {
       const findings = run(cvqIsolation, await q(SIM, 'src'), await q(VP, 'vpe'));
       assert.deepEqual([codes(findings), findings[0]?.unverified], [['cvq-isolation/targetNoReplay'], false]);
     });
+    it('says per release why nothing is replayed into a vp_vdpa target of unknown QEMU, not one reason for all', async () => {
+      const findings = run(cvqIsolation, await q(SIM, 'src'), await device(VP, 'vpe'));
+      assert.deepEqual(codes(findings), ['cvq-isolation/targetNoReplay']);
+      const why = String(findings[0]?.data['why']);
+      assert.match(why, /the CVQ is shadowed only with x-svq on 7\.2 to 8\.1/);
+      assert.match(why, /vp_vdpa \(virtio-pci device as a parent\) cannot isolate the CVQ in an address space of its own on 8\.2 and later/);
+    });
     it('warns, unverified, for a parent the knowledge pack does not know', async () => {
       const findings = run(cvqIsolation, await q(SIM, 'src', unknownParent), await q(SIM, 'same', unknownParent));
       assert.deepEqual(codes(findings), ['cvq-isolation/sourceUnknown', 'cvq-isolation/targetUnknown']);

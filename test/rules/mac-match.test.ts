@@ -65,6 +65,25 @@ describe('mac-match', () => {
       assert.equal(findings[0]?.unverified, true);
       assert.match(String(findings[0]?.data['replayWhy']), /cannot isolate the CVQ/);
     });
+    it('warns, unverified, not an error, when the CTRL_MAC_ADDR replay depends on the unknown target QEMU', async () => {
+      // mlx5 isolates the CVQ: 8.2 and later shadow it and replay the guest MAC, 7.2 does so only with x-svq.
+      const target = await q(SIM, 'othermac', asMlx5, null);
+      const findings = run(macMatch, await q(SIM, 'src'), target, false, vmWith({ mac: '52:54:00:00:00:01' }));
+      assert.deepEqual([codes(findings), findings[0]?.severity, findings[0]?.unverified], [['mac-match/replayUncertain'], 'warning', true]);
+      assert.match(String(findings[0]?.data['replayWhy']), /not replayed: the CVQ is shadowed only with x-svq on 7\.2 to 8\.1; replayed on 8\.2 and later/);
+      // Known to be 10.0.2 on the target: replayed.
+      assert.deepEqual(codes(run(macMatch, await q(SIM, 'src'), await q(SIM, 'othermac', asMlx5), false, vmWith({ mac: '52:54:00:00:00:01' }))), ['mac-match/replayed']);
+    });
+    it('warns, unverified, when a vp_vdpa target shows no MAC: the device under it may keep its own', async () => {
+      // The edit: vpe's MAC (and its offered F_MAC) forgotten, as a device whose config was not read.
+      const target = await q(VP, 'vpe', (d) => {
+        d.config.mac = null;
+        edits.forget(d, NET.MAC);
+      });
+      const findings = run(macMatch, await q(VP, 'vpd'), target, false, vmWith({ mac: '52:54:00:00:0d:01' }));
+      assert.deepEqual([codes(findings), findings[0]?.data['side']], [['mac-match/unverified'], 'target']);
+      assert.match(String(findings[0]?.message), /whether it offers F_MAC is unknown: test: forgotten\) and vp_vdpa \(virtio-pci device as a parent\) forwards QEMU's config write to the device/);
+    });
     it('warns, unverified, when the source MAC is unknown', async () => {
       const source = await q(SIM, 'nomacctl', (d, profile) => {
         asMlx5(d, profile);

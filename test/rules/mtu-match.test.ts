@@ -52,6 +52,25 @@ describe('mtu-match', () => {
       const findings = run(mtuMatch, await device(NO_MTU), await device(VHOST), false, vmWith({ hostMtu: 9000 }));
       assert.deepEqual([codes(findings), findings[0]?.data['side'], findings[0]?.unverified], [['mtu-match/unverified'], 'source', true]);
     });
+    it('warns, unverified, for a smaller target when nothing bounds whether the idle source offers F_MTU', async () => {
+      // The edit: the idle 9000 source's offered F_MTU forgotten, and its management device's dev_features
+      // removed with the device's provisionable set (as a parent that lists none, like vdpasim_blk, shows):
+      // F_MTU may or may not be offered.
+      const source = await device(MTU9000, 'vdpa0', (d, profile) => {
+        edits.forget(d, NET.MTU);
+        d.features.provisionable = null;
+        for (const m of profile.mgmtdevs) if (m.handle === d.mgmtdev) m.supportedFeatures = null;
+      });
+      const findings = run(mtuMatch, source, await device(VHOST));
+      assert.deepEqual([codes(findings), findings[0]?.severity, findings[0]?.unverified], [['mtu-match/inPlayUnknown'], 'warning', true]);
+      // The same source with dev_features that lack MTU: F_MTU cannot be offered, nothing to compare.
+      const bounded = await device(MTU9000, 'vdpa0', (d, profile) => {
+        edits.forget(d, NET.MTU);
+        d.features.provisionable = { bits: '0x0000000300000000', names: ['VERSION_1', 'ACCESS_PLATFORM'] };
+        for (const m of profile.mgmtdevs) if (m.handle === d.mgmtdev) m.supportedFeatures = d.features.provisionable;
+      });
+      assert.deepEqual(codes(run(mtuMatch, bounded, await device(VHOST))), ['mtu-match/notInPlay']);
+    });
     it('warns, unverified, when the target MTU is unknown; --strict makes it an error', async () => {
       const target = await device(VHOST, 'vdpa0', (d) => {
         d.config.mtu = null;

@@ -34,6 +34,8 @@ describe('negotiated-features-offered', () => {
       // virtio_vdpa negotiated MAC, which QEMU never passes to a device.
       assert.deepEqual(codes(findings), ['negotiated-features-offered/negotiatedByHost', 'negotiated-features-offered/qemuOwn']);
       assert.equal(findings[0]?.data['ignored'], 'MAC (bit 5)');
+      // What it says of them: QEMU's on the source, still counted where the target QEMU asks its device.
+      assert.match(String(findings[0]?.message), /a guest gets MAC \(bit 5\) from the source QEMU's own model, so they count only where the target QEMU asks its device for them/);
     });
     it('does not ask the target for F_MTU when host_mtu makes it QEMU\'s (measured: a target without F_MTU migrated and worked)', async () => {
       const q = at('10.0.2');

@@ -39,6 +39,10 @@ describe('svq-offered-features', () => {
       assert.equal(refused.severity, 'error');
       assert.equal(refused.blocker, true);
       for (const bit of ['GUEST_ANNOUNCE', 'RING_INDIRECT_DESC', 'RING_RESET']) assert.match(features(refused), new RegExp(bit));
+      assert.match(refused.message, /: QEMU 8\.0 and later blocks migrating this VM/);
+      // 7.2 with x-svq checks the same set when the netdev starts: that is a netdev that does not start.
+      const withXSvq = run(svqOfferedFeatures, await device(VP, 'vpa', undefined, '7.2.22'), await device(VP, 'vpe', undefined, '7.2.22'), false, vmWith({ xSvq: true }));
+      assert.match(withXSvq.find((f) => f.code === 'svq-offered-features/sourceOffers')?.message ?? '', /: with x-svq=on the netdev of QEMU 7\.2 does not start$/);
       // A offers no ACCESS_PLATFORM: the shadow virtqueue requires it.
       assert.match(features(findings.find((f) => f.code === 'svq-offered-features/sourceMissing')), /ACCESS_PLATFORM/);
     });

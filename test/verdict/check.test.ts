@@ -130,6 +130,17 @@ describe('check: policies', () => {
     assert.ok(validateReport(waived), JSON.stringify(validateReport.errors));
   });
 
+  it('a waiver in force applies even when an expired one for the same code is listed first (a renewal added below)', async () => {
+    const expired = { code: 'negotiated-features-offered/missing', reason: 'until the upgrade', owner: 'netops', expires: '2026-06-30' };
+    const renewed = { ...expired, reason: 'upgrade slipped', expires: '2027-06-30' };
+    const now = new Date('2026-12-01T12:00:00Z');
+    const policy = { kind: 'vdpa-compat/policy' as const, schemaVersion: '1.0.0', waivers: [expired, renewed] };
+    const report = await pair(SIM, 'src', 'fewer', { ...qemu('10.0.2'), policy: { policy, file: 'site.yaml' }, now });
+    assert.equal(report.verdict, 'compatible');
+    assert.equal(report.findings.find((f) => f.code === 'negotiated-features-offered/missing')?.waiver?.reason, 'upgrade slipped');
+    assert.ok(!report.findings.some((f) => f.code === 'policy/waiverExpired'), 'the expired entry is not reported while a renewal applies');
+  });
+
   it('failOn: warning fails on any warning', async () => {
     const policy = { kind: 'vdpa-compat/policy' as const, schemaVersion: '1.0.0', failOn: 'warning' as const };
     const lax = await pair(TOOL, 'same', 'idle', qemu('10.0.2'));

@@ -77,7 +77,7 @@ export const cvqIsolation = defineRule({
     const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
     if (outcomes.every((o) => o.replayed === true)) return;
     const why = describeOutcomes(replay, (o) => o.why);
-    if (replay.agreed && replay.value.replayed === false) {
+    if (outcomes.every((o) => o.replayed === false)) {
       if (multiqueue) report('queuePairsNotRestored', { target: target.name, why, pairs }, { path: '/mgmtdev', target: target.parent.name });
       else report('targetNoReplay', { target: target.name, why, pairsNote }, { path: '/mgmtdev', target: target.parent.name });
       return;

@@ -13,10 +13,10 @@
  * MAC (bit 5) itself is QEMU's feature, never asked of the device.
  */
 import { NET, hasBit } from '../../profile/feature-bits.js';
-import { unknownReason } from '../../profile/facts.js';
+import { offeredState, unknownReason } from '../../profile/facts.js';
 import type { Side } from '../context.js';
 import { defineRule } from '../define.js';
-import { cvqReplayed } from '../vmm.js';
+import { cvqReplayed, describeOutcomes } from '../vmm.js';
 
 export const macMatch = defineRule({
   id: 'mac-match',
@@ -42,6 +42,13 @@ export const macMatch = defineRule({
       remedy: 'collect-more-facts',
       text: 'could not compare MAC: the {side} MAC is unknown ({why})',
       fix: 'Collect the {side} host live, or with a kernel and iproute2 that print `vdpa dev config show`.',
+    },
+    replayUncertain: {
+      severity: 'warning',
+      unverified: true,
+      remedy: 'reprovision-target',
+      text: 'target {target} will have MAC {targetMac}, the guest uses {guestMac}{replayWhy}: if the replay does not happen, the target device filters the guest\'s traffic away',
+      fix: 'Re-create the target with the guest MAC (`vdpa dev add name {target} mgmtdev {mgmtdev} mac {guestMac}`, or `vdpa dev set name {target} mac {guestMac}`), or pass --target-qemu VERSION so the replay is known.',
     },
     replayed: {
       severity: 'info',
@@ -77,19 +84,29 @@ export const macMatch = defineRule({
     if (after !== null && guest.values.length === 1 && after.values.length === 1 && after.values[0] === guestMac && targetMac === guestMac) return;
 
     let replayWhy = '';
+    // Whether the replay may still set the guest's MAC: then two different MACs are not certain to stay.
+    let replayMaybe = false;
     if (source.negotiated !== null && hasBit(source.negotiated, NET.CTRL_MAC_ADDR)) {
       const replay = cvqReplayed(target, vm);
-      if (replay.agreed && replay.value.replayed === true) {
-        report('replayed', { why: replay.value.why }, { path: '/features/negotiated', source: 'CTRL_MAC_ADDR' });
+      const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
+      if (outcomes.every((o) => o.replayed === true)) {
+        report('replayed', { why: describeOutcomes(replay, (o) => o.why) }, { path: '/features/negotiated', source: 'CTRL_MAC_ADDR' });
         return;
       }
-      const reasons = replay.agreed ? [replay.value.why] : replay.outcomes.map((o) => o.value.why);
-      replayWhy = `, and the CTRL_MAC_ADDR replay does not happen (${[...new Set(reasons)].join('; ')})`;
+      replayMaybe = outcomes.some((o) => o.replayed !== false);
+      replayWhy = replayMaybe
+        ? `, and whether QEMU replays CTRL_MAC_ADDR into the target is not certain (${describeOutcomes(replay, (o) => (o.replayed === true ? 'replayed' : o.replayed === false ? `not replayed: ${o.why}` : `unknown: ${o.why}`))})`
+        : `, and the CTRL_MAC_ADDR replay does not happen (${describeOutcomes(replay, (o) => o.why)})`;
     }
 
     const data = { source: source.name, target: target.name, mgmtdev: target.doc.mgmtdev, parent: target.parent.name, guestMac, targetMac: targetMac ?? '(none shown)', domainMac: domainMac ?? '(unknown)', replayWhy };
     if (after === null) {
-      report('unverified', { side: 'target', why: `${target.parent.name} ignores config writes and the target shows no MAC (${unknownReason(target.doc, '/config/mac') ?? 'F_MAC not offered'})` }, place);
+      const shown = unknownReason(target.doc, '/config/mac') ?? (offeredState(target, NET.MAC) === 'absent' ? 'F_MAC not offered' : `whether it offers F_MAC is unknown: ${unknownReason(target.doc, '/features/offered') ?? 'not read'}`);
+      const write = target.parent.fact('setConfig');
+      const why = write.known && write.value === 'no-op'
+        ? `${target.parent.name} ignores config writes and the target shows no MAC (${shown})`
+        : `the target shows no MAC (${shown}) and ${target.parent.name} ${write.known ? `forwards QEMU's config write to the device (${write.source}), which may or may not take it` : `may or may not take QEMU's config write (${write.why})`}`;
+      report('unverified', { side: 'target', why }, place);
       return;
     }
     const all = new Set([...guest.values, ...after.values]);
@@ -102,8 +119,10 @@ export const macMatch = defineRule({
       return;
     }
     if (guest.known && after.known) {
-      // Known parents on both sides and still two MACs: the guest's and the one the target ends with.
-      if (after.byWrite && domainMac !== guestMac) report('domainMacDiffers', data, place);
+      // Known parents on both sides and still two MACs: the guest's and the one the target ends with,
+      // unless a replay that may happen sets the guest's.
+      if (replayMaybe) report('replayUncertain', data, place);
+      else if (after.byWrite && domainMac !== guestMac) report('domainMacDiffers', data, place);
       else report('mismatch', data, place);
       return;
     }
@@ -123,12 +142,15 @@ const DOMAIN_MAC = "the domain's MAC";
  * MAC (virtio_net_device_realize): the domain's on a parent that takes config
  * writes, its own on one that ignores them (the domain's if its own is all
  * zeroes), either on a parent that forwards the write to hardware or that the
- * pack does not know. null when nothing can be said.
+ * pack does not know. null when nothing can be said: no MAC shown on a
+ * parent that may keep its own.
  */
 function macsAfterStart(side: Side, own: string | null, domainMac: string): { values: string[]; known: boolean; byWrite: boolean } | null {
   const write = side.parent.fact('setConfig');
   const effective = own !== null && own !== ZERO_MAC ? own : own === ZERO_MAC ? domainMac : null;
   if (write.known && write.value === 'writes') return { values: [domainMac], known: true, byWrite: true };
-  if (write.known && write.value === 'no-op') return effective !== null ? { values: [effective], known: true, byWrite: false } : null;
-  return { values: [...new Set([effective ?? domainMac, domainMac])], known: false, byWrite: false };
+  // No MAC shown, and a parent that may keep its own: what the device ends with is unknown.
+  if (effective === null) return null;
+  if (write.known && write.value === 'no-op') return { values: [effective], known: true, byWrite: false };
+  return { values: [...new Set([effective, domainMac])], known: false, byWrite: false };
 }

@@ -15,6 +15,9 @@ import type { VmConfig } from '../context.js';
 import { defineRule } from '../define.js';
 import { migratable } from '../vmm.js';
 
+/** The largest ring QEMU makes (hw/virtio/virtio.h VIRTQUEUE_MAX_SIZE). */
+const VIRTQUEUE_MAX_SIZE = 1024;
+
 /** The largest data ring a source release uses for this VM, or 'unknown'. */
 function sourceRing(release: QemuRelease, vm: VmConfig): number | 'unknown' {
   const forced = release.facts.ringForced.value;
@@ -51,8 +54,8 @@ export const maxVqSize = defineRule({
       severity: 'warning',
       unverified: true,
       remedy: 'collect-more-facts',
-      text: 'the ring size the source uses depends on its QEMU, and its version is unknown ({why}): {outcomes}; target {target} accepts at most {targetSize}',
-      fix: 'Pass --source-qemu VERSION; or read the ring in use on the source (QMP x-query-virtio-queue-status, vring-num).',
+      text: 'could not tell the ring size the source uses ({why}): {outcomes}; target {target} accepts at most {targetSize}',
+      fix: 'Pass --source-qemu VERSION when it is not known; or read the ring in use on the source (QMP x-query-virtio-queue-status, vring-num).',
     },
     unverified: {
       severity: 'warning',
@@ -68,18 +71,21 @@ export const maxVqSize = defineRule({
       report('unverified', { target: target.name }, { path: '/maxVqSize', source: source.doc.maxVqSize, target: null });
       return;
     }
+    // No QEMU uses a ring above VIRTQUEUE_MAX_SIZE (hw/virtio/virtio.h; rx/tx_queue_size are capped
+    // at it): a target that accepts that many accepts every ring, whatever the source QEMU is.
+    if (targetSize >= VIRTQUEUE_MAX_SIZE) return;
     const ring = decide(migratable(source.qemu), (r) => sourceRing(r, vm));
     const place = { path: '/maxVqSize', source: source.doc.maxVqSize, target: targetSize };
     const sized = vm.rxQueueSize.value !== null || vm.txQueueSize.value !== null ? `rx/tx_queue_size, ${vm.rxQueueSize.value !== null ? vm.rxQueueSize.origin : vm.txQueueSize.origin}` : "QEMU's default";
     if (!ring.agreed) {
       const outcomes = ring.outcomes.map((o) => `${o.value === 'unknown' ? 'unknown' : `${o.value} entries`} on ${releaseList(o.releases)}`).join('; ');
       if (ring.outcomes.some((o) => o.value === 'unknown' || o.value > targetSize)) {
-        report('ringUnknown', { target: target.name, targetSize, outcomes, why: source.qemu.why ?? 'not known' }, place);
+        report('ringUnknown', { target: target.name, targetSize, outcomes, why: `it depends on the source QEMU, whose version is unknown: ${source.qemu.why ?? 'not known'}` }, place);
       }
       return;
     }
     if (ring.value === 'unknown') {
-      report('ringUnknown', { target: target.name, targetSize, outcomes: `unknown on ${releaseList(ring.releases)}`, why: `QEMU ${releaseList(ring.releases)}` }, place);
+      report('ringUnknown', { target: target.name, targetSize, outcomes: `unknown on ${releaseList(ring.releases)}`, why: `packs/qemu.yaml does not know which ring size QEMU ${releaseList(ring.releases)} uses (not read in its source)` }, place);
       return;
     }
     if (ring.value <= targetSize) return;

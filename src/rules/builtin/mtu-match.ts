@@ -42,6 +42,13 @@ export const mtuMatch = defineRule({
       remedy: 'none',
       text: 'target {target} has no MTU field (F_MTU not offered); the guest keeps {guestMtu}{hostMtuNote}',
     },
+    inPlayUnknown: {
+      severity: 'warning',
+      unverified: true,
+      remedy: 'collect-more-facts',
+      text: "target {target} has MTU {targetMtu}, below the guest's {guestMtu} ({guestOrigin}), and whether the source offers F_MTU is unknown ({why}): a guest that negotiated it keeps {guestMtu} after migration",
+      fix: 'Collect the source with raw netlink (`collect --source netlink`), which reads the offered features, or re-create the target with `mtu {guestMtu}`.',
+    },
     notInPlay: {
       severity: 'info',
       remedy: 'none',
@@ -50,7 +57,8 @@ export const mtuMatch = defineRule({
   },
   check({ source, target, vm, report }) {
     const hostMtu = vm.hostMtu.value;
-    if (!inPlay(source, NET.MTU) && hostMtu === null) {
+    const play = inPlay(source, NET.MTU);
+    if (play === false && hostMtu === null) {
       report('notInPlay', {}, { path: '/features/negotiated' });
       return;
     }
@@ -76,7 +84,9 @@ export const mtuMatch = defineRule({
       return;
     }
     const data = { target: target.name, mgmtdev: target.doc.mgmtdev, guestMtu, guestOrigin, targetMtu };
-    if (targetMtu < guestMtu) report('targetSmaller', data, place);
+    // Not known to be in play: a smaller target MTU matters only if the guest took F_MTU.
+    if (targetMtu < guestMtu && play === 'unknown' && hostMtu === null) report('inPlayUnknown', { ...data, why: unknownReason(source.doc, '/features/offered') ?? 'not known' }, place);
+    else if (targetMtu < guestMtu) report('targetSmaller', data, place);
     else if (targetMtu > guestMtu) report('targetLarger', data, place);
   },
 });

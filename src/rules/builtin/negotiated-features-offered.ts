@@ -95,7 +95,7 @@ export const negotiatedFeaturesOffered = defineRule({
     negotiatedByHost: {
       severity: 'info',
       remedy: 'none',
-      text: 'source {source} was negotiated by the host kernel ({driver}), not by a QEMU guest: only the bits QEMU lets the device control count ({ignored} left out)',
+      text: "source {source} was negotiated by the host kernel ({driver}), not by a QEMU guest: a guest gets {ignored} from the source QEMU's own model, so they count only where the target QEMU asks its device for them",
     },
     qemuOwn: {
       severity: 'info',
@@ -117,7 +117,9 @@ export const negotiatedFeaturesOffered = defineRule({
     }
     const wanted = guest.required;
     if (cls === 'net' && guest.basis === 'negotiated' && source.doc.driver === 'virtio_vdpa') {
-      // virtio_vdpa negotiates bits QEMU never passes to a device (MAC, GUEST_ANNOUNCE…).
+      // virtio_vdpa negotiates bits the source QEMU would keep to itself (MAC, GUEST_ANNOUNCE from 8.0).
+      // They stay in `wanted`: a guest negotiates them from QEMU, and a target QEMU that asks its device
+      // for one (GUEST_ANNOUNCE on 7.2) needs the target device to offer it.
       const ignored = wanted & ~controlled(source, 'any');
       if (ignored !== 0n) report('negotiatedByHost', { source: source.name, driver: 'virtio_vdpa', ignored: describeBits(ignored, cls) }, { path: '/features/negotiated', source: describeBits(ignored, cls) });
     }

@@ -61,7 +61,7 @@ export const svqOfferedFeatures = defineRule({
       severity: 'error',
       blocker: true,
       remedy: 'change-vm-config',
-      text: 'source {source} offers {features}, which the shadow virtqueue of QEMU {releases} refuses: QEMU blocks migrating this VM ({message})',
+      text: 'source {source} offers {features}, which the shadow virtqueue of QEMU {releases} refuses: {consequence}',
       fix: FIX_SOURCE,
     },
     targetOffers: {
@@ -74,7 +74,7 @@ export const svqOfferedFeatures = defineRule({
       severity: 'error',
       blocker: true,
       remedy: 'change-vm-config',
-      text: 'source {source} does not offer {features}, which the shadow virtqueue requires: QEMU blocks migrating this VM',
+      text: 'source {source} does not offer {features}, which the shadow virtqueue requires: {consequence}',
       fix: 'No target can fix this. Restart the guest on a device that offers them (a vp_vdpa parent needs iommu_platform=on on the virtio-net-pci under it for ACCESS_PLATFORM).',
     },
     targetMissing: {
@@ -130,12 +130,22 @@ export const svqOfferedFeatures = defineRule({
       // A device_features value that keeps what the device offers and the SVQ takes, plus the required bits.
       const suggested = formatMask((facts.offeredPresent & ~(a.always | a.some)) | ((facts.provisionable ?? 0n) & REQUIRED));
       const common = { [side]: facts.name, mgmtdev: facts.doc.mgmtdev, suggested };
+      // 8.0 on: a migration blocker; 7.2 with x-svq: the netdev does not start at all.
+      const consequence = (message: string): string => {
+        const starts = a.releases.filter((r) => r.facts.svqOfferedCheck.value === 'netdev-start');
+        const blocks = a.releases.filter((r) => r.facts.svqOfferedCheck.value === 'blocker');
+        const said = [
+          ...(blocks.length > 0 ? [`QEMU ${releaseList(blocks)} blocks migrating this VM${message === '' ? '' : ` (${message})`}`] : []),
+          ...(starts.length > 0 ? [`with x-svq=on the netdev of QEMU ${releaseList(starts)} does not start`] : []),
+        ];
+        return said.join('; ');
+      };
       if (a.always !== 0n) {
         const releases = releaseList(a.releases);
         // QEMU words the refusal of transport bits (28 and up) and device bits differently.
         const transport = (a.always & ~((1n << 28n) - 1n)) !== 0n;
         const message = QEMU_MESSAGES[transport ? 'svqTransport' : 'svqDevice'] ?? '';
-        report(side === 'source' ? 'sourceOffers' : 'targetOffers', { ...common, features: names(a.always), releases, message }, { path: '/features/offered', [side]: names(a.always) });
+        report(side === 'source' ? 'sourceOffers' : 'targetOffers', { ...common, features: names(a.always), releases, message, consequence: consequence(message) }, { path: '/features/offered', [side]: names(a.always) });
       }
       if (a.some !== 0n) {
         const refusing = a.byBit(a.some);
@@ -145,7 +155,7 @@ export const svqOfferedFeatures = defineRule({
         report(side === 'source' ? 'sourceDependsOnVersion' : 'targetDependsOnVersion', data, { path: '/features/offered', [side]: names(a.some) });
       }
       if (a.missing !== 0n) {
-        report(side === 'source' ? 'sourceMissing' : 'targetMissing', { ...common, features: names(a.missing) }, { path: '/features/offered', [side]: names(a.missing) });
+        report(side === 'source' ? 'sourceMissing' : 'targetMissing', { ...common, features: names(a.missing), consequence: consequence('') }, { path: '/features/offered', [side]: names(a.missing) });
       }
       if (a.unknown !== 0n) {
         const why = unknownReason(facts.doc, '/features/offered') ?? 'unknown';
