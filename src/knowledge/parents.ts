@@ -46,6 +46,8 @@ export interface ParentMatch {
 export interface ParentEntry {
   id: string;
   name: string;
+  /** What a user must know beyond the facts (eni_vdpa, snet_vdpa: netlink never shows their devices). */
+  note?: string;
   match: ParentMatch;
   facts: ParentFacts;
 }

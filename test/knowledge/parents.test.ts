@@ -38,4 +38,11 @@ describe('packs/parents.yaml', () => {
     const unknown = parentView({ ...mgmtdev, handle: 'pci/0000:00:0a.0', bus: 'pci', name: '0000:00:0a.0', driver: 'acme_vdpa' }, 'pci/0000:00:0a.0', '6.12.117');
     assert.deepEqual([unknown.id, unknown.fact('setConfig').known], [null, false]);
   });
+
+  it('covers every parent driver the issue names, and says which ones netlink never shows', () => {
+    const ids = PARENTS.map((p) => p.id).sort();
+    for (const id of ['vdpa_sim_net', 'vdpa_sim_blk', 'vp_vdpa', 'mlx5_vdpa', 'pds_vdpa', 'ifcvf', 'octep_vdpa', 'vduse', 'eni_vdpa', 'snet_vdpa', 'sfc_ef100']) assert.ok(ids.includes(id), id);
+    // eni_vdpa and snet_vdpa register no management device: their devices never reach a profile.
+    for (const id of ['eni_vdpa', 'snet_vdpa']) assert.match(PARENTS.find((p) => p.id === id)?.note ?? '', /No management device/);
+  });
 });
