@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import type { DeviceDoc, Profile } from '../../src/profile/types.js';
 import { cvqIsolation } from '../../src/rules/builtin/cvq-isolation.js';
 import { device } from '../helpers/devices.js';
-import { codes, run, vmWith } from '../helpers/rules.js';
+import { cases } from '../helpers/rules.js';
 
 // Real devices (raw netlink, kernel 6.12): the simulator isolates the CVQ (2 groups, 2 address
 // spaces); vp_vdpa cannot (1 and 1). D (negotiated CTRL_VQ and MQ, 2 pairs) and E (4 pairs).
@@ -21,36 +21,55 @@ function unknownParent(doc: DeviceDoc, profile: Profile): void {
 
 describe('cvq-isolation', () => {
   describe('valid', () => {
-    it('passes the simulator on both sides: QEMU shadows its CVQ, and replays the guest\'s state', async () => {
-      assert.deepEqual(codes(run(cvqIsolation, await q(SIM, 'src'), await q(SIM, 'same'))), []);
-    });
-    it('passes anything with x-svq=on: every queue is shadowed', async () => {
-      assert.deepEqual(codes(run(cvqIsolation, await q(VP, 'vpd'), await q(VP, 'vpe'), false, vmWith({ xSvq: true }))), []);
-    });
+    cases(cvqIsolation, [
+      { shows: "passes the simulator on both sides: QEMU shadows its CVQ, and replays the guest's state", source: () => q(SIM, 'src'), target: () => q(SIM, 'same'), codes: [] },
+      { shows: 'passes anything with x-svq=on: every queue is shadowed (vp_vdpa D → E)', source: () => q(VP, 'vpd'), target: () => q(VP, 'vpe'), vm: { xSvq: true }, codes: [] },
+    ]);
   });
 
   describe('invalid', () => {
-    it('warns that the guest\'s CVQ state never reached QEMU on a vp_vdpa source, and that a vp_vdpa target restores none of it', async () => {
-      const findings = run(cvqIsolation, await q(VP, 'vpd'), await q(VP, 'vpe'));
-      assert.deepEqual(codes(findings), ['cvq-isolation/sourceNotIsolated', 'cvq-isolation/queuePairsNotRestored']);
-      assert.deepEqual(findings.map((f) => [f.severity, f.unverified]), [['warning', false], ['warning', true]]);
-      assert.equal(findings[1]?.data['pairs'], 2);
-    });
-    it('warns that nothing is replayed into a vp_vdpa target for a single-queue guest', async () => {
-      const findings = run(cvqIsolation, await q(SIM, 'src'), await q(VP, 'vpe'));
-      assert.deepEqual([codes(findings), findings[0]?.unverified], [['cvq-isolation/targetNoReplay'], false]);
-    });
-    it('says per release why nothing is replayed into a vp_vdpa target of unknown QEMU, not one reason for all', async () => {
-      const findings = run(cvqIsolation, await q(SIM, 'src'), await device(VP, 'vpe'));
-      assert.deepEqual(codes(findings), ['cvq-isolation/targetNoReplay']);
-      const why = String(findings[0]?.data['why']);
-      assert.match(why, /the CVQ is shadowed only with x-svq on 7\.2 to 8\.1/);
-      assert.match(why, /vp_vdpa \(virtio-pci device as a parent\) cannot isolate the CVQ in an address space of its own on 8\.2 and later/);
-    });
-    it('warns, unverified, for a parent the knowledge pack does not know', async () => {
-      const findings = run(cvqIsolation, await q(SIM, 'src', unknownParent), await q(SIM, 'same', unknownParent));
-      assert.deepEqual(codes(findings), ['cvq-isolation/sourceUnknown', 'cvq-isolation/targetUnknown']);
-      assert.match(String(findings[0]?.data['why']), /acme_vdpa/);
-    });
+    cases(cvqIsolation, [
+      {
+        shows: "warns that the guest's CVQ state never reached QEMU on a vp_vdpa source, and that a vp_vdpa target restores none of it (D → E)",
+        source: () => q(VP, 'vpd'),
+        target: () => q(VP, 'vpe'),
+        codes: ['cvq-isolation/sourceNotIsolated', 'cvq-isolation/queuePairsNotRestored'],
+        and: (findings) => {
+          assert.deepEqual(
+            findings.map((f) => [f.severity, f.unverified]),
+            [
+              ['warning', false],
+              ['warning', true],
+            ],
+          );
+          assert.equal(findings[1]?.data['pairs'], 2);
+        },
+      },
+      {
+        shows: 'warns that nothing is replayed into a vp_vdpa target for a single-queue guest (simulator → E)',
+        source: () => q(SIM, 'src'),
+        target: () => q(VP, 'vpe'),
+        codes: ['cvq-isolation/targetNoReplay'],
+        and: ([f]) => assert.equal(f?.unverified, false),
+      },
+      {
+        shows: 'says per release why nothing is replayed into a vp_vdpa target of unknown QEMU, not one reason for all',
+        source: () => q(SIM, 'src'),
+        target: () => device(VP, 'vpe'),
+        codes: ['cvq-isolation/targetNoReplay'],
+        and: ([f]) => {
+          const why = String(f?.data['why']);
+          assert.match(why, /the CVQ is shadowed only with x-svq on 7\.2 to 8\.1/);
+          assert.match(why, /vp_vdpa \(virtio-pci device as a parent\) cannot isolate the CVQ in an address space of its own on 8\.2 and later/);
+        },
+      },
+      {
+        shows: 'warns, unverified, for a parent the knowledge pack does not know (edit: the simulator as an acme_vdpa PCI function)',
+        source: () => q(SIM, 'src', unknownParent),
+        target: () => q(SIM, 'same', unknownParent),
+        codes: ['cvq-isolation/sourceUnknown', 'cvq-isolation/targetUnknown'],
+        and: ([f]) => assert.match(String(f?.data['why']), /acme_vdpa/),
+      },
+    ]);
   });
 });
