@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { NET } from '../../src/profile/feature-bits.js';
 import { svqOfferedFeatures } from '../../src/rules/builtin/svq-offered-features.js';
-import type { Finding } from '../../src/rules/finding.js';
+import type { DeviceDoc } from '../../src/profile/types.js';
 import { device, edits, onQemu } from '../helpers/devices.js';
-import { codes, run, status, vmWith } from '../helpers/rules.js';
+import { cases, type Case } from '../helpers/rules.js';
 
 // Real devices read with raw netlink on kernel 6.12 (the e2e run): the simulator (offers only
 // bits every shadow virtqueue handles), vp_vdpa parents A and B over a default virtio-net-pci
@@ -13,72 +13,111 @@ import { codes, run, status, vmWith } from '../helpers/rules.js';
 const VP = 'e2e/k6.12/vp2-netlink';
 const SIM = 'e2e/k6.12/sim-netlink';
 const TOOL = 'e2e/k6.12/sim-tool615';
-const on = (version: string) => async (dump: string, name: string) => device(dump, name, undefined, version);
+const on = (version: string | null) => (dump: string, name: string, edit?: (doc: DeviceDoc) => void) => () => device(dump, name, edit, version);
 const features = (f: { data: Record<string, unknown> } | undefined) => String(f?.data['features'] ?? '');
-const serious = (findings: Finding[]) => codes(findings.filter((f) => f.severity !== 'info'));
+
+/** Edit: CTRL_RX offered, a bit 8.0's shadow virtqueue refuses and 8.1 and later accept. */
+const withCtrlRx = (d: DeviceDoc) => edits.offer(d, NET.CTRL_RX);
 
 describe('svq-offered-features', () => {
   describe('valid', () => {
-    it('passes the simulator and vp_vdpa parents D/E on every QEMU, and with the version unknown', async () => {
-      for (const version of ['7.2.22', '8.0.0', '10.0.2', '10.2.2', null]) {
-        const at = (dump: string, name: string) => device(dump, name, undefined, version);
-        assert.deepEqual(serious(run(svqOfferedFeatures, await at(SIM, 'src'), await at(SIM, 'same'))), [], String(version));
-        assert.deepEqual(serious(run(svqOfferedFeatures, await at(VP, 'vpd'), await at(VP, 'vpe'))), [], String(version));
-      }
-    });
-    it('is not applicable to block devices', async () => {
-      assert.equal(status(svqOfferedFeatures, await device(SIM, 'blk'), await device(SIM, 'blk')), 'not-applicable');
-    });
+    cases(svqOfferedFeatures, [
+      ...['7.2.22', '8.0.0', '10.0.2', '10.2.2', null].flatMap((version): Case[] => {
+        // 7.2 without x-svq never shadows a queue: a note, and nothing to refuse.
+        const expected = version === '7.2.22' ? ['svq-offered-features/noShadowVirtqueue'] : [];
+        const q = on(version);
+        return [
+          { shows: `passes the simulator on QEMU ${version ?? 'unknown'}`, source: q(SIM, 'src'), target: q(SIM, 'same'), codes: expected },
+          { shows: `passes vp_vdpa parents D/E on QEMU ${version ?? 'unknown'}`, source: q(VP, 'vpd'), target: q(VP, 'vpe'), codes: expected },
+        ];
+      }),
+      { shows: 'is not applicable to block devices', source: on(null)(SIM, 'blk'), target: on(null)(SIM, 'blk'), codes: [], status: 'not-applicable' },
+    ]);
   });
 
   describe('invalid', () => {
-    it('blocks a source that offers what no shadow virtqueue handles, even with the version unknown (vp_vdpa parent A)', async () => {
-      const findings = run(svqOfferedFeatures, await device(VP, 'vpa'), await device(VP, 'vpe'));
-      const refused = findings.find((f) => f.code === 'svq-offered-features/sourceOffers');
-      assert.ok(refused, codes(findings).join(', '));
-      assert.equal(refused.severity, 'error');
-      assert.equal(refused.blocker, true);
-      for (const bit of ['GUEST_ANNOUNCE', 'RING_INDIRECT_DESC', 'RING_RESET']) assert.match(features(refused), new RegExp(bit));
-      assert.match(refused.message, /: QEMU 8\.0 and later blocks migrating this VM/);
-      // 7.2 with x-svq checks the same set when the netdev starts: that is a netdev that does not start.
-      const withXSvq = run(svqOfferedFeatures, await device(VP, 'vpa', undefined, '7.2.22'), await device(VP, 'vpe', undefined, '7.2.22'), false, vmWith({ xSvq: true }));
-      assert.match(withXSvq.find((f) => f.code === 'svq-offered-features/sourceOffers')?.message ?? '', /: with x-svq=on the netdev of QEMU 7\.2 does not start$/);
-      // A offers no ACCESS_PLATFORM: the shadow virtqueue requires it.
-      assert.match(features(findings.find((f) => f.code === 'svq-offered-features/sourceMissing')), /ACCESS_PLATFORM/);
-    });
-    it('fails a target that offers them, as an error that is not the hypervisor\'s (vp_vdpa parent B)', async () => {
-      const at = on('10.0.2');
-      const findings = run(svqOfferedFeatures, await at(VP, 'vpd'), await at(VP, 'vpb'));
-      assert.deepEqual(codes(findings), ['svq-offered-features/targetOffers', 'svq-offered-features/targetMissing']);
-      assert.equal(findings[0]?.blocker, false);
-      assert.equal(findings[0]?.remedy, 'reprovision-target');
-      // The suggested device_features keep what the SVQ takes (B offers CTRL_RX, which 10.0.2 handles).
-      assert.doesNotMatch(features(findings[0]), /CTRL_RX /);
-    });
-    it('names the releases when a bit is refused by some (CTRL_RX: 8.0 refuses it, 8.1 on accept it; 7.2 checks only with x-svq)', async () => {
-      const withCtrlRx = (version: string | null) => device(VP, 'vpe', (d) => edits.offer(d, NET.CTRL_RX), version);
-      const unknown = run(svqOfferedFeatures, await withCtrlRx(null), await device(VP, 'vpe'));
-      assert.deepEqual(codes(unknown), ['svq-offered-features/sourceDependsOnVersion']);
-      assert.deepEqual([unknown[0]?.unverified, unknown[0]?.failsSafe, unknown[0]?.data['refusing'], unknown[0]?.data['accepting']], [true, true, '8.0', '8.1 and later']);
-      const xSvq = vmWith({ xSvq: true });
-      assert.deepEqual(codes(run(svqOfferedFeatures, await withCtrlRx('7.2.22'), await device(VP, 'vpe', undefined, '7.2.22'), false, xSvq)), ['svq-offered-features/sourceOffers']);
-      // 7.2 without x-svq never shadows: its LOG_ALL blocker is hypervisor-blockers' finding.
-      assert.deepEqual(codes(run(svqOfferedFeatures, await withCtrlRx('7.2.22'), await device(VP, 'vpe', undefined, '7.2.22'))), ['svq-offered-features/noShadowVirtqueue']);
-      assert.deepEqual(codes(run(svqOfferedFeatures, await withCtrlRx('10.0.13'), await device(VP, 'vpe', undefined, '10.0.13'))), []);
-      // On the target the same uncertainty is not safe: QEMU does not refuse an incoming migration.
-      const target = run(svqOfferedFeatures, await device(VP, 'vpd'), await withCtrlRx(null));
-      assert.deepEqual([codes(target), target[0]?.failsSafe], [['svq-offered-features/targetDependsOnVersion'], false]);
-    });
-    it('warns, unverified, when iproute2 could not show the offered set: failsSafe on the source only', async () => {
-      const findings = run(svqOfferedFeatures, await device(TOOL, 'same'), await device(TOOL, 'idle'));
-      assert.deepEqual(codes(findings), ['svq-offered-features/sourceUnverified', 'svq-offered-features/targetUnverified']);
-      assert.deepEqual(findings.map((f) => [f.unverified, f.failsSafe]), [[true, true], [true, false]]);
-      assert.match(features(findings[1]), /VERSION_1.*ACCESS_PLATFORM/);
-      assert.equal(run(svqOfferedFeatures, await device(TOOL, 'same'), await device(TOOL, 'idle'), true)[1]?.severity, 'error');
-    });
-    it('notes that QEMU 5.2 has no shadow virtqueue at all (hypervisor-blockers reports the rest)', async () => {
-      const source = onQemu(await device(VP, 'vpa'), '5.2.0');
-      assert.deepEqual(codes(run(svqOfferedFeatures, source, await device(VP, 'vpe', undefined, '5.2.0'))), ['svq-offered-features/noShadowVirtqueue']);
-    });
+    cases(svqOfferedFeatures, [
+      {
+        shows: 'blocks a source that offers what no shadow virtqueue handles, even with the version unknown (vp_vdpa parent A)',
+        source: on(null)(VP, 'vpa'),
+        target: on(null)(VP, 'vpe'),
+        codes: ['svq-offered-features/sourceOffers', 'svq-offered-features/sourceDependsOnVersion', 'svq-offered-features/sourceMissing'],
+        and: ([refused, , missing]) => {
+          assert.equal(refused?.severity, 'error');
+          assert.equal(refused?.blocker, true);
+          for (const bit of ['GUEST_ANNOUNCE', 'RING_INDIRECT_DESC', 'RING_RESET']) assert.match(features(refused), new RegExp(bit));
+          assert.match(String(refused?.message), /: QEMU 8\.0 and later blocks migrating this VM/);
+          // A offers no ACCESS_PLATFORM: the shadow virtqueue requires it.
+          assert.match(features(missing), /ACCESS_PLATFORM/);
+        },
+      },
+      {
+        // 7.2 with x-svq checks the same set when the netdev starts: that is a netdev that does not start.
+        shows: 'says the netdev of 7.2 with x-svq=on does not start on such a source (vp_vdpa parent A)',
+        source: on('7.2.22')(VP, 'vpa'),
+        target: on('7.2.22')(VP, 'vpe'),
+        vm: { xSvq: true },
+        codes: ['svq-offered-features/sourceOffers', 'svq-offered-features/sourceMissing'],
+        and: ([f]) => assert.match(String(f?.message), /: with x-svq=on the netdev of QEMU 7\.2 does not start$/),
+      },
+      {
+        shows: "fails a target that offers them, as an error that is not the hypervisor's (vp_vdpa parent B)",
+        source: on('10.0.2')(VP, 'vpd'),
+        target: on('10.0.2')(VP, 'vpb'),
+        codes: ['svq-offered-features/targetOffers', 'svq-offered-features/targetMissing'],
+        and: ([f]) => {
+          assert.equal(f?.blocker, false);
+          assert.equal(f?.remedy, 'reprovision-target');
+          // The suggested device_features keep what the SVQ takes (B offers CTRL_RX, which 10.0.2 handles).
+          assert.doesNotMatch(features(f), /CTRL_RX /);
+        },
+      },
+      {
+        shows: 'names the releases when a bit is refused by some, the version unknown (edit: E offers CTRL_RX; 8.0 refuses it, 8.1 on accept it)',
+        source: on(null)(VP, 'vpe', withCtrlRx),
+        target: on(null)(VP, 'vpe'),
+        codes: ['svq-offered-features/sourceDependsOnVersion'],
+        and: ([f]) => assert.deepEqual([f?.unverified, f?.failsSafe, f?.data['refusing'], f?.data['accepting']], [true, true, '8.0', '8.1 and later']),
+      },
+      { shows: 'blocks that CTRL_RX on 7.2 with x-svq=on, which checks the set (edit: E offers CTRL_RX)', source: on('7.2.22')(VP, 'vpe', withCtrlRx), target: on('7.2.22')(VP, 'vpe'), vm: { xSvq: true }, codes: ['svq-offered-features/sourceOffers'] },
+      {
+        // Its LOG_ALL blocker is hypervisor-blockers' finding.
+        shows: 'only notes that 7.2 without x-svq never shadows, whatever the source offers (edit: E offers CTRL_RX)',
+        source: on('7.2.22')(VP, 'vpe', withCtrlRx),
+        target: on('7.2.22')(VP, 'vpe'),
+        codes: ['svq-offered-features/noShadowVirtqueue'],
+      },
+      { shows: 'passes that CTRL_RX on 10.0.13, which accepts it (edit: E offers CTRL_RX)', source: on('10.0.13')(VP, 'vpe', withCtrlRx), target: on('10.0.13')(VP, 'vpe'), codes: [] },
+      {
+        // QEMU does not refuse an incoming migration.
+        shows: 'warns for the same uncertainty on the target, where it is not safe (edit: E offers CTRL_RX)',
+        source: on(null)(VP, 'vpd'),
+        target: on(null)(VP, 'vpe', withCtrlRx),
+        codes: ['svq-offered-features/targetDependsOnVersion'],
+        and: ([f]) => assert.equal(f?.failsSafe, false),
+      },
+      {
+        shows: 'warns, unverified, when iproute2 could not show the offered set: failsSafe on the source only (simulator, iproute2 6.15)',
+        source: on(null)(TOOL, 'same'),
+        target: on(null)(TOOL, 'idle'),
+        codes: ['svq-offered-features/sourceUnverified', 'svq-offered-features/targetUnverified'],
+        and: (findings) => {
+          assert.deepEqual(
+            findings.map((f) => [f.unverified, f.failsSafe]),
+            [
+              [true, true],
+              [true, false],
+            ],
+          );
+          assert.match(features(findings[1]), /VERSION_1.*ACCESS_PLATFORM/);
+        },
+      },
+      {
+        shows: 'notes that QEMU 5.2 has no shadow virtqueue at all (hypervisor-blockers reports the rest)',
+        source: async () => onQemu(await device(VP, 'vpa'), '5.2.0'),
+        target: on('5.2.0')(VP, 'vpe'),
+        codes: ['svq-offered-features/noShadowVirtqueue'],
+      },
+    ]);
   });
 });
