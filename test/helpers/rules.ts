@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { DEFAULT_VM, type Side, type VmConfig } from '../../src/rules/context.js';
 import type { Rule } from '../../src/rules/define.js';
 import { evaluate } from '../../src/rules/engine.js';
-import type { CheckResult, CheckStatus, Finding } from '../../src/rules/finding.js';
+import type { CheckStatus, Finding } from '../../src/rules/finding.js';
 
 /** What a case changes in the VM, by value (the origin becomes "the test"). */
 export type VmChanges = Partial<{ [K in keyof VmConfig]: VmConfig[K]['value'] }>;
@@ -16,14 +16,9 @@ export function vmWith(changes: VmChanges = {}): VmConfig {
   return vm;
 }
 
-/** Findings of one rule on a pair. */
-export function run(rule: Rule, source: Side, target: Side, strict = false, vm: VmConfig = DEFAULT_VM): Finding[] {
-  return evaluate([rule], source, target, vm, { strict }).findings;
-}
-
-/** The rule's result line (pass, warn, fail, not-applicable) on a pair. */
-export function status(rule: Rule, source: Side, target: Side, vm: VmConfig = DEFAULT_VM): CheckResult['status'] {
-  return evaluate([rule], source, target, vm, { strict: false }).checks[0]?.status ?? 'pass';
+/** Findings of one rule on a pair, never strict: test/rules/engine.test.ts shows --strict for every rule at once. */
+export function run(rule: Rule, source: Side, target: Side, vm: VmConfig = DEFAULT_VM): Finding[] {
+  return evaluate([rule], source, target, vm, { strict: false }).findings;
 }
 
 /** Finding codes, in order. */
