@@ -34,7 +34,8 @@ export interface MessageSpec {
   /**
    * For an unverified warning: if the unknown fact goes the bad way, QEMU
    * itself refuses the migration at the source before anything moves (a
-   * blocker), so the warning stays a warning and the verdict is not held.
+   * blocker), so the warning does not hold the verdict (it stays a warning;
+   * `--strict` still makes it an error, as every could-not-verify warning).
    */
   failsSafe?: boolean;
   /** An error that is the hypervisor's refusal, whatever the target device: verdict "blocked-by-hypervisor". */

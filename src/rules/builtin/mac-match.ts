@@ -99,7 +99,7 @@ export const macMatch = defineRule({
         : `, and the CTRL_MAC_ADDR replay does not happen (${describeOutcomes(replay, (o) => o.why)})`;
     }
 
-    const data = { source: source.name, target: target.name, mgmtdev: target.doc.mgmtdev, parent: target.parent.name, guestMac, targetMac: targetMac ?? '(none shown)', domainMac: domainMac ?? '(unknown)', replayWhy };
+    const data = { source: source.name, target: target.name, mgmtdev: target.doc.mgmtdev, parent: target.parent.name, guestMac, targetMac: targetMac ?? '(none shown)', domainMac, replayWhy };
     if (after === null) {
       const shown = unknownReason(target.doc, '/config/mac') ?? (offeredState(target, NET.MAC) === 'absent' ? 'F_MAC not offered' : `whether it offers F_MAC is unknown: ${unknownReason(target.doc, '/features/offered') ?? 'not read'}`);
       const write = target.parent.fact('setConfig');

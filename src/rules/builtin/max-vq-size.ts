@@ -76,7 +76,11 @@ export const maxVqSize = defineRule({
     if (targetSize >= VIRTQUEUE_MAX_SIZE) return;
     const ring = decide(migratable(source.qemu), (r) => sourceRing(r, vm));
     const place = { path: '/maxVqSize', source: source.doc.maxVqSize, target: targetSize };
-    const sized = vm.rxQueueSize.value !== null || vm.txQueueSize.value !== null ? `rx/tx_queue_size, ${vm.rxQueueSize.value !== null ? vm.rxQueueSize.origin : vm.txQueueSize.origin}` : "QEMU's default";
+    // Name the setting that makes the largest ring (tx may be the larger one).
+    const rx = vm.rxQueueSize.value;
+    const tx = vm.txQueueSize.value;
+    const largest = rx === null && tx === null ? null : tx !== null && (rx === null || tx > rx) ? vm.txQueueSize : vm.rxQueueSize;
+    const sized = largest === null ? "QEMU's default" : `${largest === vm.txQueueSize ? 'tx_queue_size' : 'rx_queue_size'}, ${largest.origin}`;
     if (!ring.agreed) {
       const outcomes = ring.outcomes.map((o) => `${o.value === 'unknown' ? 'unknown' : `${o.value} entries`} on ${releaseList(o.releases)}`).join('; ');
       if (ring.outcomes.some((o) => o.value === 'unknown' || o.value > targetSize)) {
