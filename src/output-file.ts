@@ -11,6 +11,26 @@ import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSyn
 import { basename, dirname, join } from 'node:path';
 import { ToolError } from './errors.js';
 
+/** What an errno means for a file we write, and how to fix it. */
+const WRITE_ERRORS: Readonly<Record<string, [what: string, fix: string]>> = {
+  ENAMETOOLONG: ['name too long', 'Use a shorter name: Linux allows 255 bytes per path component (NAME_MAX) and 4096 per path (PATH_MAX).'],
+  ENOENT: ['no such directory', 'Create the directory first, or check the path.'],
+  ENOTDIR: ['a component of the path is not a directory', 'Check the path.'],
+  EACCES: ['permission denied', 'Write somewhere you may write, or run as a user who may.'],
+  EPERM: ['operation not permitted', 'Write somewhere you may write, or run as a user who may.'],
+  EROFS: ['read-only file system', 'Write to a writable file system.'],
+  ENOSPC: ['no space left on the device', 'Free some space, or write elsewhere.'],
+  EDQUOT: ['disk quota exceeded', 'Free some space, or write elsewhere.'],
+};
+
+/** A failed write of `path` as the one-line error the user sees; `what` names the output ("dump directory"). */
+export function writeFailure(path: string, error: unknown, what = ''): ToolError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const known = code === undefined ? undefined : WRITE_ERRORS[code];
+  const detail = known ? `${known[0]} (${code})` : (code ?? (error as Error).message);
+  return new ToolError('OUTPUT_FAILED', `cannot write ${what ? `${what} ` : ''}${path}: ${detail}`, known?.[1] ?? 'Check that the directory exists and is writable.', { cause: error });
+}
+
 /** fsync of a directory, so a rename in it is on disk; filesystems that refuse it are left alone. */
 export function syncDirectory(dir: string): void {
   let fd: number | undefined;
@@ -33,9 +53,7 @@ export function writeFileAtomic(path: string, text: string, options: { force: bo
     exists = true;
   } catch (error) {
     if (error instanceof ToolError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ToolError('OUTPUT_FAILED', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Check the path and its permissions.', { cause: error });
-    }
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailure(path, error);
   }
   if (exists && !options.force) {
     throw new ToolError('OUTPUT_EXISTS', `${path}: file exists`, 'Pass --force to replace it, or choose another name.');
@@ -69,8 +87,7 @@ export function writeFileAtomic(path: string, text: string, options: { force: bo
     } catch {
       // Nothing more can be done; the original error is what the user needs.
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ToolError('OUTPUT_FAILED', `cannot write ${path}: ${code ?? (error as Error).message}`, 'Check that the directory exists and is writable, and that the name is not too long.', { cause: error });
+    throw writeFailure(path, error);
   }
 }
 

@@ -11,7 +11,9 @@ import type { Profile } from '../profile/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
 import { DEFAULT_TIMEOUT_MS } from './limits.js';
-import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './dump-layout.js';
+import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type RawDump } from './dump-layout.js';
+import { isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
+import { readSysfsSnapshot } from './sysfs-snapshot.js';
 import { firstLine } from './command-output.js';
 import { SourceUnavailable, type LiveContext, type LiveSource, type PartialDump } from './source.js';
 import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
@@ -122,15 +124,45 @@ export async function captureLive(options: CollectOptions = {}): Promise<RawDump
 
 function sysfsFrom(raw: RawDump, where: string): { sysfs: SysfsSnapshot | null; missing?: string } {
   if (raw.sysfs === null || raw.sysfs === undefined) return { sysfs: null, missing: `no sysfs data (${OWN_DUMP_FILES.sysfs})` };
-  const doc = raw.sysfs as Partial<SysfsSnapshot>;
-  if (doc.format !== 'vdpa-compat-sysfs/1' || typeof doc.devices !== 'object' || typeof doc.mgmtdevs !== 'object' || !doc.devices || !doc.mgmtdevs) {
-    throw new InputError(
-      'VDPA_OUTPUT_UNEXPECTED',
-      `${where}: / must be a "vdpa-compat-sysfs/1" snapshot with "devices" and "mgmtdevs" objects`,
-      'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (driver binding then becomes unknown).',
-    );
-  }
-  return { sysfs: doc as SysfsSnapshot };
+  return { sysfs: readSysfsSnapshot(raw.sysfs, where) };
+}
+
+const OWN_FILE_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file.';
+
+/** What the profile reads from vdpa-compat-dump.json: when, which sources, why netlink was not used. */
+interface MetaFacts {
+  collectedAt: string | null;
+  sources: string[];
+  netlinkMissing?: string;
+}
+
+function metaFacts(meta: unknown, where: string): MetaFacts {
+  if (meta === null || meta === undefined) return { collectedAt: null, sources: [] };
+  const refuse = (pointer: string, what: string, value: unknown) => new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer} ${what}, got ${previewJson(value)}`, OWN_FILE_FIX);
+  if (!isRecord(meta) || ownValue(meta, 'format') !== 'vdpa-compat-dump/1') throw refuse('/format', 'must be "vdpa-compat-dump/1"', isRecord(meta) ? ownValue(meta, 'format') : meta);
+  const collectedAt = ownValue(meta, 'collectedAt') ?? null;
+  if (collectedAt !== null && typeof collectedAt !== 'string') throw refuse('/collectedAt', 'must be a date and time (ISO 8601)', collectedAt);
+  const sources = ownValue(meta, 'sources') ?? [];
+  if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string')) throw refuse('/sources', 'must be an array of source names', sources);
+  const unavailable = ownValue(meta, 'unavailable') ?? {};
+  if (!isRecord(unavailable)) throw refuse('/unavailable', 'must be an object of reasons by source name', unavailable);
+  const netlink = ownValue(unavailable, 'netlink');
+  if (netlink !== undefined && typeof netlink !== 'string') throw refuse('/unavailable/netlink', 'must be a string', netlink);
+  return { collectedAt, sources: sources as string[], ...(netlink !== undefined ? { netlinkMissing: netlink } : {}) };
+}
+
+/** One recorded `vdpa -j dev config show DEV` run from the per-device file, checked. */
+function commandRecord(value: unknown, where: string, pointer: string): CommandRecord {
+  const refuse = (at: string, what: string, got: unknown) =>
+    new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${at} ${what}, got ${previewJson(got)}`, OWN_FILE_FIX);
+  if (!isRecord(value)) throw refuse(pointer, 'must be a command record with "stdout", "stderr" and "rc"', value);
+  const stdout = ownValue(value, 'stdout');
+  const stderr = ownValue(value, 'stderr');
+  const rc = ownValue(value, 'rc');
+  if (typeof stdout !== 'string') throw refuse(`${pointer}/stdout`, 'must be a string', stdout);
+  if (typeof stderr !== 'string') throw refuse(`${pointer}/stderr`, 'must be a string', stderr);
+  if (rc !== null && !Number.isInteger(rc)) throw refuse(`${pointer}/rc`, 'must be an exit status (an integer) or null', rc);
+  return { argv: [], rc: rc as number | null, stdout, stderr, durationMs: 0 };
 }
 
 function trimmed(text: string | null): string | null {
@@ -144,6 +176,11 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
   const devices = parseDevShow(raw.devShow ?? '', label(DUMP_FILES.devShow));
   const configText = raw.devConfigShow ?? '';
   const dumped = configText.trim() === '' ? new Map() : parseDevConfigShow(configText, label(DUMP_FILES.devConfigShow));
+  const perDevice: unknown = raw.perDeviceConfig ?? {};
+  const perDeviceWhere = label(OWN_DUMP_FILES.perDeviceConfig);
+  if (!isRecord(perDevice)) {
+    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${perDeviceWhere}: / must be an object of command records by device name, got ${previewJson(perDevice)}`, OWN_FILE_FIX);
+  }
   const configs = new Map<string, ConfigResult>();
   for (const { name } of devices) {
     const entry = dumped.get(name);
@@ -151,16 +188,11 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
       configs.set(name, { shown: true, entry });
       continue;
     }
-    const single = raw.perDeviceConfig?.[name];
-    if (single) {
-      if (typeof single !== 'object' || typeof single.stdout !== 'string' || typeof single.stderr !== 'string') {
-        throw new InputError(
-          'VDPA_OUTPUT_UNEXPECTED',
-          `${label(OWN_DUMP_FILES.perDeviceConfig)}: /${name} must be a command record with "stdout", "stderr" and "rc"`,
-          'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file.',
-        );
-      }
-      const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${label(OWN_DUMP_FILES.perDeviceConfig)} ${name}`).get(name) : undefined;
+    const recorded = ownValue(perDevice, name);
+    if (recorded !== undefined) {
+      const where = perDeviceWhere;
+      const single = commandRecord(recorded, where, `/${pointerToken(name)}`);
+      const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${where} ${name}`).get(name) : undefined;
       // A failed query still prints a {"config":{}} skeleton, sometimes with exit status 0.
       configs.set(
         name,
@@ -191,13 +223,14 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   const kernelRelease = trimmed(raw.unameR);
   const iproute2Version = raw.vdpaVersion === null ? null : parseVdpaVersion(raw.vdpaVersion);
   const vmm = raw.vmm === null || raw.vmm === undefined ? undefined : observeVmm(raw.vmm, label(OWN_DUMP_FILES.vmm));
+  const meta = metaFacts(raw.meta, label(OWN_DUMP_FILES.meta));
   const where = method === 'dump' ? 'in the dump' : 'on the host';
   return {
     method,
-    sources: method === 'live' ? (raw.meta?.sources ?? []) : ['dump'],
+    sources: method === 'live' ? meta.sources : ['dump'],
     offeredSource: fromNetlink ? 'netlink' : 'vdpa-tool',
-    ...(raw.meta?.unavailable?.['netlink'] !== undefined ? { netlinkMissing: raw.meta.unavailable['netlink'] } : {}),
-    collectedAt: raw.meta?.collectedAt ?? null,
+    ...(meta.netlinkMissing !== undefined ? { netlinkMissing: meta.netlinkMissing } : {}),
+    collectedAt: meta.collectedAt,
     host: {
       hostname,
       kernelRelease,

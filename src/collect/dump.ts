@@ -8,6 +8,8 @@ import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } f
 import { basename, dirname, join } from 'node:path';
 import { InputError, ToolError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
+import { writeFailure } from '../output-file.js';
+import { tooDeep } from './json-value.js';
 import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type RawDump } from './dump-layout.js';
 
 /** No file of a dump is anywhere near this; a larger one is not ours. */
@@ -18,18 +20,23 @@ function readOptional(dir: string, file: string): string | null {
   return readInputFile(join(dir, file), MAX_DUMP_FILE, 'a dump file', 'This is not vdpa output: remove it or record the dump again.');
 }
 
+/** Our own files nest four levels at most (vdpa-netlink.json: /mgmtdevs/0/attrs/0); deeper is not ours. */
+const MAX_OWN_NESTING = 16;
+
+const OWN_FILE_FIX = 'This file is written by `vdpa-compat collect --save-raw`; record the dump again or delete the file (its facts become unknown).';
+
 function parseOwnJson(text: string | null, path: string): unknown {
   if (text === null) return null;
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (error) {
-    throw new InputError(
-      'VDPA_JSON_INVALID',
-      `${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-      'This file is written by `vdpa-compat collect --save-raw`; record the dump again or delete the file (its facts become unknown).',
-      { cause: error },
-    );
+    throw new InputError('VDPA_JSON_INVALID', `${path}: not valid JSON (${error instanceof Error ? error.message : String(error)})`, OWN_FILE_FIX, { cause: error });
   }
+  // Everything after this (checks, messages, --save-raw writing it back) may walk the value recursively.
+  const deep = tooDeep(doc, MAX_OWN_NESTING);
+  if (deep !== null) throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${path}: ${deep} is nested more than ${MAX_OWN_NESTING} levels deep`, OWN_FILE_FIX);
+  return doc;
 }
 
 /** Whether a path is a directory (false when it does not exist). */
@@ -110,28 +117,33 @@ export async function writeDump(dir: string, raw: RawDump, options: { force: boo
     existing = readdirSync(dir);
   } catch (error) {
     if (error instanceof ToolError) throw error;
+    // Only "not there yet" means go ahead; a name too long, a permission, is the user's to fix now.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailure(dir, error, 'dump directory');
   }
   if (existing !== null && existing.length > 0 && !options.force) {
     throw new ToolError('OUTPUT_EXISTS', `${dir}: directory exists and is not empty`, 'Pass --force to replace it, or choose another directory.');
   }
   const parent = dirname(dir);
-  const temp = join(parent, `.${basename(dir)}.vdpa-compat-${process.pid}.tmp`);
+  // Sibling names stay short: a long DIR must not make them exceed NAME_MAX.
+  const temp = join(parent, `.${basename(dir).slice(0, 64)}.vdpa-compat-${process.pid}.tmp`);
   try {
     mkdirSync(temp, { recursive: false });
     for (const [file, text] of dumpEntries(raw)) writeFileSync(join(temp, file), text, { flag: 'wx' });
     if (existing === null) {
       renameSync(temp, dir);
     } else {
-      const old = join(parent, `.${basename(dir)}.vdpa-compat-${process.pid}.old`);
+      const old = join(parent, `.${basename(dir).slice(0, 64)}.vdpa-compat-${process.pid}.old`);
       renameSync(dir, old);
       renameSync(temp, dir);
       rmSync(old, { recursive: true, force: true });
     }
   } catch (error) {
-    rmSync(temp, { recursive: true, force: true });
+    try {
+      rmSync(temp, { recursive: true, force: true });
+    } catch {
+      // Already failing; the original error is what the user needs.
+    }
     if (error instanceof ToolError) throw error;
-    throw new ToolError('OUTPUT_FAILED', `cannot write dump directory ${dir}: ${(error as Error).message}`, 'Check that the parent directory exists and is writable.', {
-      cause: error,
-    });
+    throw writeFailure(dir, error, 'dump directory');
   }
 }

@@ -7,13 +7,9 @@
 import { InputError } from '../errors.js';
 import { featureBit, type DeviceClass } from '../profile/feature-bits.js';
 import type { ConfigEntry, DeviceObservation, MgmtdevObservation } from '../profile/observations.js';
+import { pointerToken, previewJson } from './json-value.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** JSON pointer escaping (RFC 6901): handles contain "/". */
-export function pointerToken(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 function unexpected(where: string, pointer: string, what: string): InputError {
   return new InputError(
@@ -59,7 +55,7 @@ function topObject(doc: unknown, key: string, where: string): Record<string, Jso
 function optionalCount(value: Json | undefined, where: string, pointer: string): number | null {
   if (value === undefined) return null;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw unexpected(where, pointer, `must be a non-negative integer, got ${JSON.stringify(value)}`);
+    throw unexpected(where, pointer, `must be a non-negative integer, got ${previewJson(value)}`);
   }
   return value;
 }
@@ -82,11 +78,11 @@ export function parseFeatureArray(value: Json | undefined, cls: DeviceClass, whe
       if (typeof item === 'string') {
         throw new InputError(
           'UNKNOWN_FEATURE',
-          `${where}: ${at} unknown ${cls === 'net' ? 'virtio-net' : 'virtio transport'} feature name "${item}"`,
+          `${where}: ${at} unknown ${cls === 'net' ? 'virtio-net' : 'virtio transport'} feature name ${previewJson(item)}`,
           'This iproute2 prints a name vdpa-compat does not know. Upgrade vdpa-compat, or report the name with the output of `vdpa -V`.',
         );
       }
-      throw unexpected(where, at, `must be a feature name or a bit number 0..63, got ${JSON.stringify(item)}`);
+      throw unexpected(where, at, `must be a feature name or a bit number 0..63, got ${previewJson(item)}`);
     }
     mask |= 1n << BigInt(bit);
   });
@@ -159,14 +155,14 @@ export function parseDevConfigShow(text: string, where: string): Map<string, Con
     const mac = entry['mac'];
     if (mac !== undefined) {
       if (typeof mac !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) {
-        throw unexpected(where, `${pointer}/mac`, `must be a MAC address, got ${JSON.stringify(mac)}`);
+        throw unexpected(where, `${pointer}/mac`, `must be a MAC address, got ${previewJson(mac)}`);
       }
       config.mac = mac.toLowerCase();
     }
     const [link, linkKey] = spacedKey(entry, 'link');
     if (link !== undefined) {
       if (link !== 'up' && link !== 'down') {
-        throw unexpected(where, `${pointer}/${pointerToken(linkKey)}`, `must be "up" or "down", got ${JSON.stringify(link)}`);
+        throw unexpected(where, `${pointer}/${pointerToken(linkKey)}`, `must be "up" or "down", got ${previewJson(link)}`);
       }
       config.linkUp = link === 'up';
     }

@@ -6,6 +6,7 @@
  * the live socket is in netlink.ts; this reads what it recorded.
  */
 import { InputError } from '../errors.js';
+import { isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
 import type { BlkConfig, ConfigResult, DeviceObservation, MgmtdevObservation } from '../profile/observations.js';
 
 /** Commands (enum vdpa_command). */
@@ -85,21 +86,36 @@ export interface NetlinkObservations {
 
 type Attrs = Map<number, Buffer>;
 
-function attrsOf(reply: RecordedReply, where: string): Attrs {
+const RECORD_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (netlink facts then stay unknown).';
+
+function bad(where: string, pointer: string, what: string): InputError {
+  return new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer || '/'} ${what}`, RECORD_FIX);
+}
+
+/** One recorded reply's attributes; `pointer` locates the reply in the file. */
+function attrsOf(reply: unknown, where: string, pointer: string): Attrs {
+  if (!isRecord(reply)) throw bad(where, pointer, `must be a reply object with "attrs", got ${previewJson(reply)}`);
+  const list = ownValue(reply, 'attrs');
+  if (!Array.isArray(list)) throw bad(where, `${pointer}/attrs`, 'must be an array of [type, hex] pairs');
   const map: Attrs = new Map();
-  if (!Array.isArray(reply.attrs)) throw bad(where, 'attrs must be an array of [type, hex] pairs');
-  for (const pair of reply.attrs) {
-    if (!Array.isArray(pair) || typeof pair[0] !== 'number' || typeof pair[1] !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(pair[1])) {
-      throw bad(where, `attribute ${JSON.stringify(pair)} must be [type, lower-case hex]`);
+  list.forEach((pair: unknown, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(pair[0]) || typeof pair[1] !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(pair[1])) {
+      throw bad(where, `${pointer}/attrs/${i}`, `must be [type, lower-case hex], got ${previewJson(pair)}`);
     }
     // A repeated attribute keeps its first value, as the kernel sends each once.
-    if (!map.has(pair[0])) map.set(pair[0], Buffer.from(pair[1], 'hex'));
-  }
+    if (!map.has(pair[0] as number)) map.set(pair[0] as number, Buffer.from(pair[1], 'hex'));
+  });
   return map;
 }
 
-function bad(where: string, what: string): InputError {
-  return new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${what}`, 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (netlink facts then stay unknown).');
+/** A failed request as recorded ({ error, message? }), or null when `reply` is not one. */
+function failureOf(reply: Record<string, unknown>, where: string, pointer: string): RecordedFailure | null {
+  const error = ownValue(reply, 'error');
+  if (error === undefined) return null;
+  if (typeof error !== 'string') throw bad(where, `${pointer}/error`, `must be an errno name, got ${previewJson(error)}`);
+  const message = ownValue(reply, 'message');
+  if (message !== undefined && typeof message !== 'string') throw bad(where, `${pointer}/message`, `must be a string, got ${previewJson(message)}`);
+  return message === undefined ? { error } : { error, message };
 }
 
 /** NUL-terminated or plain string attribute. */
@@ -139,12 +155,18 @@ function typeName(id: number | null): string {
 }
 
 /** Decodes what the netlink source recorded; `where` names the file in errors. */
-export function decodeNetlink(capture: NetlinkCapture, where: string): NetlinkObservations {
-  if (capture.format !== 'vdpa-compat-netlink/1' || !Array.isArray(capture.mgmtdevs) || !Array.isArray(capture.devices) || typeof capture.configs !== 'object') {
-    throw bad(where, 'must be a "vdpa-compat-netlink/1" record with mgmtdevs, devices and configs');
+export function decodeNetlink(capture: unknown, where: string): NetlinkObservations {
+  if (!isRecord(capture) || ownValue(capture, 'format') !== 'vdpa-compat-netlink/1') {
+    throw bad(where, '', 'must be a "vdpa-compat-netlink/1" record with mgmtdevs, devices and configs');
   }
-  const mgmtdevs = capture.mgmtdevs.map((reply, i) => {
-    const a = attrsOf(reply, `${where} /mgmtdevs/${i}`);
+  const mgmtdevList = ownValue(capture, 'mgmtdevs');
+  const deviceList = ownValue(capture, 'devices');
+  const configRecord = ownValue(capture, 'configs');
+  if (!Array.isArray(mgmtdevList)) throw bad(where, '/mgmtdevs', `must be an array of replies, got ${previewJson(mgmtdevList)}`);
+  if (!Array.isArray(deviceList)) throw bad(where, '/devices', `must be an array of replies, got ${previewJson(deviceList)}`);
+  if (!isRecord(configRecord)) throw bad(where, '/configs', `must be an object of replies by device name, got ${previewJson(configRecord)}`);
+  const mgmtdevs = mgmtdevList.map((reply: unknown, i) => {
+    const a = attrsOf(reply, where, `/mgmtdevs/${i}`);
     const bus = str(a, VDPA_ATTR.MGMTDEV_BUS_NAME);
     const name = str(a, VDPA_ATTR.MGMTDEV_DEV_NAME) ?? '';
     return {
@@ -156,8 +178,8 @@ export function decodeNetlink(capture: NetlinkCapture, where: string): NetlinkOb
       supportedFeatures: uint(a, VDPA_ATTR.DEV_SUPPORTED_FEATURES),
     };
   });
-  const devices = capture.devices.map((reply, i) => {
-    const a = attrsOf(reply, `${where} /devices/${i}`);
+  const devices = deviceList.map((reply: unknown, i) => {
+    const a = attrsOf(reply, where, `/devices/${i}`);
     const bus = str(a, VDPA_ATTR.MGMTDEV_BUS_NAME);
     const parent = str(a, VDPA_ATTR.MGMTDEV_DEV_NAME) ?? '';
     const device: DeviceObservation = {
@@ -172,12 +194,14 @@ export function decodeNetlink(capture: NetlinkCapture, where: string): NetlinkOb
     return device;
   });
   const configs = new Map<string, ConfigResult>();
-  for (const [name, reply] of Object.entries(capture.configs)) {
-    if ('error' in reply) {
-      configs.set(name, { shown: false, reason: `netlink DEV_CONFIG_GET ${name} failed: ${reply.error}${reply.message ? ` (${reply.message})` : ''}` });
+  for (const [name, reply] of Object.entries(configRecord)) {
+    const pointer = `/configs/${pointerToken(name)}`;
+    const failure = isRecord(reply) ? failureOf(reply, where, pointer) : null;
+    if (failure !== null) {
+      configs.set(name, { shown: false, reason: `netlink DEV_CONFIG_GET ${name} failed: ${failure.error}${failure.message ? ` (${failure.message})` : ''}` });
       continue;
     }
-    const a = attrsOf(reply, `${where} /configs/${name}`);
+    const a = attrsOf(reply, where, pointer);
     const id = num(a, VDPA_ATTR.DEV_ID);
     const entry: ConfigResult & { shown: true } = { shown: true, entry: {} };
     const mac = a.get(VDPA_ATTR.DEV_NET_CFG_MACADDR);

@@ -52,7 +52,7 @@ describe('raw netlink source', () => {
     const dir = await mkdtemp(join(tmpdir(), 'vdpa-compat-nl-'));
     await cp(repoPath('test/fixtures/e2e/k6.12/dumps/sim-netlink'), dir, { recursive: true });
     await writeFile(join(dir, 'vdpa-netlink.json'), JSON.stringify({ format: 'vdpa-compat-netlink/1', family: {}, mgmtdevs: [{ attrs: [[2, 'zz']] }], devices: [], configs: {} }));
-    await assert.rejects(collect({ from: dir }), (e: unknown) => e instanceof InputError && e.message.includes('vdpa-netlink.json /mgmtdevs/0'));
+    await assert.rejects(collect({ from: dir }), (e: unknown) => e instanceof InputError && e.message.includes('vdpa-netlink.json: /mgmtdevs/0/attrs/0'));
   });
 
   it('reads a dump that holds only the netlink record (no vdpa tool output)', async () => {
