@@ -75,7 +75,8 @@ export async function captureNetlink(binding: NetlinkBinding, context: Pick<Live
     const dump = async (cmd: number) => (await socket.request(id, cmd, version, [], { ...options, flags: binding.FlagsGet.DUMP }))[0].map((m) => record(m, binding));
     const mgmtdevs = await dump(VDPA_CMD.MGMTDEV_GET);
     const devices = await dump(VDPA_CMD.DEV_GET);
-    const configs: NetlinkCapture['configs'] = {};
+    // Without a prototype, so a device named __proto__ is recorded as an entry, not the object's prototype.
+    const configs = Object.create(null) as NetlinkCapture['configs'];
     for (const reply of devices) {
       const name = nameOf(reply);
       if (name === null || (context.device !== undefined && name !== context.device)) continue;

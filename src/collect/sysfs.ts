@@ -100,7 +100,8 @@ export async function readSysfs(
   deviceNames: readonly string[],
   mgmtdevs: ReadonlyArray<{ handle: string; bus: string | null; name: string }>,
 ): Promise<SysfsSnapshot> {
-  const snapshot: SysfsSnapshot = { format: 'vdpa-compat-sysfs/1', devices: {}, mgmtdevs: {} };
+  // Without a prototype, so a device named __proto__ becomes an entry, not the object's prototype.
+  const snapshot: SysfsSnapshot = { format: 'vdpa-compat-sysfs/1', devices: Object.create(null) as SysfsSnapshot['devices'], mgmtdevs: Object.create(null) as SysfsSnapshot['mgmtdevs'] };
   for (const name of deviceNames) {
     if (!isSafeComponent(name)) continue;
     const device = await readDevice(root, name);

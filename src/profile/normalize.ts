@@ -41,6 +41,14 @@ function mgmtdevClass(classes: readonly string[]): DeviceClass {
   return 'other';
 }
 
+/**
+ * The entry for a name, when the snapshot has one of its own: a device named
+ * `constructor` must not find Object.prototype's member as its sysfs facts.
+ */
+function own<T>(record: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
 /** A parent that reports no supported features has not said what it supports. */
 function reportedFeatures(mgmtdev: MgmtdevObservation | undefined): bigint | null {
   if (!mgmtdev || mgmtdev.supportedFeatures === null || mgmtdev.supportedFeatures === 0n) return null;
@@ -58,7 +66,7 @@ function mgmtdevDoc(observation: MgmtdevObservation, obs: Observations): Mgmtdev
   const features = reportedFeatures(observation);
   if (features === null) unknown.push({ fact: '/supportedFeatures', reason: provisionableReason(observation, observation.handle) });
   if (observation.maxSupportedVqs === null) unknown.push({ fact: '/maxSupportedVqs', reason: 'this iproute2 prints no max_supported_vqs' });
-  const sysfs = obs.sysfs?.mgmtdevs[observation.handle];
+  const sysfs = obs.sysfs ? own(obs.sysfs.mgmtdevs, observation.handle) : undefined;
   if (observation.bus !== null && !sysfs) {
     const reason = obs.sysfs === null ? (obs.sysfsMissing ?? 'no sysfs data') : `not found under /sys/bus/${observation.bus}/devices`;
     unknown.push({ fact: '/driver', reason }, { fact: '/pci', reason });
@@ -129,7 +137,7 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
 
   let driver: string | null = null;
   let charDev: string | null = null;
-  const sysfs = obs.sysfs?.devices[observation.name];
+  const sysfs = obs.sysfs ? own(obs.sysfs.devices, observation.name) : undefined;
   if (sysfs) {
     driver = sysfs.driver ?? 'none';
     if (sysfs.vhostVdpa) charDev = `/dev/${sysfs.vhostVdpa.name}`;
