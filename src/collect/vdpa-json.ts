@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import { featureBit, type DeviceClass } from '../profile/feature-bits.js';
 import type { ConfigEntry, DeviceObservation, MgmtdevObservation } from '../profile/observations.js';
 import { pointerToken, previewJson } from './json-value.js';
+import { MAX_VQ_PAIRS, MTU, U16, U32, rangeText, type Range } from './kernel-limits.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -52,12 +53,25 @@ function topObject(doc: unknown, key: string, where: string): Record<string, Jso
   return doc[key];
 }
 
-function optionalCount(value: Json | undefined, where: string, pointer: string): number | null {
+/** A count the kernel sent as an integer of the width `range` names; null when the key is absent. */
+function optionalCount(value: Json | undefined, where: string, pointer: string, range: Range): number | null {
   if (value === undefined) return null;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw unexpected(where, pointer, `must be a non-negative integer, got ${previewJson(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw unexpected(where, pointer, `must be an integer ${rangeText(range)}, got ${previewJson(value)}`);
   }
   return value;
+}
+
+/**
+ * Why a management device handle is not one the kernel can print, or null.
+ * A handle is BUS/NAME or NAME (reference §2.1); neither part is empty, and a
+ * kernel device name never holds a "/" (the driver core turns it into "!").
+ */
+export function handleProblem(handle: string): string | null {
+  const parts = handle.split('/');
+  if (parts.length > 2) return 'must be BUS/NAME or NAME (one "/" at most)';
+  if (parts.some((part) => part === '')) return parts.length === 2 ? 'must be BUS/NAME with neither part empty' : 'must not be empty';
+  return null;
 }
 
 /**
@@ -95,6 +109,8 @@ export function parseMgmtdevShow(text: string, where: string): MgmtdevObservatio
   return Object.entries(all).map(([handle, entry]) => {
     const pointer = `/mgmtdev/${pointerToken(handle)}`;
     if (!isObject(entry)) throw unexpected(where, pointer, 'must be an object');
+    const problem = handleProblem(handle);
+    if (problem !== null) throw unexpected(where, pointer, `is not a management device handle: ${problem}`);
     const slash = handle.indexOf('/');
     const classesValue = entry['supported_classes'] ?? [];
     if (!Array.isArray(classesValue) || !classesValue.every((c) => typeof c === 'string')) {
@@ -108,7 +124,7 @@ export function parseMgmtdevShow(text: string, where: string): MgmtdevObservatio
       bus: slash === -1 ? null : handle.slice(0, slash),
       name: slash === -1 ? handle : handle.slice(slash + 1),
       classes,
-      maxSupportedVqs: optionalCount(entry['max_supported_vqs'], where, `${pointer}/max_supported_vqs`),
+      maxSupportedVqs: optionalCount(entry['max_supported_vqs'], where, `${pointer}/max_supported_vqs`, U32),
       supportedFeatures:
         entry['dev_features'] === undefined
           ? null
@@ -125,15 +141,18 @@ export function parseDevShow(text: string, where: string): DeviceObservation[] {
     if (!isObject(entry)) throw unexpected(where, pointer, 'must be an object');
     const type = entry['type'];
     const mgmtdev = entry['mgmtdev'];
+    if (name === '') throw unexpected(where, pointer, 'is a device without a name');
     if (typeof type !== 'string') throw unexpected(where, `${pointer}/type`, 'must be a string');
     if (typeof mgmtdev !== 'string') throw unexpected(where, `${pointer}/mgmtdev`, 'must be a string');
+    const problem = handleProblem(mgmtdev);
+    if (problem !== null) throw unexpected(where, `${pointer}/mgmtdev`, `is not a management device handle: ${problem}`);
     return {
       name,
       type,
       mgmtdev,
-      vendorId: optionalCount(entry['vendor_id'], where, `${pointer}/vendor_id`),
-      maxVqs: optionalCount(entry['max_vqs'], where, `${pointer}/max_vqs`),
-      maxVqSize: optionalCount(entry['max_vq_size'], where, `${pointer}/max_vq_size`),
+      vendorId: optionalCount(entry['vendor_id'], where, `${pointer}/vendor_id`, U32),
+      maxVqs: optionalCount(entry['max_vqs'], where, `${pointer}/max_vqs`, U32),
+      maxVqSize: optionalCount(entry['max_vq_size'], where, `${pointer}/max_vq_size`, U16),
     };
   });
 }
@@ -173,9 +192,9 @@ export function parseDevConfigShow(text: string, where: string): Map<string, Con
       }
       config.announce = announce;
     }
-    const pairs = optionalCount(entry['max_vq_pairs'], where, `${pointer}/max_vq_pairs`);
+    const pairs = optionalCount(entry['max_vq_pairs'], where, `${pointer}/max_vq_pairs`, MAX_VQ_PAIRS);
     if (pairs !== null) config.maxVqPairs = pairs;
-    const mtu = optionalCount(entry['mtu'], where, `${pointer}/mtu`);
+    const mtu = optionalCount(entry['mtu'], where, `${pointer}/mtu`, MTU);
     if (mtu !== null) config.mtu = mtu;
     if (entry['negotiated_features'] !== undefined) {
       // iproute2 prints negotiated features only for net devices (pr_out_dev_net_config).
@@ -188,6 +207,7 @@ export function parseDevConfigShow(text: string, where: string): Map<string, Con
 
 /** `vdpa utility, iproute2-6.1.0` → `6.1.0`; null when the text has no version. */
 export function parseVdpaVersion(text: string): string | null {
-  const match = /iproute2-(\S+)/.exec(text);
+  // A version is short ("6.1.0", "6.15.0"); a longer run of text is not one, and stays out of the profile.
+  const match = /iproute2-(\S{1,64})(?!\S)/.exec(text);
   return match?.[1] ?? null;
 }

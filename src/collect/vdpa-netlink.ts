@@ -7,7 +7,9 @@
  */
 import { InputError } from '../errors.js';
 import { isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
-import type { BlkConfig, ConfigResult, DeviceObservation, MgmtdevObservation } from '../profile/observations.js';
+import { EXACT, MAX_VQ_PAIRS, MTU, rangeText, type Range } from './kernel-limits.js';
+import { formatMask } from '../profile/feature-bits.js';
+import type { BlkConfig, ConfigEntry, ConfigResult, DeviceObservation, MgmtdevObservation } from '../profile/observations.js';
 
 /** Commands (enum vdpa_command). */
 export const VDPA_CMD = { MGMTDEV_GET: 2, DEV_GET: 5, DEV_CONFIG_GET: 6 } as const;
@@ -84,7 +86,38 @@ export interface NetlinkObservations {
   configs: Map<string, ConfigResult>;
 }
 
-type Attrs = Map<number, Buffer>;
+/** Names of the attributes read here, for messages (enum vdpa_attr, reference §1.2). */
+const ATTR_NAMES: ReadonlyMap<number, string> = new Map<number, string>([
+  ...Object.entries(VDPA_ATTR).map(([name, type]): [number, string] => [type, name]),
+  [21, 'DEV_FEATURES (6.1) / BLK_CFG_CAPACITY'],
+  ...BLK_ATTRS.map(([type, key]): [number, string] => [type, `blk ${key}`]),
+]);
+
+/**
+ * The payload widths the kernel sends for the attributes read here, in bytes
+ * (nla_put_u8/u16/u32/u64; reference §1.2). Anything else is not what a kernel
+ * sent: a wider value used to be cut to 8 bytes, a short MAC dropped silently.
+ * NET_STATUS is sent as u16 though the uapi header says u8, so both are read.
+ */
+const ATTR_WIDTHS: ReadonlyMap<number, readonly number[]> = new Map<number, readonly number[]>([
+  [VDPA_ATTR.MGMTDEV_SUPPORTED_CLASSES, [8]],
+  [VDPA_ATTR.DEV_ID, [4]],
+  [VDPA_ATTR.DEV_VENDOR_ID, [4]],
+  [VDPA_ATTR.DEV_MAX_VQS, [4]],
+  [VDPA_ATTR.DEV_MAX_VQ_SIZE, [2]],
+  [VDPA_ATTR.DEV_MIN_VQ_SIZE, [2]],
+  [VDPA_ATTR.DEV_NET_CFG_MACADDR, [6]],
+  [VDPA_ATTR.DEV_NET_STATUS, [2, 1]],
+  [VDPA_ATTR.DEV_NET_CFG_MAX_VQP, [2]],
+  [VDPA_ATTR.DEV_NET_CFG_MTU, [2]],
+  [VDPA_ATTR.DEV_NEGOTIATED_FEATURES, [8]],
+  [VDPA_ATTR.DEV_MGMTDEV_MAX_VQS, [4]],
+  [VDPA_ATTR.DEV_SUPPORTED_FEATURES, [8]],
+  [VDPA_ATTR.DEV_FEATURES, [8]],
+  [VDPA_ATTR.ATTR_21, [8]],
+  [22, [4]], [23, [4]], [24, [4]], [25, [2]], [26, [1]], [27, [1]], [28, [2]],
+  [29, [4]], [30, [4]], [31, [4]], [32, [4]], [33, [4]], [34, [4]], [35, [1]], [36, [1]],
+]);
 
 const RECORD_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (netlink facts then stay unknown).';
 
@@ -92,20 +125,84 @@ function bad(where: string, pointer: string, what: string): InputError {
   return new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer || '/'} ${what}`, RECORD_FIX);
 }
 
-/** One recorded reply's attributes; `pointer` locates the reply in the file. */
-function attrsOf(reply: unknown, where: string, pointer: string): Attrs {
-  if (!isRecord(reply)) throw bad(where, pointer, `must be a reply object with "attrs", got ${previewJson(reply)}`);
-  const list = ownValue(reply, 'attrs');
-  if (!Array.isArray(list)) throw bad(where, `${pointer}/attrs`, 'must be an array of [type, hex] pairs');
-  const map: Attrs = new Map();
-  list.forEach((pair: unknown, i) => {
-    if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(pair[0]) || typeof pair[1] !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(pair[1])) {
-      throw bad(where, `${pointer}/attrs/${i}`, `must be [type, lower-case hex], got ${previewJson(pair)}`);
-    }
-    // A repeated attribute keeps its first value, as the kernel sends each once.
-    if (!map.has(pair[0] as number)) map.set(pair[0] as number, Buffer.from(pair[1], 'hex'));
-  });
-  return map;
+/** One recorded reply, read attribute by attribute; every refusal points at the attribute. */
+class Reply {
+  private readonly attrs = new Map<number, { data: Buffer; index: number }>();
+
+  constructor(
+    reply: unknown,
+    readonly where: string,
+    readonly pointer: string,
+  ) {
+    if (!isRecord(reply)) throw bad(where, pointer, `must be a reply object with "attrs", got ${previewJson(reply)}`);
+    const list = ownValue(reply, 'attrs');
+    if (!Array.isArray(list)) throw bad(where, `${pointer}/attrs`, 'must be an array of [type, hex] pairs');
+    list.forEach((pair: unknown, index) => {
+      if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(pair[0]) || typeof pair[1] !== 'string' || !/^(?:[0-9a-f]{2})*$/.test(pair[1])) {
+        throw bad(where, `${pointer}/attrs/${index}`, `must be [type, lower-case hex], got ${previewJson(pair)}`);
+      }
+      const type = pair[0] as number;
+      const data = Buffer.from(pair[1], 'hex');
+      const widths = ATTR_WIDTHS.get(type);
+      if (widths !== undefined && !widths.includes(data.length)) {
+        throw bad(where, `${pointer}/attrs/${index}`, `${this.label(type)} must be ${widths.join(' or ')} bytes, got ${data.length}`);
+      }
+      // A repeated attribute keeps its first value, as the kernel sends each once.
+      if (!this.attrs.has(type)) this.attrs.set(type, { data, index });
+    });
+  }
+
+  label(type: number): string {
+    return `attribute ${type} (${ATTR_NAMES.get(type) ?? 'unknown'})`;
+  }
+
+  /** The JSON pointer of attribute `type` in the file (the reply's, when absent). */
+  at(type: number): string {
+    const attr = this.attrs.get(type);
+    return attr === undefined ? this.pointer : `${this.pointer}/attrs/${attr.index}`;
+  }
+
+  refuse(type: number, what: string): InputError {
+    return bad(this.where, this.at(type), `${this.label(type)} ${what}`);
+  }
+
+  bytes(type: number): Buffer | null {
+    return this.attrs.get(type)?.data ?? null;
+  }
+
+  /** A string attribute (nla_put_string: the text and one NUL); a NUL inside is not a kernel name. */
+  str(type: number): string | null {
+    const data = this.bytes(type);
+    if (data === null) return null;
+    const text = data.at(-1) === 0 ? data.subarray(0, -1) : data;
+    if (text.includes(0)) throw this.refuse(type, 'holds a NUL byte inside the name');
+    return text.toString('utf8');
+  }
+
+  /** A name the kernel always sends: present, not empty, no "/" (a device name never holds one). */
+  name(type: number): string {
+    const value = this.str(type);
+    if (value === null) throw bad(this.where, this.pointer, `has no ${this.label(type)}, which the kernel always sends`);
+    if (value === '' || value.includes('/')) throw this.refuse(type, `must be a device name (not empty, no "/"), got ${previewJson(value)}`);
+    return value;
+  }
+
+  /** Little-endian unsigned integer of the width checked above. */
+  uint(type: number): bigint | null {
+    const data = this.bytes(type);
+    if (data === null) return null;
+    let value = 0n;
+    for (let i = data.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(data[i] ?? 0);
+    return value;
+  }
+
+  /** An integer attribute as a number, refused outside `range` (which keeps it exact). */
+  num(type: number, range: Range = EXACT): number | null {
+    const value = this.uint(type);
+    if (value === null) return null;
+    if (value < BigInt(range.min) || value > BigInt(range.max)) throw this.refuse(type, `must be ${rangeText(range)}, got ${value}`);
+    return Number(value);
+  }
 }
 
 /** A failed request as recorded ({ error, message? }), or null when `reply` is not one. */
@@ -116,28 +213,6 @@ function failureOf(reply: Record<string, unknown>, where: string, pointer: strin
   const message = ownValue(reply, 'message');
   if (message !== undefined && typeof message !== 'string') throw bad(where, `${pointer}/message`, `must be a string, got ${previewJson(message)}`);
   return message === undefined ? { error } : { error, message };
-}
-
-/** NUL-terminated or plain string attribute. */
-function str(attrs: Attrs, type: number): string | null {
-  const data = attrs.get(type);
-  if (!data) return null;
-  const end = data.indexOf(0);
-  return data.subarray(0, end === -1 ? data.length : end).toString('utf8');
-}
-
-/** Little-endian unsigned integer of the width the kernel sent (u8, u16, u32, u64). */
-function uint(attrs: Attrs, type: number): bigint | null {
-  const data = attrs.get(type);
-  if (!data) return null;
-  let value = 0n;
-  for (let i = Math.min(data.length, 8) - 1; i >= 0; i--) value = (value << 8n) | BigInt(data[i] ?? 0);
-  return value;
-}
-
-function num(attrs: Attrs, type: number): number | null {
-  const value = uint(attrs, type);
-  return value === null ? null : Number(value);
 }
 
 /** Class names as iproute2 prints them, from the supported-classes bitmap (bit N = virtio id N). */
@@ -165,76 +240,111 @@ export function decodeNetlink(capture: unknown, where: string): NetlinkObservati
   if (!Array.isArray(mgmtdevList)) throw bad(where, '/mgmtdevs', `must be an array of replies, got ${previewJson(mgmtdevList)}`);
   if (!Array.isArray(deviceList)) throw bad(where, '/devices', `must be an array of replies, got ${previewJson(deviceList)}`);
   if (!isRecord(configRecord)) throw bad(where, '/configs', `must be an object of replies by device name, got ${previewJson(configRecord)}`);
-  const mgmtdevs = mgmtdevList.map((reply: unknown, i) => {
-    const a = attrsOf(reply, where, `/mgmtdevs/${i}`);
-    const bus = str(a, VDPA_ATTR.MGMTDEV_BUS_NAME);
-    const name = str(a, VDPA_ATTR.MGMTDEV_DEV_NAME) ?? '';
+  const mgmtdevs = mgmtdevList.map((value: unknown, i) => {
+    const reply = new Reply(value, where, `/mgmtdevs/${i}`);
+    const bus = reply.str(VDPA_ATTR.MGMTDEV_BUS_NAME) === null ? null : reply.name(VDPA_ATTR.MGMTDEV_BUS_NAME);
+    const name = reply.name(VDPA_ATTR.MGMTDEV_DEV_NAME);
     return {
       handle: bus === null ? name : `${bus}/${name}`,
       bus,
       name,
-      classes: classNames(uint(a, VDPA_ATTR.MGMTDEV_SUPPORTED_CLASSES)),
-      maxSupportedVqs: num(a, VDPA_ATTR.DEV_MGMTDEV_MAX_VQS),
-      supportedFeatures: uint(a, VDPA_ATTR.DEV_SUPPORTED_FEATURES),
+      classes: classNames(reply.uint(VDPA_ATTR.MGMTDEV_SUPPORTED_CLASSES)),
+      maxSupportedVqs: reply.num(VDPA_ATTR.DEV_MGMTDEV_MAX_VQS),
+      supportedFeatures: reply.uint(VDPA_ATTR.DEV_SUPPORTED_FEATURES),
     };
   });
-  const devices = deviceList.map((reply: unknown, i) => {
-    const a = attrsOf(reply, where, `/devices/${i}`);
-    const bus = str(a, VDPA_ATTR.MGMTDEV_BUS_NAME);
-    const parent = str(a, VDPA_ATTR.MGMTDEV_DEV_NAME) ?? '';
+  refuseRepeats(mgmtdevs.map((m) => m.handle), where, '/mgmtdevs', 'management device');
+  /** Each device's virtio id (DEV_GET), which its config reply must repeat. */
+  const ids = new Map<string, number>();
+  const devices = deviceList.map((value: unknown, i) => {
+    const reply = new Reply(value, where, `/devices/${i}`);
+    const bus = reply.str(VDPA_ATTR.MGMTDEV_BUS_NAME) === null ? null : reply.name(VDPA_ATTR.MGMTDEV_BUS_NAME);
+    const parent = reply.name(VDPA_ATTR.MGMTDEV_DEV_NAME);
+    const name = reply.name(VDPA_ATTR.DEV_NAME);
+    const id = reply.num(VDPA_ATTR.DEV_ID);
+    if (id === null) throw bad(where, reply.pointer, `has no ${reply.label(VDPA_ATTR.DEV_ID)}, which the kernel always sends`);
+    ids.set(name, id);
     const device: DeviceObservation = {
-      name: str(a, VDPA_ATTR.DEV_NAME) ?? '',
-      type: typeName(num(a, VDPA_ATTR.DEV_ID)),
+      name,
+      type: typeName(id),
       mgmtdev: bus === null ? parent : `${bus}/${parent}`,
-      vendorId: num(a, VDPA_ATTR.DEV_VENDOR_ID),
-      maxVqs: num(a, VDPA_ATTR.DEV_MAX_VQS),
-      maxVqSize: num(a, VDPA_ATTR.DEV_MAX_VQ_SIZE),
-      minVqSize: num(a, VDPA_ATTR.DEV_MIN_VQ_SIZE),
+      vendorId: reply.num(VDPA_ATTR.DEV_VENDOR_ID),
+      maxVqs: reply.num(VDPA_ATTR.DEV_MAX_VQS),
+      maxVqSize: reply.num(VDPA_ATTR.DEV_MAX_VQ_SIZE),
+      minVqSize: reply.num(VDPA_ATTR.DEV_MIN_VQ_SIZE),
     };
     return device;
   });
+  refuseRepeats(devices.map((d) => d.name), where, '/devices', 'device');
   const configs = new Map<string, ConfigResult>();
-  for (const [name, reply] of Object.entries(configRecord)) {
+  for (const [name, value] of Object.entries(configRecord)) {
     const pointer = `/configs/${pointerToken(name)}`;
-    const failure = isRecord(reply) ? failureOf(reply, where, pointer) : null;
+    const failure = isRecord(value) ? failureOf(value, where, pointer) : null;
     if (failure !== null) {
       configs.set(name, { shown: false, reason: `netlink DEV_CONFIG_GET ${name} failed: ${failure.error}${failure.message ? ` (${failure.message})` : ''}` });
       continue;
     }
-    const a = attrsOf(reply, where, pointer);
-    const id = num(a, VDPA_ATTR.DEV_ID);
-    const entry: ConfigResult & { shown: true } = { shown: true, entry: {} };
-    const mac = a.get(VDPA_ATTR.DEV_NET_CFG_MACADDR);
-    if (mac && mac.length === 6) entry.entry.mac = [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
-    const status = uint(a, VDPA_ATTR.DEV_NET_STATUS);
-    if (status !== null) {
-      // virtio-net status: bit 0 LINK_UP, bit 1 ANNOUNCE (virtio-features.md §3.1).
-      entry.entry.linkUp = (status & 1n) !== 0n;
-      entry.entry.announce = (status & 2n) !== 0n;
-    }
-    const pairs = num(a, VDPA_ATTR.DEV_NET_CFG_MAX_VQP);
-    if (pairs !== null) entry.entry.maxVqPairs = pairs;
-    const mtu = num(a, VDPA_ATTR.DEV_NET_CFG_MTU);
-    if (mtu !== null) entry.entry.mtu = mtu;
-    const negotiated = uint(a, VDPA_ATTR.DEV_NEGOTIATED_FEATURES);
-    if (negotiated !== null) entry.entry.negotiated = negotiated;
-    // Offered features: attribute 20 from 6.2 on; on 6.1-era kernels attribute 21 in
-    // net replies (reference §1.2 "Numbering hazard"). For block devices 21 is capacity.
-    const offered = uint(a, VDPA_ATTR.DEV_FEATURES) ?? (id === 1 ? uint(a, VDPA_ATTR.ATTR_21) : null);
-    if (offered !== null) entry.entry.offered = offered;
-    if (id === 2) {
-      const blk: BlkConfig = {};
-      const capacity = num(a, VDPA_ATTR.ATTR_21);
-      if (capacity !== null) blk.capacity = capacity;
-      for (const [type, key] of BLK_ATTRS) {
-        const value = num(a, type);
-        if (value === null) continue;
-        if (key === 'readOnly' || key === 'flush') blk[key] = value !== 0;
-        else blk[key] = value;
-      }
-      entry.entry.blk = blk;
-    }
-    configs.set(name, entry);
+    configs.set(name, { shown: true, entry: configEntry(new Reply(value, where, pointer), name, ids.get(name)) });
   }
   return { mgmtdevs, devices, configs };
+}
+
+/** Two replies for one name: the kernel names each device once, so the record is not what it sent. */
+function refuseRepeats(names: string[], where: string, pointer: string, what: string): void {
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (seen.has(name)) throw bad(where, `${pointer}/${i}`, `is a second ${what} named ${previewJson(name)}; the kernel reports each once`);
+    seen.add(name);
+  });
+}
+
+/** One DEV_CONFIG_GET reply; `deviceId` is the virtio id DEV_GET gave the device, when it listed it. */
+function configEntry(reply: Reply, name: string, deviceId: number | undefined): ConfigEntry {
+  const named = reply.str(VDPA_ATTR.DEV_NAME);
+  if (named !== null && named !== name) throw reply.refuse(VDPA_ATTR.DEV_NAME, `names ${previewJson(named)}, but the reply is recorded for ${previewJson(name)}`);
+  const replyId = reply.num(VDPA_ATTR.DEV_ID);
+  // The config reply's id picks how it is read (block config or net); it must be the device's.
+  if (replyId !== null && deviceId !== undefined && replyId !== deviceId) {
+    throw reply.refuse(VDPA_ATTR.DEV_ID, `says virtio device id ${replyId} (${typeName(replyId)}), but DEV_GET said ${deviceId} (${typeName(deviceId)})`);
+  }
+  const id = replyId ?? deviceId ?? null;
+  const entry: ConfigEntry = {};
+  const mac = reply.bytes(VDPA_ATTR.DEV_NET_CFG_MACADDR);
+  if (mac !== null) entry.mac = [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  const status = reply.uint(VDPA_ATTR.DEV_NET_STATUS);
+  if (status !== null) {
+    // virtio-net status: bit 0 LINK_UP, bit 1 ANNOUNCE (virtio-features.md §3.1).
+    entry.linkUp = (status & 1n) !== 0n;
+    entry.announce = (status & 2n) !== 0n;
+  }
+  const pairs = reply.num(VDPA_ATTR.DEV_NET_CFG_MAX_VQP, MAX_VQ_PAIRS);
+  if (pairs !== null) entry.maxVqPairs = pairs;
+  const mtu = reply.num(VDPA_ATTR.DEV_NET_CFG_MTU, MTU);
+  if (mtu !== null) entry.mtu = mtu;
+  const negotiated = reply.uint(VDPA_ATTR.DEV_NEGOTIATED_FEATURES);
+  if (negotiated !== null) entry.negotiated = negotiated;
+  // Offered features: attribute 20 from 6.2 on; on 6.1-era kernels attribute 21 in
+  // net replies (reference §1.2 "Numbering hazard"). For block devices 21 is capacity.
+  const offeredType = reply.bytes(VDPA_ATTR.DEV_FEATURES) !== null ? VDPA_ATTR.DEV_FEATURES : id === 1 ? VDPA_ATTR.ATTR_21 : null;
+  const offered = offeredType === null ? null : reply.uint(offeredType);
+  if (offered !== null) {
+    // A driver can only accept offered bits (virtio spec "Feature Bits"): the profile would say negotiated and not offered.
+    if (negotiated !== null && (negotiated & ~offered) !== 0n) {
+      throw reply.refuse(VDPA_ATTR.DEV_NEGOTIATED_FEATURES, `has bits ${formatMask(negotiated & ~offered)} the device does not offer (${reply.label(offeredType!)} is ${formatMask(offered)})`);
+    }
+    entry.offered = offered;
+  }
+  if (id === 2) {
+    const blk: BlkConfig = {};
+    const capacity = reply.num(VDPA_ATTR.ATTR_21);
+    if (capacity !== null) blk.capacity = capacity;
+    for (const [type, key] of BLK_ATTRS) {
+      const value = reply.num(type);
+      if (value === null) continue;
+      if (key === 'readOnly' || key === 'flush') blk[key] = value !== 0;
+      else blk[key] = value;
+    }
+    entry.blk = blk;
+  }
+  return entry;
 }
