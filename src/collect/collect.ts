@@ -4,9 +4,11 @@
  * normalize into a profile.
  */
 import { join } from 'node:path';
-import { CollectError, InputError, ToolError } from '../errors.js';
+import { CollectError, InputError, ToolError, ValidationError } from '../errors.js';
+import { MAX_PROFILE_BYTES } from '../profile/load.js';
 import { normalize } from '../profile/normalize.js';
-import type { ConfigResult, Observations, SysfsSnapshot } from '../profile/observations.js';
+import { profileSchemaProblems } from '../profile/schema.js';
+import type { ConfigEntry, ConfigResult, Observations, SysfsSnapshot } from '../profile/observations.js';
 import type { Profile } from '../profile/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
@@ -129,6 +131,9 @@ function sysfsFrom(raw: RawDump, where: string): { sysfs: SysfsSnapshot | null; 
 
 const OWN_FILE_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file.';
 
+/** The profile schema's collectedAt (schemas/profile.v1.json). */
+const ISO_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$/;
+
 /** What the profile reads from vdpa-compat-dump.json: when, which sources, why netlink was not used. */
 interface MetaFacts {
   collectedAt: string | null;
@@ -141,7 +146,9 @@ function metaFacts(meta: unknown, where: string): MetaFacts {
   const refuse = (pointer: string, what: string, value: unknown) => new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer} ${what}, got ${previewJson(value)}`, OWN_FILE_FIX);
   if (!isRecord(meta) || ownValue(meta, 'format') !== 'vdpa-compat-dump/1') throw refuse('/format', 'must be "vdpa-compat-dump/1"', isRecord(meta) ? ownValue(meta, 'format') : meta);
   const collectedAt = ownValue(meta, 'collectedAt') ?? null;
-  if (collectedAt !== null && typeof collectedAt !== 'string') throw refuse('/collectedAt', 'must be a date and time (ISO 8601)', collectedAt);
+  if (collectedAt !== null && (typeof collectedAt !== 'string' || !ISO_TIME.test(collectedAt) || Number.isNaN(Date.parse(collectedAt)))) {
+    throw refuse('/collectedAt', 'must be a date and time (ISO 8601, as Date.toISOString writes it)', collectedAt);
+  }
   const sources = ownValue(meta, 'sources') ?? [];
   if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string')) throw refuse('/sources', 'must be an array of source names', sources);
   const unavailable = ownValue(meta, 'unavailable') ?? {};
@@ -165,9 +172,32 @@ function commandRecord(value: unknown, where: string, pointer: string): CommandR
   return { argv: [], rc: rc as number | null, stdout, stderr, durationMs: 0 };
 }
 
-function trimmed(text: string | null): string | null {
+/**
+ * One line of text a dump file holds (`uname -r`, the host name), trimmed;
+ * null when empty. Longer than `max` or more than one line is not what the
+ * command prints.
+ */
+function oneLine(text: string | null, max: number, where: string, why: string): string | null {
   const value = text?.trim();
-  return value ? value : null;
+  if (!value) return null;
+  if (value.includes('\n') || value.length > max) {
+    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: must be one line of at most ${max} characters (${why}), got ${previewJson(value)}`, OWN_FILE_FIX);
+  }
+  return value;
+}
+
+/**
+ * iproute2 prints config fields only for a net device (pr_out_dev_config has
+ * only a VIRTIO_ID_NET case, reference §2.7): fields for a device `dev show`
+ * calls block mean the two files disagree on what the device is.
+ */
+function refuseNetKeys(entry: ConfigEntry, name: string, type: string, where: string, pointer: string): void {
+  if (type === 'network' || Object.keys(entry).length === 0) return;
+  throw new InputError(
+    'VDPA_OUTPUT_UNEXPECTED',
+    `${where}: ${pointer} has net config fields (${Object.keys(entry).join(', ')}), but \`vdpa dev show\` says ${name} is a ${type} device`,
+    'The dump mixes output of different hosts or moments: record it again with `vdpa-compat collect --save-raw DIR`.',
+  );
 }
 
 /** Devices, parents and configs as the vdpa tool's output shows them. */
@@ -182,9 +212,10 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
     throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${perDeviceWhere}: / must be an object of command records by device name, got ${previewJson(perDevice)}`, OWN_FILE_FIX);
   }
   const configs = new Map<string, ConfigResult>();
-  for (const { name } of devices) {
+  for (const { name, type } of devices) {
     const entry = dumped.get(name);
     if (entry) {
+      refuseNetKeys(entry, name, type, label(DUMP_FILES.devConfigShow), `/config/${pointerToken(name)}`);
       configs.set(name, { shown: true, entry });
       continue;
     }
@@ -193,6 +224,7 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
       const where = perDeviceWhere;
       const single = commandRecord(recorded, where, `/${pointerToken(name)}`);
       const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${where} ${name}`).get(name) : undefined;
+      if (parsed) refuseNetKeys(parsed, name, type, where, `/${pointerToken(name)}/stdout`);
       // A failed query still prints a {"config":{}} skeleton, sometimes with exit status 0.
       configs.set(
         name,
@@ -219,8 +251,10 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   const fromNetlink = raw.netlink !== null && raw.netlink !== undefined;
   const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink as NetlinkCapture, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
   const { sysfs, missing } = sysfsFrom(raw, label(OWN_DUMP_FILES.sysfs));
-  const hostname = trimmed(raw.hostname);
-  const kernelRelease = trimmed(raw.unameR);
+  // Linux keeps both in struct new_utsname, 64 characters each (__NEW_UTS_LEN); a hand-written
+  // dump may give the host's DNS name, up to 253 (RFC 1035).
+  const hostname = oneLine(raw.hostname, 253, label(OWN_DUMP_FILES.hostname), 'a host name');
+  const kernelRelease = oneLine(raw.unameR, 64, label(DUMP_FILES.unameR), 'uname -r prints at most 64, __NEW_UTS_LEN');
   const iproute2Version = raw.vdpaVersion === null ? null : parseVdpaVersion(raw.vdpaVersion);
   const vmm = raw.vmm === null || raw.vmm === undefined ? undefined : observeVmm(raw.vmm, label(OWN_DUMP_FILES.vmm));
   const meta = metaFacts(raw.meta, label(OWN_DUMP_FILES.meta));
@@ -252,15 +286,42 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   };
 }
 
+/**
+ * The last check before a profile leaves collect: the loader's schema and its
+ * size limit. Every input is checked where it is read, with its file and
+ * field; this catches whatever those checks miss, so collect never hands out a
+ * profile that `check` would refuse to load.
+ */
+async function refuseUnloadable(profile: Profile, source: string): Promise<Profile> {
+  const problems = await profileSchemaProblems(profile);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `${source} (as a profile)`,
+      problems,
+      'The input holds a value collect does not check where it reads it; report it with the dump directory (`collect --save-raw DIR`).',
+    );
+  }
+  // The JSON form, indented as -o writes it; the YAML form is about half as large (the samples).
+  const bytes = Buffer.byteLength(JSON.stringify(profile, null, 2));
+  if (bytes > MAX_PROFILE_BYTES) {
+    throw new InputError(
+      'INPUT_TOO_LARGE',
+      `${source}: the profile of its ${profile.devices.length} devices would be ${bytes} bytes, more than the ${MAX_PROFILE_BYTES}-byte limit for a profile`,
+      'Collect the devices a migration needs: --device NAME.',
+    );
+  }
+  return profile;
+}
+
 /** Collects a profile from the live host or, with `from`, from a dump directory. */
 export async function collect(options: CollectOptions = {}): Promise<Collected> {
   if (options.from !== undefined) {
     const dir = options.from;
     const raw = await readDump(dir);
     const profile = normalize(observe(raw, 'dump', (file) => join(dir, file)), options.device);
-    return { profile, raw };
+    return { profile: await refuseUnloadable(profile, dir), raw };
   }
   const raw = await captureLive(options);
   const profile = normalize(observe(raw, 'live', (file) => `output of \`${DUMP_COMMANDS[file] ?? file}\``), options.device);
-  return { profile, raw };
+  return { profile: await refuseUnloadable(profile, 'this host'), raw };
 }

@@ -15,12 +15,32 @@ function bad(where: string, pointer: string, what: string, value: unknown): Inpu
   return new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer} ${what}, got ${previewJson(value)}`, SNAPSHOT_FIX);
 }
 
-/** A string member (or null where `nullable`). */
-function text(record: Record<string, unknown>, key: string, where: string, pointer: string, nullable: boolean): string | null {
+/** What sysfs can hold in each member, as it prints it; `what` is said when a value does not match. */
+interface Shape {
+  pattern: RegExp;
+  what: string;
+}
+
+/** An absolute path under /sys, at most PATH_MAX (4096) bytes. */
+const SYS_PATH: Shape = { pattern: /^\/sys\/[^\0]{0,4091}$/, what: 'an absolute path under /sys' };
+/** A driver is the basename of the `driver` link: one path component (NAME_MAX, 255). */
+const DRIVER: Shape = { pattern: /^[^/\0]{1,255}$/, what: 'a driver name (one path component)' };
+/** drivers/vhost/vdpa.c names the char device "vhost-vdpa-%u" (reference §4.1). */
+const VHOST_VDPA: Shape = { pattern: /^vhost-vdpa-[0-9]{1,10}$/, what: 'vhost-vdpa-N' };
+/** The `dev` attribute: "major:minor". */
+const DEV_NUMBER: Shape = { pattern: /^[0-9]{1,10}:[0-9]{1,10}$/, what: 'major:minor' };
+/** A PCI function: domain:bus:slot.function (sysfs.ts PCI_ADDRESS). */
+const PCI_ADDRESS: Shape = { pattern: /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/, what: 'a PCI address (dddd:bb:ss.f)' };
+/** PCI config ids as sysfs prints them: 16-bit vendor/device ids, a 24-bit class, an 8-bit revision. */
+const hexId = (digits: number): Shape => ({ pattern: new RegExp(`^0x[0-9a-fA-F]{1,${digits}}$`), what: `a ${digits * 4}-bit hex id (0x…)` });
+
+/** A string member matching `shape` (or null where `nullable`). */
+function text(record: Record<string, unknown>, key: string, where: string, pointer: string, shape: Shape, nullable: boolean): string | null {
   const value = ownValue(record, key);
-  if (typeof value === 'string') return value;
   if (nullable && value === null) return null;
-  throw bad(where, `${pointer}/${key}`, nullable ? 'must be a string or null' : 'must be a string', value);
+  if (typeof value !== 'string') throw bad(where, `${pointer}/${key}`, nullable ? 'must be a string or null' : 'must be a string', value);
+  if (!shape.pattern.test(value)) throw bad(where, `${pointer}/${key}`, `must be ${shape.what}${nullable ? ' or null' : ''}`, value);
+  return value;
 }
 
 function device(value: unknown, where: string, pointer: string): SysfsDevice {
@@ -29,13 +49,13 @@ function device(value: unknown, where: string, pointer: string): SysfsDevice {
   let vhostVdpa: SysfsDevice['vhostVdpa'] = null;
   if (vhost !== null) {
     if (!isRecord(vhost)) throw bad(where, `${pointer}/vhostVdpa`, 'must be an object or null', vhost);
-    const name = text(vhost, 'name', where, `${pointer}/vhostVdpa`, false)!;
-    vhostVdpa = { name, dev: text(vhost, 'dev', where, `${pointer}/vhostVdpa`, true) };
+    const name = text(vhost, 'name', where, `${pointer}/vhostVdpa`, VHOST_VDPA, false)!;
+    vhostVdpa = { name, dev: text(vhost, 'dev', where, `${pointer}/vhostVdpa`, DEV_NUMBER, true) };
   }
-  return { path: text(value, 'path', where, pointer, false)!, driver: text(value, 'driver', where, pointer, true), vhostVdpa };
+  return { path: text(value, 'path', where, pointer, SYS_PATH, false)!, driver: text(value, 'driver', where, pointer, DRIVER, true), vhostVdpa };
 }
 
-const PCI_FIELDS = ['vendor', 'device', 'subsystemVendor', 'subsystemDevice', 'class', 'revision'] as const;
+const PCI_IDS = { vendor: hexId(4), device: hexId(4), subsystemVendor: hexId(4), subsystemDevice: hexId(4), class: hexId(6), revision: hexId(2) } as const;
 
 function mgmtdev(value: unknown, where: string, pointer: string): SysfsMgmtdev {
   if (!isRecord(value)) throw bad(where, pointer, 'must be an object', value);
@@ -44,10 +64,10 @@ function mgmtdev(value: unknown, where: string, pointer: string): SysfsMgmtdev {
   if (pciValue !== null) {
     if (!isRecord(pciValue)) throw bad(where, `${pointer}/pci`, 'must be an object or null', pciValue);
     const at = `${pointer}/pci`;
-    const ids = Object.fromEntries(PCI_FIELDS.map((key) => [key, text(pciValue, key, where, at, true)])) as Record<(typeof PCI_FIELDS)[number], string | null>;
-    pci = { address: text(pciValue, 'address', where, at, false)!, ...ids };
+    const ids = Object.fromEntries(Object.entries(PCI_IDS).map(([key, shape]) => [key, text(pciValue, key, where, at, shape, true)])) as Record<keyof typeof PCI_IDS, string | null>;
+    pci = { address: text(pciValue, 'address', where, at, PCI_ADDRESS, false)!, ...ids };
   }
-  return { path: text(value, 'path', where, pointer, false)!, driver: text(value, 'driver', where, pointer, true), pci };
+  return { path: text(value, 'path', where, pointer, SYS_PATH, false)!, driver: text(value, 'driver', where, pointer, DRIVER, true), pci };
 }
 
 /** Checks a parsed snapshot and returns what it says; `where` names the file in errors. */

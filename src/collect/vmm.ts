@@ -14,6 +14,7 @@ import { InputError } from '../errors.js';
 import type { VmmDoc } from '../profile/types.js';
 import { parseQemuVersion } from '../profile/software-versions.js';
 import { firstLine } from './command-output.js';
+import { isRecord, ownValue, previewJson } from './json-value.js';
 import type { LiveSource } from './source.js';
 
 /** What a binary's `--version` printed. */
@@ -116,21 +117,34 @@ function libvirtVersion(text: string): string | null {
   return match ? `${Number(match[1])}.${Number(match[2])}.${Number(match[3])}` : null;
 }
 
+const VMM_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (the QEMU version then becomes unknown).';
+
+/** A recorded `--version` run, checked member by member before it becomes a profile fact. */
 function asRecord(value: unknown, where: string, field: string): VersionRecord {
-  const r = value as Partial<VersionRecord> | null;
-  if (r === null || typeof r !== 'object' || typeof r.path !== 'string' || typeof r.stdout !== 'string' || typeof r.stderr !== 'string') {
-    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${field} must be a record with "path", "stdout" and "stderr" strings`, 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (the QEMU version then becomes unknown).');
-  }
-  return r as VersionRecord;
+  const refuse = (pointer: string, what: string, got: unknown) => new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer} ${what}, got ${previewJson(got)}`, VMM_FIX);
+  if (!isRecord(value)) throw refuse(field, 'must be a record with "path", "stdout" and "stderr" strings', value);
+  const path = ownValue(value, 'path');
+  const stdout = ownValue(value, 'stdout');
+  const stderr = ownValue(value, 'stderr');
+  const rc = ownValue(value, 'rc');
+  const error = ownValue(value, 'error');
+  // PATH_MAX is 4096 bytes; the profile keeps the path whole, so a longer one is not a path.
+  if (typeof path !== 'string' || path === '' || path.length > 4096) throw refuse(`${field}/path`, 'must be a path (1 to 4096 characters)', path);
+  if (typeof stdout !== 'string') throw refuse(`${field}/stdout`, 'must be a string', stdout);
+  if (typeof stderr !== 'string') throw refuse(`${field}/stderr`, 'must be a string', stderr);
+  if (rc !== undefined && rc !== null && !Number.isInteger(rc)) throw refuse(`${field}/rc`, 'must be an exit status (an integer) or null', rc);
+  if (error !== undefined && typeof error !== 'string') throw refuse(`${field}/error`, 'must be a string saying why the binary did not run', error);
+  return { path, rc: (rc as number | null | undefined) ?? null, stdout, stderr, ...(error !== undefined ? { error } : {}) };
 }
 
 /** What the profile says of the VMM, from vmm.json; `where` names it in errors. */
 export function observeVmm(capture: unknown, where: string): VmmDoc {
-  const doc = capture as Partial<VmmCapture> | null;
-  if (doc === null || typeof doc !== 'object' || doc.format !== 'vdpa-compat-vmm/1' || !Array.isArray(doc.qemu)) {
-    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: / must be a "vdpa-compat-vmm/1" record with a "qemu" list`, 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file.');
+  const list = isRecord(capture) ? ownValue(capture, 'qemu') : undefined;
+  if (!isRecord(capture) || ownValue(capture, 'format') !== 'vdpa-compat-vmm/1' || !Array.isArray(list)) {
+    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: / must be a "vdpa-compat-vmm/1" record with a "qemu" list`, VMM_FIX);
   }
-  const qemu = doc.qemu.slice(0, MAX_BINARIES).map((value, i) => {
+  const libvirtRecord = ownValue(capture, 'libvirt');
+  const qemu = list.slice(0, MAX_BINARIES).map((value: unknown, i) => {
     const r = asRecord(value, where, `/qemu/${i}`);
     const parsed = r.error === undefined ? parseQemuVersion(r.stdout) : null;
     const line = firstLine(r.stdout);
@@ -138,10 +152,11 @@ export function observeVmm(capture: unknown, where: string): VmmDoc {
       path: r.path,
       version: parsed?.version ?? null,
       versionText: line === '' ? null : line.slice(0, 1024),
-      ...(parsed === null ? { error: r.error ?? `no version in its --version output${line ? ` ("${line.slice(0, 200)}")` : ''}` } : {}),
+      // The profile keeps at most 1024 characters of why (schemas/profile.v1.json).
+      ...(parsed === null ? { error: (r.error ?? `no version in its --version output${line ? ` ("${line.slice(0, 200)}")` : ''}`).slice(0, 1024) } : {}),
     };
   });
-  const l = doc.libvirt === undefined || doc.libvirt === null ? null : asRecord(doc.libvirt, where, '/libvirt');
+  const l = libvirtRecord === undefined || libvirtRecord === null ? null : asRecord(libvirtRecord, where, '/libvirt');
   return {
     qemu,
     libvirt: l === null ? null : { path: l.path, version: l.error === undefined ? libvirtVersion(l.stdout) : null, versionText: firstLine(l.stdout).slice(0, 1024) || null },
