@@ -44,6 +44,25 @@ export function syncDirectory(dir: string): void {
   }
 }
 
+/**
+ * Creates `path` (never replacing one) holding `text`, and flushes it to disk
+ * before returning, so a rename that publishes it cannot outrun its content.
+ * With `mode`, the file gets exactly that mode. Errors are the raw fs errors.
+ */
+export function writeNewFileDurably(path: string, text: string, mode?: number): void {
+  const fd = openSync(path, 'wx', mode ?? 0o644);
+  try {
+    const buffer = Buffer.from(text, 'utf8');
+    let written = 0;
+    while (written < buffer.length) written += writeSync(fd, buffer, written);
+    // open() filters the mode through the umask; an explicit mode (a hook must be executable) is meant.
+    if (mode !== undefined) fchmodSync(fd, mode);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Writes `text` to `path` atomically and durably, with `mode`; refuses to replace a file unless `force`. */
 export function writeFileAtomic(path: string, text: string, options: { force: boolean; mode?: number }): void {
   let exists = false;
@@ -61,27 +80,13 @@ export function writeFileAtomic(path: string, text: string, options: { force: bo
   const dir = dirname(path);
   // The temporary name stays short: a long target name must not make it exceed NAME_MAX.
   const temp = join(dir, `.${basename(path).slice(0, 64)}.vdpa-compat-${process.pid}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, 'wx', options.mode ?? 0o644);
-    const buffer = Buffer.from(text, 'utf8');
-    let written = 0;
-    while (written < buffer.length) written += writeSync(fd, buffer, written);
-    // open() filters the mode through the umask; an explicit mode (a hook must be executable) is meant.
-    if (options.mode !== undefined) fchmodSync(fd, options.mode);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
+    // A temporary of this name can only be left by a killed run that had our pid: never a live writer.
+    rmSync(temp, { force: true });
+    writeNewFileDurably(temp, text, options.mode);
     renameSync(temp, path);
     syncDirectory(dir);
   } catch (error) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // Already failing; the temporary file goes below.
-      }
-    }
     try {
       rmSync(temp, { force: true });
     } catch {
