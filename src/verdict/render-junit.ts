@@ -2,9 +2,20 @@
  * JUnit XML for CI consumers: one test suite per pair, one test case per
  * rule. A rule with an error finding fails; warnings and notes go to the
  * case's system-out, since JUnit has no warning state.
+ *
+ * The builder escapes markup (&, <, quotes) but not the characters XML 1.0
+ * forbids outright (most of C0, U+FFFE/F): a hostname holding one would make
+ * the whole file unreadable to the CI. Every text we did not write is passed
+ * through escapeControls first.
  */
 import { XMLBuilder } from 'fast-xml-parser';
+import { escapeControls as x } from './control-chars.js';
 import type { Report } from './types.js';
+
+function build(testsuites: Record<string, unknown>): string {
+  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, indentBy: '  ' });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ testsuites }) as string}`;
+}
 
 /** The report as a JUnit XML document. */
 export function renderJunit(report: Report): string {
@@ -12,37 +23,34 @@ export function renderJunit(report: Report): string {
     const findings = report.findings.filter((f) => f.rule === c.rule);
     const errors = findings.filter((f) => f.severity === 'error');
     const others = findings.filter((f) => f.severity !== 'error');
-    const line = (f: (typeof findings)[number]) => `${f.severity.toUpperCase()} ${f.code}: ${f.message}${f.remediation ? `\nfix: ${f.remediation}` : ''}`;
+    const line = (f: (typeof findings)[number]) => `${f.severity.toUpperCase()} ${x(f.code)}: ${x(f.message)}${f.remediation ? `\nfix: ${x(f.remediation)}` : ''}`;
     return {
-      '@classname': `vdpa-compat.${c.rule}`,
-      '@name': c.summary,
-      ...(errors.length > 0 ? { failure: { '@message': errors.map((f) => f.message).join('; '), '@type': errors.map((f) => f.code).join(' '), '#text': errors.map(line).join('\n\n') } } : {}),
+      '@classname': `vdpa-compat.${x(c.rule)}`,
+      '@name': x(c.summary),
+      ...(errors.length > 0 ? { failure: { '@message': x(errors.map((f) => f.message).join('; ')), '@type': x(errors.map((f) => f.code).join(' ')), '#text': errors.map(line).join('\n\n') } } : {}),
       ...(others.length > 0 ? { 'system-out': others.map(line).join('\n\n') } : {}),
     };
   });
   const failures = report.checks.filter((c) => c.status === 'fail').length;
-  const name = `${report.source.device} (${report.source.input}) -> ${report.target.device} (${report.target.input})`;
-  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, indentBy: '  ' });
-  const body = builder.build({
-    testsuites: {
-      '@name': 'vdpa-compat check',
+  const name = x(`${report.source.device} (${report.source.input}) -> ${report.target.device} (${report.target.input})`);
+  return build({
+    '@name': 'vdpa-compat check',
+    '@tests': cases.length,
+    '@failures': failures,
+    testsuite: {
+      '@name': name,
       '@tests': cases.length,
       '@failures': failures,
-      testsuite: {
-        '@name': name,
-        '@tests': cases.length,
-        '@failures': failures,
-        '@errors': 0,
-        properties: {
-          property: [
-            { '@name': 'verdict', '@value': report.verdict },
-            { '@name': 'source.fingerprint', '@value': report.source.fingerprint },
-            { '@name': 'target.fingerprint', '@value': report.target.fingerprint },
-          ],
-        },
-        testcase: cases,
+      '@errors': 0,
+      properties: {
+        property: [
+          { '@name': 'verdict', '@value': x(report.verdict) },
+          { '@name': 'source.fingerprint', '@value': x(report.source.fingerprint) },
+          { '@name': 'target.fingerprint', '@value': x(report.target.fingerprint) },
+        ],
       },
+      testcase: cases,
     },
-  }) as string;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+  });
 }
+
