@@ -2,12 +2,12 @@
 // the CLI runs (descriptions, options, defaults) and the same examples its
 // --help prints, so the two cannot drift apart.
 import { writeFile } from 'node:fs/promises';
-import { buildProgram, EXAMPLES } from '../dist/cli/main.js';
-import { EXIT_HELP } from '../dist/cli/exit.js';
+import { buildProgram } from '../dist/cli/program.js';
+import { EXAMPLES, EXIT_HELP } from '../dist/cli/help.js';
 
 const esc = (text) => String(text).replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
 const io = { stdout: { write() {} }, stderr: { write() {} }, env: {} };
-const program = buildProgram(io, () => {}, { on: false });
+const program = buildProgram(io, () => {});
 
 const lines = [];
 const out = (...l) => lines.push(...l);

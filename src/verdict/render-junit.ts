@@ -1,7 +1,8 @@
 /**
  * JUnit XML for CI consumers: one test suite per pair, one test case per
  * rule. A rule with an error finding fails; warnings and notes go to the
- * case's system-out, since JUnit has no warning state.
+ * case's system-out, since JUnit has no warning state. When the tool could
+ * not decide, the file still comes: one test case, failed, with the error.
  *
  * The builder escapes markup (&, <, quotes) but not the characters XML 1.0
  * forbids outright (most of C0, U+FFFE/F): a hostname holding one would make
@@ -10,6 +11,7 @@
  */
 import { XMLBuilder } from 'fast-xml-parser';
 import { escapeControls as x } from './control-chars.js';
+import type { ErrorSummary } from './render-error.js';
 import type { Report } from './types.js';
 
 function build(testsuites: Record<string, unknown>): string {
@@ -54,3 +56,24 @@ export function renderJunit(report: Report): string {
   });
 }
 
+/**
+ * What --format junit writes when there is no verdict (bad usage, bad input, a
+ * failed collection): one failed test case, so a CI job that reads the file
+ * shows the error instead of finding no file or an empty one.
+ */
+export function renderJunitError(summary: ErrorSummary): string {
+  const detail = [`${x(summary.message)} [${x(summary.code)}]`, ...(summary.problems ?? []).map((p) => `${x(p.pointer || '/')}: ${x(p.message)}`), ...(summary.hint ? [`fix: ${x(summary.hint)}`] : [])];
+  return build({
+    '@name': 'vdpa-compat check',
+    '@tests': 1,
+    '@failures': 1,
+    testsuite: {
+      '@name': 'vdpa-compat check',
+      '@tests': 1,
+      '@failures': 1,
+      '@errors': 0,
+      properties: { property: [{ '@name': 'verdict', '@value': 'error' }, { '@name': 'error.code', '@value': x(summary.code) }] },
+      testcase: [{ '@classname': 'vdpa-compat', '@name': 'vdpa-compat could not decide', failure: { '@message': x(summary.message), '@type': x(summary.code), '#text': detail.join('\n') } }],
+    },
+  });
+}

@@ -37,7 +37,9 @@ describe('check --policy', () => {
     await writeFile(bad, 'kind: vdpa-compat/policy\nschemaVersion: 1.0.0\nfailOn: sometimes\nwaivers:\n  - code: mtu-match/targetSmaller\n    expires: 2027-02-30\n    reason: r\n    owner: o\n  - code: nonsense\n');
     const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', '--policy', bad]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /bad\.yaml: \d+ problems \[POLICY_INVALID\]/);
+    // One line, as every error: each problem with its pointer, then the code and the fix.
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.match(r.stderr, /bad\.yaml: \d+ problems: .* \[POLICY_INVALID\]; fix: /);
     assert.match(r.stderr, /\/failOn: must be one of/);
     assert.match(r.stderr, /\/waivers\/1: must have required property/);
     assert.ok(!hasStack(r.stderr));

@@ -220,7 +220,8 @@ describe('bad input: one clear line, exit 2, no stack unless --debug', () => {
     const path = await write('broken.yaml', broken);
     const r = await runCli(['check', path, VHOST]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /broken\.yaml: 3 problems \[PROFILE_INVALID\]/);
+    assert.equal(r.stderr.split('\n').length, 2, 'one line');
+    assert.match(r.stderr, /broken\.yaml: 3 problems: .* \[PROFILE_INVALID\]; fix: /);
     assert.match(r.stderr, /\/devices\/0\/maxVqSize: must be integer/);
     assert.match(r.stderr, /\/devices\/0\/class: must be one of/);
     assert.match(r.stderr, /\/devices\/0\/config\/mtu: must be >= 0/);

@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../../src/cli/program.js';
 import { repoPath } from '../helpers/paths.js';
 
 describe('man page (dist/vdpa-compat.1, generated from the CLI definition)', () => {
   const page = readFileSync(repoPath('dist/vdpa-compat.1'), 'utf8');
-  const program = buildProgram({ stdout: { write() {} }, stderr: { write() {} }, env: {} }, () => {}, { on: false });
+  const program = buildProgram({ stdout: { write() {} }, stderr: { write() {} }, env: {} }, () => {});
   const commands: Array<[string, Command]> = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands.map((s): [string, Command] => [`${c.name()} ${s.name()}`, s]) : [[c.name(), c] as [string, Command]]));
 
   it('has a section, every option and the examples of every command', () => {

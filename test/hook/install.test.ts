@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../../src/cli/program.js';
 import { hookScript, parseHookScript } from '../../src/hook/install.js';
 import { ANNOTATION_NS } from '../../src/libvirt/namespace.js';
 import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
@@ -158,7 +158,7 @@ describe('vdpa-compat hook install, status, uninstall', () => {
 
   it('bakes in every hook option it is given (the list comes from the hook qemu command itself)', async () => {
     const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {} };
-    const qemu = buildProgram(io, () => {}, { on: false }).commands.find((c) => c.name() === 'hook')?.commands.find((c) => c.name() === 'qemu');
+    const qemu = buildProgram(io, () => {}).commands.find((c) => c.name() === 'hook')?.commands.find((c) => c.name() === 'qemu');
     assert.ok(qemu && qemu.options.length >= 9, 'hook qemu has its options');
     const args: string[] = [];
     for (const option of qemu.options) {

@@ -5,8 +5,10 @@ import type { Command } from 'commander';
 import type { SourceMode } from '../../collect/collect.js';
 import { hookScript, installHook, uninstallHook } from '../../hook/install.js';
 import { runHook, type HookOptions } from '../../hook/libvirt.js';
+import { escapeControls } from '../../verdict/control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
+import { bakedAs } from '../options.js';
 import { readStdin } from '../stdin.js';
 
 /** Hook options as commander parses them. */
@@ -62,24 +64,20 @@ export interface HookInstallOptions extends HookCommandOptions, HookPlaceOptions
   createDir: boolean;
 }
 
-/** Options of `hook install` that say where and how to install, not how the hook runs. */
-const INSTALL_ONLY = new Set(['dir', 'name', 'force', 'createDir']);
-
-/** Options whose value is a path: made absolute, since libvirt runs hooks from /. */
-const PATH_OPTIONS = new Set(['profileDir', 'from', 'sysfsRoot', 'policy', 'rules', 'decisionLog']);
-
 /**
  * The hook options the user gave `hook install`, as command-line words for
- * the script: every option of the command but the install-only ones, read
- * from commander itself so that no option can be forgotten. Defaults are left
- * out, so the installed CLI's own defaults apply.
+ * the script: every option options.ts defines as a hook option, read from
+ * commander itself so that no option can be forgotten. Paths are made
+ * absolute, since libvirt runs hooks from /. Defaults are left out, so the
+ * installed CLI's own defaults apply.
  */
 export function bakedArgs(command: Command): string[] {
   const words: string[] = [];
   const values = command.opts();
   for (const option of command.options) {
     const key = option.attributeName();
-    if (INSTALL_ONLY.has(key) || command.getOptionValueSource(key) !== 'cli') continue;
+    const as = bakedAs(option);
+    if (as === undefined || command.getOptionValueSource(key) !== 'cli') continue;
     const value = values[key] as unknown;
     if (option.isBoolean()) {
       if (value === true) words.push(option.long ?? '');
@@ -87,7 +85,8 @@ export function bakedArgs(command: Command): string[] {
     }
     for (const one of Array.isArray(value) ? (value as unknown[]) : [value]) {
       let text = String(one);
-      if (PATH_OPTIONS.has(key) || (key === 'vdpa' && text.includes('/'))) text = isAbsolute(text) ? text : resolve(text);
+      // A command is looked up on PATH unless it names a path.
+      if (as === 'path' || (as === 'command' && text.includes('/'))) text = isAbsolute(text) ? text : resolve(text);
       words.push(option.long ?? '', text);
     }
   }
@@ -107,8 +106,8 @@ export async function hookInstallCommand(options: HookInstallOptions, command: C
   const path = await installHook(options.dir, options.name, script, { force: options.force, createDir: options.createDir });
   const { hookStatus } = await import('../../hook/status.js');
   const status = await hookStatus(options.dir, options.name, { root: options.sysfsRoot, timeoutMs: 5000 });
-  io.stderr.write(`vdpa-compat: installed ${path}\n`);
-  for (const problem of status.problems) io.stderr.write(`vdpa-compat: warning: ${problem}\n`);
+  io.stderr.write(`vdpa-compat: installed ${escapeControls(path)}\n`);
+  for (const problem of status.problems) io.stderr.write(`vdpa-compat: warning: ${escapeControls(problem)}\n`);
   return EXIT.OK;
 }
 
@@ -123,6 +122,7 @@ export async function hookStatusCommand(options: HookStatusOptions, io: Io): Pro
   const { hookStatus } = await import('../../hook/status.js');
   const status = await hookStatus(options.dir, options.name, { root: options.sysfsRoot, timeoutMs: 5000 });
   if (options.json) {
+    // JSON.stringify escapes control characters itself.
     io.stdout.write(`${JSON.stringify({ kind: 'vdpa-compat/hook-status', ...status, healthy: status.problems.length === 0 }, null, 2)}\n`);
   } else {
     const s = status.settings;
@@ -138,7 +138,8 @@ export async function hookStatusCommand(options: HookStatusOptions, io: Io): Pro
       `libvirt:     ${status.libvirt.state}: ${status.libvirt.why}`,
       ...status.problems.map((p) => `problem:     ${p}`),
     ];
-    io.stdout.write(`${lines.join('\n')}\n`);
+    // Paths and versions come from the installed script and what its CLI printed.
+    io.stdout.write(`${lines.map(escapeControls).join('\n')}\n`);
   }
   return status.problems.length === 0 ? EXIT.OK : EXIT.INCOMPATIBLE;
 }
@@ -146,6 +147,7 @@ export async function hookStatusCommand(options: HookStatusOptions, io: Io): Pro
 /** Removes the script vdpa-compat installed. */
 export async function hookUninstallCommand(options: HookPlaceOptions, io: Io): Promise<number> {
   const removed = await uninstallHook(options.dir, options.name);
-  io.stderr.write(removed ? `vdpa-compat: removed ${options.dir}/${options.name}\n` : `vdpa-compat: nothing installed as ${options.dir}/${options.name}\n`);
+  const path = escapeControls(`${options.dir}/${options.name}`);
+  io.stderr.write(removed ? `vdpa-compat: removed ${path}\n` : `vdpa-compat: nothing installed as ${path}\n`);
   return EXIT.OK;
 }

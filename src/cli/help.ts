@@ -1,0 +1,91 @@
+/**
+ * What `--help` prints after the options: the examples of each command and
+ * the exit statuses. The man page (scripts/man.mjs) prints the same text, so
+ * the two cannot drift apart.
+ */
+import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
+
+/** Every command's help text ends with real examples; the man page prints the same. */
+export const EXAMPLES: Readonly<Record<string, string>> = {
+  collect: `
+Examples:
+  vdpa-compat collect -o src.yaml                      this host, live
+  vdpa-compat collect --device vdpa0 -o src.yaml       only vdpa0 (all management devices stay)
+  vdpa-compat collect --save-raw dump/                 record the raw output for offline use
+  vdpa-compat collect --from dump/ -o dst.json         a profile from a recorded dump directory
+  vdpa-compat collect --source vdpa-tool -o src.yaml   only what iproute2 prints (no raw netlink)`,
+  check: `
+SOURCE and TARGET are profile files (.yaml, .yml, .json) or dump directories.
+
+Examples:
+  vdpa-compat check src.yaml dst.yaml
+  vdpa-compat check src-dump/ dst-dump/ --source-device vdpa0 --target-device vdpa1 -j
+  vdpa-compat check src.yaml dst.yaml --format junit > vdpa-compat.xml
+  vdpa-compat check src.yaml dst.yaml --source-qemu 8.1.0 --target-qemu 8.1.0
+  vdpa-compat check src.yaml dst.yaml --target-qemu "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"
+  vdpa-compat check src.yaml dst.yaml --x-svq --rx-queue-size 1024 --tx-queue-size 1024 --host-mtu 1500
+  vdpa-compat check src-dump/ dst-dump/ --allow-unverified
+  vdpa-compat check src.yaml dst.yaml --policy site-policy.yaml --decision-log /var/log/vdpa-compat.jsonl
+  vdpa-compat check src.yaml dst.yaml --rules our-rules.yaml
+  vdpa-compat check profiles/vdpasim/k6.12-negotiated profiles/vdpasim/k6.12-mtu9000
+
+With --json or --format junit, every error is a document too: the error report, or one failed test case.`,
+  explain: `
+Examples:
+  vdpa-compat explain                       list every finding code
+  vdpa-compat explain mtu-match/targetSmaller   one code
+  vdpa-compat explain svq-offered-features      a whole rule
+  vdpa-compat explain site-min-ring --rules our-rules.yaml   a rule of a rule pack`,
+  annotate: `
+On the source host, before migrating, put the source devices' profiles into the domain:
+
+  ${SET_METADATA_COMMAND}
+
+Examples:
+  vdpa-compat annotate domain.xml                      profiles of this host's devices, live
+  vdpa-compat annotate domain.xml src.yaml -o meta.xml from a profile; meta.xml also serves --profile-dir`,
+  'hook qemu': `
+libvirt runs the installed hook with DOMAIN OPERATION SUB-OPERATION EXTRA and the domain XML on
+stdin. On "migrate begin" (on the destination) it checks every vDPA device of the domain against
+the source profiles in the domain metadata; every other call exits 0 at once. It prints nothing
+on stdout; each blocking finding is one line on stderr, which libvirt logs.
+
+Examples:
+  vdpa-compat hook qemu vm1 migrate begin - < vm1.xml
+  vdpa-compat hook qemu --on-error allow --profile-dir /etc/vdpa-compat/domains vm1 migrate begin - < vm1.xml`,
+  'hook install': `
+Examples:
+  vdpa-compat hook install                              /etc/libvirt/hooks/qemu.d/vdpa-compat
+  vdpa-compat hook install --timeout 3000 --profile-dir /etc/vdpa-compat/domains
+  vdpa-compat hook install --dir /etc/libvirt/hooks/qemu.d --name 50-vdpa-compat --force`,
+  'hook status': `
+Examples:
+  vdpa-compat hook status                               the script in /etc/libvirt/hooks/qemu.d
+  vdpa-compat hook status --json`,
+  'hook uninstall': `
+Examples:
+  vdpa-compat hook uninstall                            removes /etc/libvirt/hooks/qemu.d/vdpa-compat
+  vdpa-compat hook uninstall --name 50-vdpa-compat`,
+};
+
+/** The exit-status section of `check --help`: the verdicts. */
+export const CHECK_EXIT_HELP = `
+Exit status:
+  0  identical or compatible: the migration can go ahead
+  1  incompatible (this target cannot work) or blocked by the hypervisor (QEMU refuses or breaks it whatever the target)
+  2  could not decide: a fact the migration depends on could not be verified (unverified; --allow-unverified
+     accepts the risk), or bad usage, unreadable or invalid input, collection failure, a write error`;
+
+/** The exit-status section of every other --help. */
+export const EXIT_HELP = `
+Exit status:
+  0  the command did its job; for check and the hook: identical or compatible
+  1  check and the hook: incompatible or blocked by the hypervisor
+  2  could not decide: a fact could not be verified (check), bad usage, unreadable or invalid input,
+     collection failure, a write error`;
+
+/** The hook's exit statuses, as libvirt reads them. */
+export const HOOK_EXIT_HELP = '\nExit status: 0 lets libvirt go on; 1 vetoes (incompatible); 2 vetoes (could not decide).';
+
+/** `hook status`'s exit statuses. */
+export const HOOK_STATUS_EXIT_HELP = '\nExit status: 0 healthy; 1 a problem found (each printed); 2 could not check.';

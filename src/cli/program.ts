@@ -1,0 +1,147 @@
+/**
+ * The command-line definition: every command, its options and its help, in
+ * commander. Handlers are loaded when their command runs: a hook call for
+ * another phase, or --version, then never loads the collector, the rules or
+ * the parsers (README, "Speed"). The man page is generated from this same
+ * program.
+ */
+import { Command, Option } from 'commander';
+import { TOOL_VERSION } from '../version.js';
+import type { AnnotateOptions } from './commands/annotate.js';
+import type { CheckCommandOptions } from './commands/check.js';
+import type { CollectCommandOptions } from './commands/collect.js';
+import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
+import { CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP } from './help.js';
+import type { Io } from './io.js';
+import { collectList, hookOptions, hostOptions, mtu, queueSize } from './options.js';
+
+/** What the command prints its result as; errors follow it (an error document, a failed test case). */
+export type OutputFormat = 'text' | 'json' | 'junit';
+
+/** Where libvirt looks for qemu hook scripts (libvirt >= 6.5), and our script's name there. */
+const HOOK_DIR = '/etc/libvirt/hooks/qemu.d';
+const HOOK_NAME = 'vdpa-compat';
+
+function withOptions(command: Command, options: readonly Option[]): Command {
+  for (const option of options) command.addOption(option);
+  return command;
+}
+
+/** The hook's --dir and --name, for install, status and uninstall. */
+function placeOptions(command: Command, what: string): Command {
+  return command.option('--dir <dir>', what, HOOK_DIR).option('--name <name>', 'file name of the script', HOOK_NAME);
+}
+
+/**
+ * The program with every command. `run` receives the handler to execute;
+ * `output.format` is set from the parsed options of a command that has
+ * machine-readable output, so an error later is printed in that format too.
+ */
+export function buildProgram(io: Io, run: (task: () => Promise<number>) => void, output: { format: OutputFormat } = { format: 'text' }): Command {
+  const program = new Command('vdpa-compat')
+    .description("Decide before a live migration whether a VM's vDPA devices can move from a source host to a target host.")
+    .version(TOOL_VERSION)
+    .option('--debug', 'print stack traces of errors')
+    // Usage errors are printed by main.ts as every other error: one line, in the output format asked for.
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text), outputError: () => {} })
+    .exitOverride()
+    .addHelpText('after', `${EXIT_HELP}\n\nRun \`vdpa-compat COMMAND --help\` for examples.`);
+
+  withOptions(
+    program
+      .command('collect')
+      .description("read this host's vdpa management devices and devices into a profile")
+      .option('-o, --output <file>', 'write the profile here (.yaml, .yml or .json) instead of stdout')
+      .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
+      .option('--save-raw <dump-dir>', 'also write the raw output as a dump directory')
+      .option('--device <name>', 'keep only this vdpa device')
+      .option('--qemu <path>', 'a QEMU binary to record with its --version (may be given more than once); default: every qemu-system-* on PATH and /usr/libexec/qemu-kvm', collectList),
+    hostOptions(),
+  )
+    .addOption(new Option('--format <format>', 'stdout format').choices(['yaml', 'json']))
+    .option('--force', 'replace an existing output file or dump directory', false)
+    .addHelpText('after', `${EXAMPLES['collect']}\n${EXIT_HELP}`)
+    .action((options: CollectCommandOptions) => run(async () => (await import('./commands/collect.js')).collectCommand(options, io)));
+
+  program
+    .command('check')
+    .description('decide whether the source device can live-migrate to the target device')
+    .argument('<source>', 'source profile file or dump directory')
+    .argument('<target>', 'target profile file or dump directory')
+    .option('--source-device <name>', 'the source vdpa device, when the source has several')
+    .option('--target-device <name>', 'the target vdpa device, when the target has several')
+    .option('--source-qemu <version>', 'QEMU on the source: a version (8.1.0) or what `qemu-system-x86_64 --version` prints; overrides the profile')
+    .option('--target-qemu <version>', 'QEMU on the target, likewise')
+    .option('--x-svq', "the VM's netdev runs with x-svq=on (every queue shadowed)", false)
+    .option('--rx-queue-size <n>', "the VM's virtio-net rx_queue_size (QEMU's default: 256)", queueSize)
+    .option('--tx-queue-size <n>', "the VM's virtio-net tx_queue_size (QEMU's default: 256)", queueSize)
+    .option('--host-mtu <n>', "the VM's virtio-net host_mtu (then F_MTU is QEMU's own)", mtu)
+    .option('--allow-unverified', 'accept facts that could not be verified: such warnings no longer hold the verdict at "unverified" (exit 2)', false)
+    .option('--policy <file>', 'site policy (YAML or JSON): severity overrides, waivers, failOn')
+    .option('--decision-log <file>', 'append one JSON line per decision to this file')
+    .option('--rules <file>', 'a rule pack (YAML or JSON) with site rules; may be given more than once', collectList)
+    .option('-j, --json', 'print one JSON report (schemas/report.v1.json), an error report on any error; same as --format json', false)
+    .addOption(new Option('--format <format>', 'text (default), json, or junit (one test case per rule; one failed case on any error)').choices(['text', 'json', 'junit']))
+    .option('--strict', 'treat "could not verify" warnings as errors', false)
+    .addHelpText('after', `${EXAMPLES['check']}\n${CHECK_EXIT_HELP}`)
+    .action((source: string, target: string, options: CheckCommandOptions) => {
+      output.format = options.format ?? (options.json ? 'json' : 'text');
+      run(async () => (await import('./commands/check.js')).checkCommand(source, target, options, io));
+    });
+
+  program
+    .command('explain')
+    .description('what a finding code means, why migration breaks, how to fix it')
+    .argument('[code]', 'a finding code such as mtu-match/targetSmaller, or a rule id')
+    .option('--rules <file>', 'a rule pack whose site rules to explain too; may be given more than once', collectList)
+    .addHelpText('after', `${EXAMPLES['explain']}\n${EXIT_HELP}`)
+    .action((code: string | undefined, options: { rules?: string[] }) => run(async () => (await import('./commands/explain.js')).explainCommand(code, options, io)));
+
+  withOptions(
+    program
+      .command('annotate')
+      .description("print the domain <metadata> element carrying the source devices' profiles, for the destination hook")
+      .argument('<domain-xml>', 'the domain XML (virsh dumpxml), or - for stdin')
+      .argument('[source]', 'profile file or dump directory of this (the source) host; default: collect it live')
+      .option('-o, --output <file>', 'write the element here instead of stdout')
+      .option('--namespaced', 'declare the namespace on the element, to paste it into a domain XML by hand (virsh metadata --set wants it without)', false)
+      .option('--force', 'replace an existing output file', false),
+    hostOptions(),
+  )
+    .addHelpText('after', `${EXAMPLES['annotate']}\n${EXIT_HELP}`)
+    .action((domainXml: string, source: string | undefined, options: AnnotateOptions) =>
+      run(async () => (await import('./commands/annotate.js')).annotateCommand(domainXml, source, options, io)),
+    );
+
+  const hook = program.command('hook').description('libvirt hook: check incoming migrations of domains with vDPA devices');
+  withOptions(
+    hook
+      .command('qemu')
+      .description('run as libvirt runs /etc/libvirt/hooks/qemu.d scripts (exit 0 lets the migration in)')
+      .argument('<args...>', 'DOMAIN OPERATION SUB-OPERATION EXTRA, as libvirt passes them'),
+    hookOptions(),
+  )
+    .addHelpText('after', `${EXAMPLES['hook qemu']}\n${HOOK_EXIT_HELP}`)
+    .action((args: string[], options: HookCommandOptions) => run(async () => (await import('./commands/hook.js')).hookQemuCommand(args, options, io)));
+  withOptions(
+    placeOptions(hook.command('install').description('install the hook script for libvirt (atomically, mode 0755)'), 'hook directory (libvirt >= 6.5 runs every executable in it)')
+      .option('--create-dir', 'create --dir when it does not exist', false)
+      .option('--force', 'replace a file vdpa-compat did not install', false),
+    hookOptions(),
+  )
+    .addHelpText('after', `${EXAMPLES['hook install']}\n${EXIT_HELP}`)
+    .action((options: HookInstallOptions, command: Command) => run(async () => (await import('./commands/hook.js')).hookInstallCommand(options, command, io)));
+  placeOptions(hook.command('status').description('what is installed, whether its node and vdpa-compat exist and run, whether libvirt will call it'), 'hook directory')
+    .option('--sysfs-root <dir>', 'read /proc under this directory', '/')
+    .option('--json', 'print one JSON document (an error report on any error)', false)
+    .addHelpText('after', `${EXAMPLES['hook status']}\n${HOOK_STATUS_EXIT_HELP}`)
+    .action((options: HookStatusOptions) => {
+      output.format = options.json ? 'json' : 'text';
+      run(async () => (await import('./commands/hook.js')).hookStatusCommand(options, io));
+    });
+  placeOptions(hook.command('uninstall').description('remove the hook script vdpa-compat installed (a file it did not write is left alone)'), 'hook directory')
+    .addHelpText('after', `${EXAMPLES['hook uninstall']}\n${EXIT_HELP}`)
+    .action((options: HookPlaceOptions) => run(async () => (await import('./commands/hook.js')).hookUninstallCommand(options, io)));
+
+  return program;
+}
