@@ -3,39 +3,54 @@
  * describe the hosts, are data and live in rules/; they are never thrown.
  */
 
+/**
+ * Every error code, with the kind of input (or step) it is for. Codes are a
+ * public contract like finding codes: scripts match on them, so a code names
+ * one kind of problem with one kind of input and never changes meaning.
+ * test/cli/error-codes.test.ts freezes this list (and README's table): a
+ * rename or removal there must be a conscious change. Add codes freely.
+ */
+export const ERROR_CODES = {
+  USAGE: 'the command line: an unknown option or command, a missing argument, a bad value',
+  UNKNOWN_DEVICE: 'a device name on the command line (--device, --source-device, --target-device) that the input does not have',
+  AMBIGUOUS_DEVICE: 'a profile or dump with several devices, and no --source-device/--target-device to choose',
+  NO_DEVICE: 'a profile or dump without any vdpa device',
+  UNKNOWN_CODE: 'a finding code or rule id given to explain',
+  INPUT_MISSING: 'any path named on the command line: nothing there (ENOENT); stdin (-): empty',
+  INPUT_UNREADABLE: 'any path named on the command line: there, but it cannot be looked at or read (EACCES, ELOOP, EIO…)',
+  INPUT_NOT_FILE: 'any path named on the command line where a file is expected: a directory, a FIFO, a device',
+  INPUT_TOO_LARGE: 'any file or stdin: more bytes than that kind of input may have',
+  INPUT_TIMEOUT: 'stdin (-): not ended within --stdin-timeout',
+  INPUT_NOT_PROFILE: 'a profile (SOURCE, TARGET, check -): a file that is not a vdpa-compat host profile, or not named .yaml/.yml/.json',
+  XML_INVALID: 'an XML input (domain XML, annotation file): not well-formed',
+  XML_REFUSED: 'an XML input (domain XML, annotation file): well-formed, but refused (DOCTYPE, too deep, too many elements, an ambiguous attribute)',
+  DOMAIN_XML_INVALID: 'a domain XML: not a libvirt domain, or a vDPA device libvirt would refuse',
+  DOMAIN_DEVICE_NOT_IN_PROFILE: 'a domain XML given to annotate: a vDPA device whose char device no device of the source profile is bound to',
+  ANNOTATION_INVALID: "our `<source-profiles>` element: in a domain's `<metadata>`, or a --profile-dir file",
+  OUTPUT_EXISTS: 'an output path (-o, --save-raw, the hook script): something is already there and --force was not given, or it is not ours',
+  OUTPUT_FAILED: 'any output (stdout, -o, --save-raw, --decision-log, the hook script and its directory): the write failed',
+  DUMP_INCOMPLETE: 'a dump directory: files missing',
+  DUMP_INTERRUPTED: 'a dump directory (read, or replaced by --save-raw): a replacement was killed midway and left the dump beside its name',
+  VDPA_JSON_INVALID: 'vdpa -j output (live or in a dump): not valid JSON',
+  VDPA_OUTPUT_UNEXPECTED: 'vdpa, netlink or VMM records (live or in a dump): valid JSON of an unexpected shape',
+  UNKNOWN_FEATURE: 'vdpa -j output: a feature name this version does not know',
+  PROFILE_PARSE: 'a profile: not valid YAML or JSON',
+  PROFILE_INVALID: 'a profile: fails the schema or is inconsistent (each problem with its JSON pointer)',
+  PROFILE_VERSION: 'a profile: written by an incompatible major version',
+  POLICY_PARSE: 'a --policy file: not valid YAML or JSON',
+  POLICY_INVALID: 'a --policy file: fails the schema (each problem with its JSON pointer)',
+  RULE_PACK_PARSE: 'a --rules file: not valid YAML or JSON',
+  RULE_PACK_INVALID: 'a --rules file: fails the schema or its rules do not compile (each problem with its JSON pointer)',
+  VDPA_NOT_FOUND: 'live collection: the vdpa binary (--vdpa) is not there',
+  VDPA_FAILED: 'live collection: vdpa or a netlink request failed',
+  VDPA_TIMEOUT: 'live collection: vdpa or a netlink request did not finish within --timeout',
+  VDPA_NETLINK_MISSING: 'live collection: the kernel has no vdpa netlink family (module not loaded), or raw netlink cannot be used',
+  HOOK_TIMEOUT: 'the libvirt hook: could not decide within its --timeout (the whole run, stdin and every vdpa call included)',
+  INTERNAL: 'none: a fault in vdpa-compat itself (run with --debug and report it)',
+} as const;
+
 /** Stable machine-readable error codes, printed after the message. */
-export type ErrorCode =
-  | 'USAGE'
-  | 'UNKNOWN_DEVICE'
-  | 'AMBIGUOUS_DEVICE'
-  | 'NO_DEVICE'
-  | 'UNKNOWN_CODE'
-  | 'INPUT_MISSING'
-  | 'INPUT_NOT_PROFILE'
-  | 'INPUT_TOO_LARGE'
-  | 'XML_INVALID'
-  | 'XML_REFUSED'
-  | 'DOMAIN_XML_INVALID'
-  | 'ANNOTATION_INVALID'
-  | 'OUTPUT_EXISTS'
-  | 'OUTPUT_FAILED'
-  | 'DUMP_INCOMPLETE'
-  | 'DUMP_INTERRUPTED'
-  | 'VDPA_JSON_INVALID'
-  | 'VDPA_OUTPUT_UNEXPECTED'
-  | 'UNKNOWN_FEATURE'
-  | 'PROFILE_PARSE'
-  | 'PROFILE_INVALID'
-  | 'PROFILE_VERSION'
-  | 'POLICY_PARSE'
-  | 'POLICY_INVALID'
-  | 'RULE_PACK_PARSE'
-  | 'RULE_PACK_INVALID'
-  | 'VDPA_NOT_FOUND'
-  | 'VDPA_FAILED'
-  | 'VDPA_TIMEOUT'
-  | 'VDPA_NETLINK_MISSING'
-  | 'INTERNAL';
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
  * Base of every error the tool reports to the user; carries a fix hint. Each

@@ -129,7 +129,11 @@ export function checkHookName(name: string): void {
 /** Installs the script as DIR/NAME; DIR must exist unless `createDir`. */
 export async function installHook(dir: string, name: string, script: string, options: { force: boolean; createDir: boolean }): Promise<string> {
   checkHookName(name);
-  const info = await stat(dir).catch(() => null);
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    // Only ENOENT is "no such directory"; a directory we may not look at is another failure.
+    if (error.code === 'ENOENT') return null;
+    throw new ToolError('OUTPUT_FAILED', `cannot look at ${dir}: ${error.code ?? error.message}`, 'Run as root, or choose --dir.', { cause: error });
+  });
   if (info === null && !options.createDir) {
     throw new ToolError('OUTPUT_FAILED', `${dir}: no such directory`, 'Check --dir (libvirt reads /etc/libvirt/hooks/qemu.d), or pass --create-dir to create it.');
   }
@@ -138,8 +142,11 @@ export async function installHook(dir: string, name: string, script: string, opt
   let existing: string | null = null;
   try {
     existing = await readFile(path, 'utf8');
-  } catch {
-    // Nothing there yet.
+  } catch (error) {
+    // Nothing there yet. Anything else (unreadable, a directory) is not known to be ours: never replaced unasked.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !options.force) {
+      throw new ToolError('OUTPUT_EXISTS', `${path}: exists and cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so it is not known to be ours`, 'Pass --force to replace it, or install under another --name.', { cause: error });
+    }
   }
   if (existing !== null && !existing.includes(HOOK_MARKER) && !options.force) {
     throw new ToolError('OUTPUT_EXISTS', `${path}: exists and was not installed by vdpa-compat`, 'Pass --force to replace it, or install under another --name.');

@@ -36,9 +36,11 @@ export function compactProfile(profile: Profile, deviceIndex: number): Profile {
  * --set` want it: libvirt adds the namespace of --uri with the prefix of --key
  * and refuses an element that already declares that prefix (libvirt 9.0:
  * "failed to create a new XML namespace"). `namespaced` gives the form to
- * paste into a domain XML by hand.
+ * paste into a domain XML by hand. `where` names the profile in messages,
+ * `options.domainFile` the domain XML (the file at fault when a device of
+ * the domain is not in the profile).
  */
-export function buildAnnotation(domain: DomainInfo, profile: Profile | null, where: string, options: { namespaced?: boolean; vmm?: AnnotatedVmm } = {}): string {
+export function buildAnnotation(domain: DomainInfo, profile: Profile | null, where: string, options: { namespaced?: boolean; vmm?: AnnotatedVmm; domainFile?: string } = {}): string {
   // A domain without vDPA devices gets an empty element: the hook lets it in without one, and
   // `virsh metadata … --set "$(… | vdpa-compat annotate -)"` must not fail for it.
   const entries = domain.devices.map((d) => {
@@ -47,9 +49,9 @@ export function buildAnnotation(domain: DomainInfo, profile: Profile | null, whe
     if (index === -1) {
       const known = profile.devices.filter((p) => p.charDev !== null).map((p) => `${p.name}=${p.charDev}`);
       throw new InputError(
-        'UNKNOWN_DEVICE',
-        `${where}: ${d.kind} ${d.key} uses ${d.charDev ?? 'no source dev'}, which no vdpa device of the profile is bound to (${known.length > 0 ? known.join(', ') : 'the profile knows no char devices'})`,
-        'Annotate with a profile of the host the domain runs on, collected live or from a dump with sysfs.json (its char devices come from sysfs).',
+        'DOMAIN_DEVICE_NOT_IN_PROFILE',
+        `${options.domainFile ?? 'the domain XML'}: ${d.kind} ${d.key} uses ${d.charDev ?? 'no <source dev>'}, which no vdpa device of the profile is bound to (${where}: ${known.length > 0 ? known.join(', ') : 'no char devices'})`,
+        'Annotate on the host the domain runs on, with its live devices or a profile of them from a dump with sysfs.json (the char devices come from sysfs).',
       );
     }
     const compact = compactProfile(profile, index);

@@ -6,6 +6,7 @@ import { buildAnnotation } from '../../libvirt/annotation.js';
 import { MAX_DOMAIN_XML, parseDomainXml } from '../../libvirt/domain.js';
 import { readInputFile } from '../../input-file.js';
 import { loadInput } from '../../input.js';
+import { escapeControls } from '../../verdict/control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { writeFileAtomic } from '../../output-file.js';
@@ -25,9 +26,13 @@ export interface AnnotateOptions {
 /** Reads the domain XML (file or - for stdin) and the source host (profile, dump, or live), prints the element. */
 export async function annotateCommand(domainXml: string, sourceInput: string | undefined, options: AnnotateOptions, io: Io): Promise<number> {
   const hint = 'Pass `virsh dumpxml DOMAIN` output, or - for stdin.';
-  const xml = domainXml === '-' ? await readStdin(MAX_DOMAIN_XML) : readInputFile(domainXml, MAX_DOMAIN_XML, 'a domain XML', hint);
+  const fromStdin = domainXml === '-';
+  const xml = fromStdin
+    ? await readStdin(MAX_DOMAIN_XML)
+    : readInputFile(domainXml, MAX_DOMAIN_XML, 'a domain XML', hint);
   if (xml === null) throw new InputError('INPUT_MISSING', `${domainXml}: no such file or directory`, hint);
-  const domain = parseDomainXml(xml, domainXml === '-' ? 'domain XML on stdin' : domainXml);
+  const domainName = fromStdin ? 'the domain XML on stdin' : domainXml;
+  const domain = parseDomainXml(xml, domainName);
   // The domain first: one without vDPA devices needs no profile, and this host may have no vdpa at all.
   const emulator = domain.vmm.emulator;
   const profile =
@@ -38,10 +43,11 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
         : (await collect({ vdpaPath: options.vdpa, source: options.source, sysfsRoot: options.sysfsRoot, timeoutMs: options.timeout, ...(emulator !== null ? { qemuPaths: [emulator] } : {}) })).profile;
   // The QEMU that runs the domain here: the destination cannot ask it, so the annotation carries it.
   const qemu = emulator === null || domain.devices.length === 0 ? null : await qemuVersionOf(emulator, options.timeout);
-  if (qemu?.error !== undefined) io.stderr.write(`vdpa-compat: warning: the domain's <emulator> ${emulator}: ${qemu.error}; the source QEMU version stays unknown to the hook\n`);
+  const warn = (line: string) => io.stderr.write(`vdpa-compat: warning: ${escapeControls(line)}\n`);
+  if (qemu?.error !== undefined) warn(`the domain's <emulator> ${emulator}: ${qemu.error}; the source QEMU version stays unknown to the hook`);
   const vmm = { emulator, version: qemu?.version ?? null, versionText: qemu?.versionText ?? null, xSvq: domain.vmm.xSvq };
-  for (const line of domain.unchecked) io.stderr.write(`vdpa-compat: warning: ${line}: vdpa-compat cannot check it, so the hook will veto migrating this domain\n`);
-  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host', { namespaced: options.namespaced, ...(domain.devices.length > 0 ? { vmm } : {}) })}\n`;
+  for (const line of domain.unchecked) warn(`${line}: vdpa-compat cannot check it, so the hook will veto migrating this domain`);
+  const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host, collected live', { namespaced: options.namespaced, domainFile: domainName, ...(domain.devices.length > 0 ? { vmm } : {}) })}\n`;
   if (options.output !== undefined) {
     await writeFileAtomic(options.output, element, { force: options.force });
   } else {
