@@ -17,8 +17,10 @@ import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
 import { appendLine } from '../output-file.js';
 import type { Profile } from '../profile/types.js';
 import type { VmConfig } from '../rules/context.js';
+import { escapeControls } from '../verdict/control-chars.js';
 import { decisionRecord } from '../verdict/decision.js';
 import { holdsVerdict } from '../verdict/grade.js';
+import { renderErrorLine, summarizeError } from '../verdict/render-error.js';
 
 /** Exit statuses of the hook: 0 lets libvirt go on; any other status cancels the migration. */
 export const HOOK_EXIT = { ALLOW: 0, INCOMPATIBLE: 1, UNDECIDED: 2 } as const;
@@ -62,7 +64,20 @@ export interface HookIo {
   readStdin(limit: number): Promise<string>;
 }
 
-const ANNOTATE_HINT = `annotate the domain on the source before migrating: ${SET_METADATA_COMMAND}`;
+/** A word as sh reads it: left alone when it is plain, single-quoted otherwise. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_.:@%+=,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** How to annotate this domain: the virsh command with its own name, ready to paste on the source. */
+function annotateHint(domain: string): string {
+  return `annotate the domain on the source before migrating: ${SET_METADATA_COMMAND.replaceAll('DOMAIN', domain === '' ? 'DOMAIN' : shellWord(domain))}`;
+}
+
+/** The domain as the hook's lines name it (libvirt always passes a name; a bare call may not). */
+function subjectOf(call: HookCall): string {
+  return `domain ${call.domain === '' ? '(no name given)' : call.domain}`;
+}
 
 /** How a device is matched between the domain and its annotation: kind and guest-visible key. */
 function keyOf(device: { kind: string; key: string }): string {
@@ -82,7 +97,10 @@ function safeName(name: string): boolean {
 class DeadlinePassed extends Error {}
 
 async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline: number): Promise<number> {
-  const say = (line: string) => io.stderr.write(`vdpa-compat: domain ${call.domain}: ${line}\n`);
+  // Names, paths and messages come from the domain XML and the profiles: escaped, so no line of
+  // libvirt's log can be forged by a device name.
+  const say = (line: string) => io.stderr.write(`vdpa-compat: ${escapeControls(`${subjectOf(call)}: ${line}`)}\n`);
+  const annotate = annotateHint(call.domain);
   // CPU work (a huge XML, many devices) is not interrupted by the timer: look at the clock between steps.
   const inTime = () => {
     if (Date.now() > deadline) throw new DeadlinePassed();
@@ -117,7 +135,7 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
   const sources = new Map<string, AnnotatedDevice>((annotated?.devices ?? []).map((a) => [keyOf(a), a]));
   const missing = domain.devices.filter((d) => !sources.has(keyOf(d)));
   if (missing.length > 0) {
-    for (const d of missing) say(`${describe(d)}: no source profile in the domain metadata${options.profileDir ? ` or ${options.profileDir}` : ''}; ${ANNOTATE_HINT}`);
+    for (const d of missing) say(`${describe(d)}: no source profile in the domain metadata${options.profileDir ? ` or ${options.profileDir}` : ''}; ${annotate}`);
     if (options.missingProfile === 'deny') return HOOK_EXIT.UNDECIDED;
   }
 
@@ -142,6 +160,16 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
   const sourceQemu = sourceVmm?.versionText ?? sourceVmm?.version ?? null;
   const now = new Date();
   let verdict: number = HOOK_EXIT.ALLOW;
+  // Devices annotated on one source host carry the same profile text: parse and validate each text once.
+  const parsed = new Map<string, Promise<Profile>>();
+  const sourceProfile = (annotation: AnnotatedDevice, device: DomainVdpaDevice): Promise<Profile> => {
+    let profile = parsed.get(annotation.profile);
+    if (profile === undefined) {
+      profile = Promise.resolve().then(() => toProfile(JSON.parse(annotation.profile), `source profile of ${describe(device)} in the domain metadata`));
+      parsed.set(annotation.profile, profile);
+    }
+    return profile;
+  };
   for (const device of domain.devices) {
     inTime();
     const annotation = sources.get(keyOf(device));
@@ -154,15 +182,16 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
     }
     let source: Profile;
     try {
-      source = await toProfile(JSON.parse(annotation.profile), `source profile of ${describe(device)} in the domain metadata`);
+      source = await sourceProfile(annotation, device);
     } catch (error) {
       if (error instanceof SyntaxError) {
-        say(`${describe(device)}: the source profile in the metadata is not JSON; ${ANNOTATE_HINT}`);
+        say(`${describe(device)}: the source profile in the metadata is not JSON; ${annotate}`);
         verdict = Math.max(verdict, HOOK_EXIT.UNDECIDED);
         continue;
       }
       throw error;
     }
+    inTime();
     const report = check(source, target, {
       targetDevice: local.name,
       strict: options.strict,
@@ -210,28 +239,30 @@ export async function runHook(call: HookCall, options: HookOptions, io: HookIo):
   // Only the incoming migration is checked; every other phase goes on untouched.
   if (call.operation !== 'migrate' || call.subOperation !== 'begin') return HOOK_EXIT.ALLOW;
   const deadline = Date.now() + options.timeoutMs;
-  const onError = (line: string): number => {
-    io.stderr.write(`vdpa-compat: domain ${call.domain}: ${line}; ${options.onError === 'deny' ? 'vetoing the migration (--on-error deny)' : 'letting it in (--on-error allow)'}\n`);
+  const subject = subjectOf(call);
+  const outcome = options.onError === 'deny' ? 'vetoing the migration (--on-error deny)' : 'letting it in (--on-error allow)';
+  const onError = (error: unknown): number => {
+    io.stderr.write(renderErrorLine(summarizeError(error), { subject, outcome }));
     return options.onError === 'deny' ? HOOK_EXIT.UNDECIDED : HOOK_EXIT.ALLOW;
   };
+  const late = (): number =>
+    onError(new ToolError('HOOK_TIMEOUT', `could not decide within ${options.timeoutMs} ms`, 'Find what is slow (vdpa, the <emulator>, the domain XML), or raise the limit: `vdpa-compat hook install --timeout MS`.'));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
   });
   try {
     const result = await Promise.race([decide(call, options, io, deadline), timeout]);
-    if (result === 'timeout') return onError(`could not decide within ${options.timeoutMs} ms`);
-    return result;
+    return result === 'timeout' ? late() : result;
   } catch (error) {
-    if (error instanceof DeadlinePassed) return onError(`could not decide within ${options.timeoutMs} ms`);
+    if (error instanceof DeadlinePassed) return late();
     // What the domain XML or its metadata says and we cannot read is vetoed whatever --on-error says:
     // libvirt reads it, so a device may be there that no check saw.
     if (error instanceof InputError) {
-      io.stderr.write(`vdpa-compat: domain ${call.domain}: ${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint.replace(/\.$/, '')}` : ''}; vetoing the migration\n`);
+      io.stderr.write(renderErrorLine(summarizeError(error), { subject, outcome: 'vetoing the migration' }));
       return HOOK_EXIT.UNDECIDED;
     }
-    const text = error instanceof ToolError ? `${error.message} [${error.code}]${error.hint ? `; fix: ${error.hint.replace(/\.$/, '')}` : ''}` : `internal error: ${(error as Error).message}`;
-    return onError(text);
+    return onError(error);
   } finally {
     clearTimeout(timer);
   }

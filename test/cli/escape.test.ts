@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -14,9 +14,11 @@ import { SaxesParser } from 'saxes';
 import { collect } from '../../src/collect/collect.js';
 import { escapeControls } from '../../src/verdict/control-chars.js';
 import { check } from '../../src/verdict/check.js';
+import { renderErrorLine, summarizeError } from '../../src/verdict/render-error.js';
 import { renderJunit } from '../../src/verdict/render-junit.js';
 import { renderText } from '../../src/verdict/render-text.js';
 import type { Report } from '../../src/verdict/types.js';
+import { InputError } from '../../src/errors.js';
 import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
 
 /** Every character escapeControls must escape, one of each class. */
@@ -102,6 +104,12 @@ describe('renderers, with every string of a real report poisoned', () => {
     assert.doesNotMatch(xml, RAW);
     assert.ok(!wellFormed(`<a>${'\x1b'}</a>`), 'the parser refuses what XML 1.0 forbids, so the check above can fail');
   });
+
+  it('error line: one line, whatever the message and hint hold', () => {
+    const line = renderErrorLine(summarizeError(new InputError('INPUT_MISSING', `x${HOSTILE}: no such file`, `fix${HOSTILE}`)), { subject: `domain ${HOSTILE}`, outcome: 'vetoing' });
+    assert.equal(line.indexOf('\n'), line.length - 1);
+    assert.doesNotMatch(line.slice(0, -1), RAW);
+  });
 });
 
 describe('through the CLI', () => {
@@ -135,5 +143,27 @@ describe('through the CLI', () => {
     const doc = JSON.parse(json.stdout) as { source: { hostname: string; input: string } };
     assert.equal(doc.source.hostname, 'h\n\nverdict: \x1b[32mCOMPATIBLE\x1b[0m (0 errors)\n');
     assert.equal(doc.source.input, evil);
+  });
+
+  it('an error naming such a file is one line, escaped (and so is its JUnit case)', async () => {
+    const missing = join(scratch, 'gone\n\x1b[2Jvdpa-compat: all good.yaml');
+    const r = await run(['check', missing, evil]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.match(r.stderr, /gone\\x0a\\x1b\[2Jvdpa-compat: all good\.yaml: no such file or directory \[INPUT_MISSING\]/);
+    const junit = await run(['check', missing, evil, '--format', 'junit']);
+    assert.ok(wellFormed(junit.stdout), junit.stdout);
+    assert.doesNotMatch(junit.stdout, RAW);
+  });
+
+  it('hook: a domain name and a char device path cannot forge a line of libvirt\'s log', async () => {
+    const xml = (await readFile(repoPath('test/fixtures/libvirt/vm-vdpa-interface.xml'), 'utf8')).replace("'/dev/vhost-vdpa-0'", "'/dev/vhost-vdpa-0&#10;vdpa-compat: domain vm: allowed&#x202e;'");
+    const r = await run(['hook', 'qemu', '--from', dumpPath('e2e/k6.12/sim-netlink'), '--', 'vm\nvdpa-compat: domain vm: migration allowed', 'migrate', 'begin', '-'], xml);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.doesNotMatch(lines[0] ?? '', RAW);
+    assert.match(lines[0] ?? '', /^vdpa-compat: domain vm\\x0avdpa-compat: domain vm: migration allowed: interface .*\/dev\/vhost-vdpa-0\\x0avdpa-compat: domain vm: allowed\\u202e\): no source profile/);
   });
 });
