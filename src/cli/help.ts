@@ -10,16 +10,20 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   collect: `
 Examples:
   vdpa-compat collect -o src.yaml                      this host, live
+  vdpa-compat collect -o - --format json               the profile on stdout (nothing else goes there)
   vdpa-compat collect --device vdpa0 -o src.yaml       only vdpa0 (all management devices stay)
   vdpa-compat collect --save-raw dump/                 record the raw output for offline use
   vdpa-compat collect --from dump/ -o dst.json         a profile from a recorded dump directory
-  vdpa-compat collect --source vdpa-tool -o src.yaml   only what iproute2 prints (no raw netlink)`,
+  vdpa-compat collect --source vdpa-tool -o src.yaml   only what iproute2 prints (no raw netlink)
+  ssh src-host vdpa-compat collect -o - | vdpa-compat check - dst.yaml`,
   check: `
-SOURCE and TARGET are profile files (.yaml, .yml, .json) or dump directories.
+SOURCE and TARGET are profile files (.yaml, .yml, .json) or dump directories; one of them may be -,
+a profile (YAML or JSON) on stdin.
 
 Examples:
   vdpa-compat check src.yaml dst.yaml
   vdpa-compat check src-dump/ dst-dump/ --source-device vdpa0 --target-device vdpa1 -j
+  ssh src-host vdpa-compat collect -o - | vdpa-compat check - dst.yaml
   vdpa-compat check src.yaml dst.yaml --format junit > vdpa-compat.xml
   vdpa-compat check src.yaml dst.yaml --source-qemu 8.1.0 --target-qemu 8.1.0
   vdpa-compat check src.yaml dst.yaml --target-qemu "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"
@@ -43,7 +47,8 @@ On the source host, before migrating, put the source devices' profiles into the 
 
 Examples:
   vdpa-compat annotate domain.xml                      profiles of this host's devices, live
-  vdpa-compat annotate domain.xml src.yaml -o meta.xml from a profile; meta.xml also serves --profile-dir`,
+  vdpa-compat annotate domain.xml src.yaml -o meta.xml from a profile; meta.xml also serves --profile-dir
+  virsh dumpxml vm1 | vdpa-compat annotate - src.yaml  the domain XML on stdin`,
   'hook qemu': `
 libvirt runs the installed hook with DOMAIN OPERATION SUB-OPERATION EXTRA and the domain XML on
 stdin. On "migrate begin" (on the destination) it checks every vDPA device of the domain against

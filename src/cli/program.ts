@@ -13,7 +13,7 @@ import type { CollectCommandOptions } from './commands/collect.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
 import { CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP } from './help.js';
 import type { Io } from './io.js';
-import { collectList, hookOptions, hostOptions, mtu, queueSize } from './options.js';
+import { collectList, hookOptions, hostOptions, mtu, queueSize, stdinTimeoutOption } from './options.js';
 
 /** What the command prints its result as; errors follow it (an error document, a failed test case). */
 export type OutputFormat = 'text' | 'json' | 'junit';
@@ -51,14 +51,14 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     program
       .command('collect')
       .description("read this host's vdpa management devices and devices into a profile")
-      .option('-o, --output <file>', 'write the profile here (.yaml, .yml or .json) instead of stdout')
+      .option('-o, --output <file>', 'write the profile here (.yaml, .yml or .json), or - for stdout; default: stdout')
       .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
       .option('--save-raw <dump-dir>', 'also write the raw output as a dump directory')
       .option('--device <name>', 'keep only this vdpa device')
       .option('--qemu <path>', 'a QEMU binary to record with its --version (may be given more than once); default: every qemu-system-* on PATH and /usr/libexec/qemu-kvm', collectList),
     hostOptions(),
   )
-    .addOption(new Option('--format <format>', 'stdout format').choices(['yaml', 'json']))
+    .addOption(new Option('--format <format>', 'the profile format on stdout (-o FILE: its extension)').choices(['yaml', 'json']))
     .option('--force', 'replace an existing output file or dump directory', false)
     .addHelpText('after', `${EXAMPLES['collect']}\n${EXIT_HELP}`)
     .action((options: CollectCommandOptions) => run(async () => (await import('./commands/collect.js')).collectCommand(options, io)));
@@ -66,8 +66,8 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   program
     .command('check')
     .description('decide whether the source device can live-migrate to the target device')
-    .argument('<source>', 'source profile file or dump directory')
-    .argument('<target>', 'target profile file or dump directory')
+    .argument('<source>', 'source profile file or dump directory, or - for a profile on stdin')
+    .argument('<target>', 'target profile file or dump directory, or - for a profile on stdin')
     .option('--source-device <name>', 'the source vdpa device, when the source has several')
     .option('--target-device <name>', 'the target vdpa device, when the target has several')
     .option('--source-qemu <version>', 'QEMU on the source: a version (8.1.0) or what `qemu-system-x86_64 --version` prints; overrides the profile')
@@ -82,6 +82,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .option('--rules <file>', 'a rule pack (YAML or JSON) with site rules; may be given more than once', collectList)
     .option('-j, --json', 'print one JSON report (schemas/report.v1.json), an error report on any error; same as --format json', false)
     .addOption(new Option('--format <format>', 'text (default), json, or junit (one test case per rule; one failed case on any error)').choices(['text', 'json', 'junit']))
+    .addOption(stdinTimeoutOption())
     .option('--strict', 'treat "could not verify" warnings as errors', false)
     .addHelpText('after', `${EXAMPLES['check']}\n${CHECK_EXIT_HELP}`)
     .action((source: string, target: string, options: CheckCommandOptions) => {
@@ -103,10 +104,10 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
       .description("print the domain <metadata> element carrying the source devices' profiles, for the destination hook")
       .argument('<domain-xml>', 'the domain XML (virsh dumpxml), or - for stdin')
       .argument('[source]', 'profile file or dump directory of this (the source) host; default: collect it live')
-      .option('-o, --output <file>', 'write the element here instead of stdout')
+      .option('-o, --output <file>', 'write the element here instead of stdout (- is stdout)')
       .option('--namespaced', 'declare the namespace on the element, to paste it into a domain XML by hand (virsh metadata --set wants it without)', false)
       .option('--force', 'replace an existing output file', false),
-    hostOptions(),
+    [...hostOptions(), stdinTimeoutOption()],
   )
     .addHelpText('after', `${EXAMPLES['annotate']}\n${EXIT_HELP}`)
     .action((domainXml: string, source: string | undefined, options: AnnotateOptions) =>

@@ -9,13 +9,14 @@
  * and /proc, a directory where no file can be created.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { hasStack, runCli } from '../helpers/cli.js';
-import { repoPath } from '../helpers/paths.js';
+import { CLI, repoPath } from '../helpers/paths.js';
 
 const NEGOTIATED = repoPath('profiles/vdpasim/k6.12-negotiated');
 const DOMAIN = repoPath('test/fixtures/libvirt/vm-no-vdpa.xml');
@@ -67,4 +68,14 @@ describe('write errors', () => {
     await refused(['hook', 'install', '--dir', join(blocker, 'qemu.d'), '--create-dir'], join(blocker, 'qemu.d'));
   });
 
+  it('collect -o - on a full disk (/dev/full): exit 2, one line', { skip: !existsSync('/dev/full') }, () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'collect', '--from', NEGOTIATED, '-o', '-'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, 'vdpa-compat: cannot write to stdout: ENOSPC [OUTPUT_FAILED]; fix: check where stdout goes (a full disk, a closed pipe)\n');
+    } finally {
+      closeSync(full);
+    }
+  });
 });

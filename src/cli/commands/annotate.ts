@@ -21,6 +21,7 @@ export interface AnnotateOptions {
   source: SourceMode;
   sysfsRoot: string;
   timeout: number;
+  stdinTimeout: number;
 }
 
 /** Reads the domain XML (file or - for stdin) and the source host (profile, dump, or live), prints the element. */
@@ -28,7 +29,7 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
   const hint = 'Pass `virsh dumpxml DOMAIN` output, or - for stdin.';
   const fromStdin = domainXml === '-';
   const xml = fromStdin
-    ? await readStdin(MAX_DOMAIN_XML)
+    ? await readStdin({ limit: MAX_DOMAIN_XML, timeoutMs: options.stdinTimeout, what: 'a domain XML', hint: 'Pipe in `virsh dumpxml DOMAIN`, or name the file.', timeoutHint: 'pass --stdin-timeout MS to wait longer' })
     : readInputFile(domainXml, MAX_DOMAIN_XML, 'a domain XML', hint);
   if (xml === null) throw new InputError('INPUT_MISSING', `${domainXml}: no such file or directory`, hint);
   const domainName = fromStdin ? 'the domain XML on stdin' : domainXml;
@@ -48,7 +49,7 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
   const vmm = { emulator, version: qemu?.version ?? null, versionText: qemu?.versionText ?? null, xSvq: domain.vmm.xSvq };
   for (const line of domain.unchecked) warn(`${line}: vdpa-compat cannot check it, so the hook will veto migrating this domain`);
   const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host, collected live', { namespaced: options.namespaced, domainFile: domainName, ...(domain.devices.length > 0 ? { vmm } : {}) })}\n`;
-  if (options.output !== undefined) {
+  if (options.output !== undefined && options.output !== '-') {
     await writeFileAtomic(options.output, element, { force: options.force });
   } else {
     io.stdout.write(element);

@@ -1,12 +1,16 @@
 /** `vdpa-compat check SOURCE TARGET`: the verdict on one migration pair. */
+import { InputError, UsageError } from '../../errors.js';
 import { loadInput, loadPolicy, loadRules } from '../../input.js';
 import { appendLine } from '../../output-file.js';
+import { MAX_PROFILE_BYTES, toProfile } from '../../profile/load.js';
+import { PROFILE_FIX, type Profile } from '../../profile/types.js';
 import type { VmConfig } from '../../rules/context.js';
 import { check } from '../../verdict/check.js';
 import { decisionRecord } from '../../verdict/decision.js';
 import { renderJson } from '../../verdict/render-json.js';
 import { renderText } from '../../verdict/render-text.js';
 import type { Io } from '../io.js';
+import { readStdin } from '../stdin.js';
 
 /** Options of the check command. */
 export interface CheckCommandOptions {
@@ -14,8 +18,9 @@ export interface CheckCommandOptions {
   targetDevice?: string;
   json: boolean;
   format?: 'text' | 'json' | 'junit';
-  strict: boolean;
   color?: boolean;
+  stdinTimeout: number;
+  strict: boolean;
   sourceQemu?: string;
   targetQemu?: string;
   xSvq?: boolean;
@@ -38,11 +43,40 @@ function vmOptions(o: CheckCommandOptions): Partial<VmConfig> {
   };
 }
 
+/** What a side is called in the report and in messages: the path, or "stdin" for -. */
+function inputName(input: string): string {
+  return input === '-' ? 'stdin' : input;
+}
+
+/**
+ * A profile piped in (`ssh HOST vdpa-compat collect -o - | vdpa-compat check - dst.yaml`).
+ * There is no file name to go by, so the content says: JSON starts with "{", anything else is YAML.
+ */
+async function stdinProfile(timeoutMs: number): Promise<Profile> {
+  const hint = 'Pipe in a profile, as `vdpa-compat collect -o -` prints it (YAML or JSON).';
+  const text = await readStdin({ limit: MAX_PROFILE_BYTES, timeoutMs, what: 'a profile', hint, timeoutHint: 'pass --stdin-timeout MS to wait longer' });
+  let doc: unknown;
+  if (/^\uFEFF?\s*\{/.test(text)) {
+    try {
+      doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new InputError('PROFILE_PARSE', `stdin: not valid JSON (${(error as Error).message})`, PROFILE_FIX, { cause: error });
+    }
+  } else {
+    doc = await (await import('../../yaml.js')).parseYaml(text, 'stdin', PROFILE_FIX);
+  }
+  return toProfile(doc, 'stdin');
+}
+
 /** Loads both sides, checks, prints; exits with the verdict's status (0 go, 1 do not, 2 could not decide). */
 export async function checkCommand(source: string, target: string, options: CheckCommandOptions, io: Io): Promise<number> {
+  if (source === '-' && target === '-') {
+    throw new UsageError('USAGE', 'SOURCE and TARGET are both - (stdin), which holds one profile', 'Pipe in one side and name the other as a file or dump directory: `… | vdpa-compat check - dst.yaml`.');
+  }
+  const load = (input: string) => (input === '-' ? stdinProfile(options.stdinTimeout) : loadInput(input));
   const [sourceProfile, targetProfile, rules, policy] = await Promise.all([
-    loadInput(source),
-    loadInput(target),
+    load(source),
+    load(target),
     loadRules(options.rules),
     options.policy === undefined ? undefined : loadPolicy(options.policy),
   ]);
@@ -58,8 +92,8 @@ export async function checkCommand(source: string, target: string, options: Chec
     allowUnverified: options.allowUnverified || (policy?.allowUnverified ?? false),
     rules,
     rulePacks: options.rules ?? [],
-    sourceInput: source,
-    targetInput: target,
+    sourceInput: inputName(source),
+    targetInput: inputName(target),
     now,
   });
   const format = options.format ?? (options.json ? 'json' : 'text');

@@ -3,6 +3,7 @@ import { collect, type SourceMode } from '../../collect/collect.js';
 import { writeDump } from '../../collect/dump.js';
 import { UsageError } from '../../errors.js';
 import { profileFormat, serializeProfile } from '../../profile/load.js';
+import { escapeControls } from '../../verdict/control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { writeFileAtomic } from '../../output-file.js';
@@ -22,14 +23,21 @@ export interface CollectCommandOptions {
   qemu?: string[];
 }
 
-/** Collects, then writes the dump (--save-raw), the profile (-o) or prints it. */
+/**
+ * Collects, then writes the dump (--save-raw), the profile (-o FILE) or prints
+ * it (no -o, or -o -). On stdout goes the profile and nothing else, so that
+ * `ssh HOST vdpa-compat collect -o - | vdpa-compat check - dst.yaml` works.
+ */
 export async function collectCommand(options: CollectCommandOptions, io: Io): Promise<number> {
   let format = options.format ?? 'yaml';
-  if (options.output !== undefined) {
-    const byName = profileFormat(options.output);
-    if (byName === null) throw new UsageError('USAGE', `-o ${options.output}: name the profile .yaml, .yml or .json`, 'The extension picks the format.');
+  const file = options.output === '-' ? undefined : options.output;
+  // -o - asks for stdout even with --save-raw, which alone prints nothing.
+  const toStdout = options.output === '-' || (options.output === undefined && options.saveRaw === undefined);
+  if (file !== undefined) {
+    const byName = profileFormat(file);
+    if (byName === null) throw new UsageError('USAGE', `-o ${file}: name the profile .yaml, .yml or .json`, 'The extension picks the format; -o - writes to stdout (--format yaml or json).');
     if (options.format !== undefined && options.format !== byName) {
-      throw new UsageError('USAGE', `-o ${options.output} is ${byName} but --format says ${options.format}`, 'Drop --format or rename the file.');
+      throw new UsageError('USAGE', `-o ${file} is ${byName} but --format says ${options.format}`, 'Drop --format or rename the file.');
     }
     format = byName;
   }
@@ -45,13 +53,12 @@ export async function collectCommand(options: CollectCommandOptions, io: Io): Pr
   const text = await serializeProfile(profile, format);
   if (options.saveRaw !== undefined) {
     await writeDump(options.saveRaw, raw, { force: options.force });
-    io.stderr.write(`vdpa-compat: wrote dump directory ${options.saveRaw}\n`);
+    io.stderr.write(`vdpa-compat: wrote dump directory ${escapeControls(options.saveRaw)}\n`);
   }
-  if (options.output !== undefined) {
-    await writeFileAtomic(options.output, text, { force: options.force });
-    io.stderr.write(`vdpa-compat: wrote ${options.output} (${profile.devices.length} device${profile.devices.length === 1 ? '' : 's'})\n`);
-  } else if (options.saveRaw === undefined) {
-    io.stdout.write(text);
+  if (file !== undefined) {
+    await writeFileAtomic(file, text, { force: options.force });
+    io.stderr.write(`vdpa-compat: wrote ${escapeControls(file)} (${profile.devices.length} device${profile.devices.length === 1 ? '' : 's'})\n`);
   }
+  if (toStdout) io.stdout.write(text);
   return EXIT.OK;
 }
