@@ -24,6 +24,8 @@ Examples:
   vdpa-compat check src.yaml dst.yaml
   vdpa-compat check src-dump/ dst-dump/ --source-device vdpa0 --target-device vdpa1 -j
   ssh src-host vdpa-compat collect -o - | vdpa-compat check - dst.yaml
+  vdpa-compat check src.yaml dst.yaml -q                only the checks that did not pass
+  vdpa-compat check src.yaml dst.yaml --color always | less -R
   vdpa-compat check src.yaml dst.yaml --format junit > vdpa-compat.xml
   vdpa-compat check src.yaml dst.yaml --source-qemu 8.1.0 --target-qemu 8.1.0
   vdpa-compat check src.yaml dst.yaml --target-qemu "QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)"
@@ -33,6 +35,8 @@ Examples:
   vdpa-compat check src.yaml dst.yaml --rules our-rules.yaml
   vdpa-compat check profiles/vdpasim/k6.12-negotiated profiles/vdpasim/k6.12-mtu9000
 
+Colour: --color auto (the default) colours a terminal only; FORCE_COLOR (not 0) turns it on,
+a non-empty NO_COLOR off; --color always/never overrides both.
 With --json or --format junit, every error is a document too: the error report, or one failed test case.`,
   explain: `
 Examples:
@@ -66,11 +70,16 @@ Examples:
   'hook status': `
 Examples:
   vdpa-compat hook status                               the script in /etc/libvirt/hooks/qemu.d
+  vdpa-compat hook status -q                            only the problems (nothing when healthy)
   vdpa-compat hook status --json`,
   'hook uninstall': `
 Examples:
   vdpa-compat hook uninstall                            removes /etc/libvirt/hooks/qemu.d/vdpa-compat
   vdpa-compat hook uninstall --name 50-vdpa-compat`,
+  completion: `
+Examples:
+  source <(vdpa-compat completion bash)                 in this shell
+  vdpa-compat completion bash > /etc/bash_completion.d/vdpa-compat`,
 };
 
 /** The exit-status section of `check --help`: the verdicts. */

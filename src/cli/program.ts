@@ -2,10 +2,10 @@
  * The command-line definition: every command, its options and its help, in
  * commander. Handlers are loaded when their command runs: a hook call for
  * another phase, or --version, then never loads the collector, the rules or
- * the parsers (README, "Speed"). The man page is generated from this same
- * program.
+ * the parsers (README, "Speed"). The man page and the shell completion are
+ * generated from this same program.
  */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import type { AnnotateOptions } from './commands/annotate.js';
 import type { CheckCommandOptions } from './commands/check.js';
@@ -82,6 +82,8 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .option('--rules <file>', 'a rule pack (YAML or JSON) with site rules; may be given more than once', collectList)
     .option('-j, --json', 'print one JSON report (schemas/report.v1.json), an error report on any error; same as --format json', false)
     .addOption(new Option('--format <format>', 'text (default), json, or junit (one test case per rule; one failed case on any error)').choices(['text', 'json', 'junit']))
+    .option('-q, --quiet', 'text: only the checks that did not pass, and the verdict; nothing when every check passed', false)
+    .addOption(new Option('--color <when>', 'colour the text report: on a terminal only (auto), always, or never').choices(['auto', 'always', 'never']).default('auto'))
     .addOption(stdinTimeoutOption())
     .option('--strict', 'treat "could not verify" warnings as errors', false)
     .addHelpText('after', `${EXAMPLES['check']}\n${CHECK_EXIT_HELP}`)
@@ -134,7 +136,8 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .action((options: HookInstallOptions, command: Command) => run(async () => (await import('./commands/hook.js')).hookInstallCommand(options, command, io)));
   placeOptions(hook.command('status').description('what is installed, whether its node and vdpa-compat exist and run, whether libvirt will call it'), 'hook directory')
     .option('--sysfs-root <dir>', 'read /proc under this directory', '/')
-    .option('--json', 'print one JSON document (an error report on any error)', false)
+    .option('-j, --json', 'print one JSON document (an error report on any error)', false)
+    .option('-q, --quiet', 'print only the problems (nothing when healthy)', false)
     .addHelpText('after', `${EXAMPLES['hook status']}\n${HOOK_STATUS_EXIT_HELP}`)
     .action((options: HookStatusOptions) => {
       output.format = options.json ? 'json' : 'text';
@@ -143,6 +146,13 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   placeOptions(hook.command('uninstall').description('remove the hook script vdpa-compat installed (a file it did not write is left alone)'), 'hook directory')
     .addHelpText('after', `${EXAMPLES['hook uninstall']}\n${EXIT_HELP}`)
     .action((options: HookPlaceOptions) => run(async () => (await import('./commands/hook.js')).hookUninstallCommand(options, io)));
+
+  program
+    .command('completion')
+    .description('print a shell completion script')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash']))
+    .addHelpText('after', `${EXAMPLES['completion']}\n${EXIT_HELP}`)
+    .action(() => run(async () => (await import('./completion.js')).completionCommand(program, io)));
 
   return program;
 }

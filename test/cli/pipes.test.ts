@@ -104,12 +104,13 @@ describe('check - (a profile on stdin)', () => {
   });
 
   it('works as the pipeline the README shows: collect -o - | check -', async () => {
-    const sh = `"${process.execPath}" "${CLI}" collect --from "${NEGOTIATED}" -o - | "${process.execPath}" "${CLI}" check - "${MTU9000}" ${Q.join(' ')}`;
+    const sh = `"${process.execPath}" "${CLI}" collect --from "${NEGOTIATED}" -o - | "${process.execPath}" "${CLI}" check - "${MTU9000}" -q ${Q.join(' ')}`;
     const r = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
       execFile('/bin/sh', ['-c', sh], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }, (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout })),
     );
     assert.equal(r.code, 1);
     assert.match(r.stdout, /verdict: INCOMPATIBLE/);
+    assert.doesNotMatch(r.stdout, / : PASS$/m, '-q shows only what did not pass');
   });
 
   it('refuses - for both sides, an empty stdin, and a document that is not a profile: one line, exit 2, no "undefined"', async () => {

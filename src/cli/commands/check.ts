@@ -9,6 +9,7 @@ import { check } from '../../verdict/check.js';
 import { decisionRecord } from '../../verdict/decision.js';
 import { renderJson } from '../../verdict/render-json.js';
 import { renderText } from '../../verdict/render-text.js';
+import { useColor, type ColorMode } from '../color.js';
 import type { Io } from '../io.js';
 import { readStdin } from '../stdin.js';
 
@@ -18,7 +19,8 @@ export interface CheckCommandOptions {
   targetDevice?: string;
   json: boolean;
   format?: 'text' | 'json' | 'junit';
-  color?: boolean;
+  quiet: boolean;
+  color: ColorMode;
   stdinTimeout: number;
   strict: boolean;
   sourceQemu?: string;
@@ -104,8 +106,7 @@ export async function checkCommand(source: string, target: string, options: Chec
     // Loaded only for JUnit: the XML builder is not needed by any other output.
     text = (await import('../../verdict/render-junit.js')).renderJunit(report);
   } else {
-    const color = options.color ?? (io.stdout.isTTY === true && (io.env['NO_COLOR'] ?? '') === '');
-    text = renderText(report, { color });
+    text = renderText(report, { color: useColor(options.color, io), quiet: options.quiet });
   }
   // The decision is logged before it is printed: an audit trail never misses a decision that was shown.
   if (options.decisionLog !== undefined) appendLine(options.decisionLog, JSON.stringify(decisionRecord(report, now)));

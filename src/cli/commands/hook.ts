@@ -117,6 +117,7 @@ export async function hookInstallCommand(options: HookInstallOptions, command: C
 /** Options of `hook status`. */
 export interface HookStatusOptions extends HookPlaceOptions {
   json: boolean;
+  quiet: boolean;
   sysfsRoot: string;
 }
 
@@ -127,6 +128,8 @@ export async function hookStatusCommand(options: HookStatusOptions, io: Io): Pro
   if (options.json) {
     // JSON.stringify escapes control characters itself.
     io.stdout.write(`${JSON.stringify({ kind: 'vdpa-compat/hook-status', ...status, healthy: status.problems.length === 0 }, null, 2)}\n`);
+  } else if (options.quiet) {
+    for (const p of status.problems) io.stdout.write(`problem: ${escapeControls(p)}\n`);
   } else {
     const s = status.settings;
     const lines = [
