@@ -47,7 +47,7 @@ export function readStdin(options: StdinOptions): Promise<string> {
     stdin.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > options.limit) {
-        finish(new InputError('INPUT_TOO_LARGE', `stdin: more than ${options.limit} bytes, more than the limit for ${options.what}`, options.hint));
+        finish(new InputError('INPUT_TOO_LARGE', `stdin: more than the ${options.limit}-byte limit for ${options.what}`, options.hint));
         return;
       }
       chunks.push(chunk);

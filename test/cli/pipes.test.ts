@@ -139,7 +139,7 @@ describe('check - (a profile on stdin)', () => {
   it('caps stdin in size', async () => {
     const r = await run(['check', '-', MTU9000], `# ${'x'.repeat(4 * 1024 * 1024)}\n`);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^vdpa-compat: stdin: more than 4194304 bytes.*\[INPUT_TOO_LARGE\]/);
+    assert.match(r.stderr, /^vdpa-compat: stdin: more than the 4194304-byte limit for a profile \[INPUT_TOO_LARGE\]; fix: /);
   });
 });
 
