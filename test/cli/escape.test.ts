@@ -5,7 +5,6 @@
  * log) and JUnit; JSON and JUnit stay valid documents.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,8 @@ import { renderJunit } from '../../src/verdict/render-junit.js';
 import { renderText } from '../../src/verdict/render-text.js';
 import type { Report } from '../../src/verdict/types.js';
 import { InputError } from '../../src/errors.js';
-import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
+import { dumpPath, repoPath } from '../helpers/paths.js';
 
 /** Every character escapeControls must escape, one of each class. */
 const HOSTILE = '\n\r\t\x00\x07\x1b[2J\x1b]0;t\x07\x7f\x85\x9b\u061c\u200e\u202e\u2028\u2066\ufffe';
@@ -37,22 +37,6 @@ function wellFormed(xml: string): boolean {
   } catch {
     return false;
   }
-}
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0, stdout, stderr });
-    });
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(stdin);
-  });
 }
 
 describe('escapeControls', () => {
@@ -117,7 +101,7 @@ describe('through the CLI', () => {
   let evil: string;
   before(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-escape-'));
-    const collected = await run(['collect', '--from', repoPath('profiles/vdpasim/k6.12-negotiated'), '--format', 'json']);
+    const collected = await runCli(['collect', '--from', repoPath('profiles/vdpasim/k6.12-negotiated'), '--format', 'json']);
     const profile = JSON.parse(collected.stdout) as { host: { hostname: string }; devices: Array<{ name: string }> };
     // A hostname that forges a verdict line, a device name with an OSC title sequence and an RLO.
     profile.host.hostname = 'h\n\nverdict: \x1b[32mCOMPATIBLE\x1b[0m (0 errors)\n';
@@ -128,7 +112,7 @@ describe('through the CLI', () => {
   });
 
   it('check text: the forged verdict line is not there; every value is escaped', async () => {
-    const r = await run(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000')]);
+    const r = await runCli(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000')]);
     assert.equal(r.code, 1, r.stderr);
     assert.doesNotMatch(r.stdout, RAW);
     assert.deepEqual(r.stdout.split('\n').filter((l) => /verdict:/.test(l) && l.startsWith('verdict')), [r.stdout.split('\n').find((l) => l.startsWith('verdict: INCOMPATIBLE'))]);
@@ -136,10 +120,10 @@ describe('through the CLI', () => {
   });
 
   it('check --format junit and --json: valid documents; JSON keeps the exact strings', async () => {
-    const junit = await run(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000'), '--format', 'junit']);
+    const junit = await runCli(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000'), '--format', 'junit']);
     assert.ok(wellFormed(junit.stdout), junit.stdout);
     assert.doesNotMatch(junit.stdout, RAW);
-    const json = await run(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000'), '--json']);
+    const json = await runCli(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000'), '--json']);
     const doc = JSON.parse(json.stdout) as { source: { hostname: string; input: string } };
     assert.equal(doc.source.hostname, 'h\n\nverdict: \x1b[32mCOMPATIBLE\x1b[0m (0 errors)\n');
     assert.equal(doc.source.input, evil);
@@ -147,18 +131,18 @@ describe('through the CLI', () => {
 
   it('an error naming such a file is one line, escaped (and so is its JUnit case)', async () => {
     const missing = join(scratch, 'gone\n\x1b[2Jvdpa-compat: all good.yaml');
-    const r = await run(['check', missing, evil]);
+    const r = await runCli(['check', missing, evil]);
     assert.equal(r.code, 2);
     assert.equal(r.stderr.split('\n').length, 2, r.stderr);
     assert.match(r.stderr, /gone\\x0a\\x1b\[2Jvdpa-compat: all good\.yaml: no such file or directory \[INPUT_MISSING\]/);
-    const junit = await run(['check', missing, evil, '--format', 'junit']);
+    const junit = await runCli(['check', missing, evil, '--format', 'junit']);
     assert.ok(wellFormed(junit.stdout), junit.stdout);
     assert.doesNotMatch(junit.stdout, RAW);
   });
 
   it('hook: a domain name and a char device path cannot forge a line of libvirt\'s log', async () => {
     const xml = (await readFile(repoPath('test/fixtures/libvirt/vm-vdpa-interface.xml'), 'utf8')).replace("'/dev/vhost-vdpa-0'", "'/dev/vhost-vdpa-0&#10;vdpa-compat: domain vm: allowed&#x202e;'");
-    const r = await run(['hook', 'qemu', '--from', dumpPath('e2e/k6.12/sim-netlink'), '--', 'vm\nvdpa-compat: domain vm: migration allowed', 'migrate', 'begin', '-'], xml);
+    const r = await runCli(['hook', 'qemu', '--from', dumpPath('e2e/k6.12/sim-netlink'), '--', 'vm\nvdpa-compat: domain vm: migration allowed', 'migrate', 'begin', '-'], { stdin: xml });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '');
     const lines = r.stderr.trimEnd().split('\n');

@@ -12,34 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { validateReport } from '../../src/generated/report-validator.js';
-import { hasStack } from '../helpers/cli.js';
+import { hasStack, runCli, type CliResult } from '../helpers/cli.js';
 import { CLI, repoPath } from '../helpers/paths.js';
 
 const NEGOTIATED = repoPath('profiles/vdpasim/k6.12-negotiated');
 const MTU9000 = repoPath('profiles/vdpasim/k6.12-mtu9000');
 const Q = ['--source-qemu', '10.0.2', '--target-qemu', '10.0.2'];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** The CLI with `stdin` written to it and closed. */
-function run(args: string[], stdin = ''): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0, stdout, stderr, ms: Date.now() - started });
-    });
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(stdin);
-  });
-}
-
 /** The CLI with a stdin pipe that is never closed (a writer that hung); killed after 30 s if it does not end. */
-function runWithOpenStdin(args: string[], written = ''): Promise<Run> {
+function runWithOpenStdin(args: string[], written = ''): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -66,18 +47,18 @@ before(async () => {
 describe('collect -o -', () => {
   it('prints the profile and nothing else on stdout, YAML by default and JSON with --format json', async () => {
     const file = join(scratch, 'p.yaml');
-    assert.equal((await run(['collect', '--from', NEGOTIATED, '-o', file])).code, 0);
-    const yaml = await run(['collect', '--from', NEGOTIATED, '-o', '-']);
+    assert.equal((await runCli(['collect', '--from', NEGOTIATED, '-o', file])).code, 0);
+    const yaml = await runCli(['collect', '--from', NEGOTIATED, '-o', '-']);
     assert.equal(yaml.code, 0, yaml.stderr);
     assert.equal(yaml.stdout, await readFile(file, 'utf8'));
     assert.equal(yaml.stderr, '');
-    const json = await run(['collect', '--from', NEGOTIATED, '-o', '-', '--format', 'json']);
+    const json = await runCli(['collect', '--from', NEGOTIATED, '-o', '-', '--format', 'json']);
     assert.equal((JSON.parse(json.stdout) as { kind: string }).kind, 'vdpa-compat/host-profile');
   });
 
   it('with --save-raw: the dump is written, the profile still goes to stdout, the note to stderr', async () => {
     const dump = join(scratch, 'dump');
-    const r = await run(['collect', '--from', NEGOTIATED, '-o', '-', '--save-raw', dump]);
+    const r = await runCli(['collect', '--from', NEGOTIATED, '-o', '-', '--save-raw', dump]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^schemaVersion: /m);
     assert.match(r.stderr, /^vdpa-compat: wrote dump directory .*dump\n$/);
@@ -87,18 +68,18 @@ describe('collect -o -', () => {
 
 describe('check - (a profile on stdin)', () => {
   it('reads YAML or JSON, told apart by content, and decides as with the file', async () => {
-    const yaml = (await run(['collect', '--from', NEGOTIATED, '-o', '-'])).stdout;
-    const json = (await run(['collect', '--from', NEGOTIATED, '-o', '-', '--format', 'json'])).stdout;
-    const fromFile = JSON.parse((await run(['check', NEGOTIATED, MTU9000, ...Q, '--json'])).stdout) as { verdict: string; findings: unknown[] };
+    const yaml = (await runCli(['collect', '--from', NEGOTIATED, '-o', '-'])).stdout;
+    const json = (await runCli(['collect', '--from', NEGOTIATED, '-o', '-', '--format', 'json'])).stdout;
+    const fromFile = JSON.parse((await runCli(['check', NEGOTIATED, MTU9000, ...Q, '--json'])).stdout) as { verdict: string; findings: unknown[] };
     for (const [form, text] of [['yaml', yaml], ['json', json], ['json with leading space', `\n  ${json}`]] as const) {
-      const r = await run(['check', '-', MTU9000, ...Q, '--json'], text);
+      const r = await runCli(['check', '-', MTU9000, ...Q, '--json'], { stdin: text });
       assert.equal(r.code, 1, `${form}: ${r.stderr}`);
       const report = JSON.parse(r.stdout) as { verdict: string; findings: unknown[]; source: { input: string } };
       assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
       assert.deepEqual([report.verdict, report.findings], [fromFile.verdict, fromFile.findings], form);
       assert.equal(report.source.input, 'stdin');
     }
-    const target = await run(['check', NEGOTIATED, '-', ...Q], yaml);
+    const target = await runCli(['check', NEGOTIATED, '-', ...Q], { stdin: yaml });
     assert.equal(target.code, 1, target.stderr);
     assert.match(target.stdout, /^target: vdpa0 .*\[stdin\]$/m);
   });
@@ -125,7 +106,7 @@ describe('check - (a profile on stdin)', () => {
       [['annotate', '-'], '<x/>', /^vdpa-compat: the domain XML on stdin: not a libvirt domain XML .*\[DOMAIN_XML_INVALID\]/],
     ];
     for (const [args, stdin, pattern] of cases) {
-      const r = await run(args, stdin);
+      const r = await runCli(args, { stdin });
       const label = `${args.join(' ')} < ${JSON.stringify(stdin)}`;
       assert.equal(r.code, 2, label);
       assert.match(r.stderr, pattern, label);
@@ -137,7 +118,7 @@ describe('check - (a profile on stdin)', () => {
   });
 
   it('caps stdin in size', async () => {
-    const r = await run(['check', '-', MTU9000], `# ${'x'.repeat(4 * 1024 * 1024)}\n`);
+    const r = await runCli(['check', '-', MTU9000], { stdin: `# ${'x'.repeat(4 * 1024 * 1024)}\n` });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^vdpa-compat: stdin: more than the 4194304-byte limit for a profile \[INPUT_TOO_LARGE\]; fix: /);
   });

@@ -6,35 +6,17 @@
  * finishing late. Its lines name the domain in the virsh command they suggest.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
+import { runCli } from '../helpers/cli.js';
+import { dumpPath, repoPath } from '../helpers/paths.js';
 
 const HOST = dumpPath('e2e/k6.12/sim-netlink');
 const QEMU = repoPath('test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function run(args: string[], stdin: string): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { timeout: 60_000, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0, stdout, stderr, ms: Date.now() - started });
-    });
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(stdin);
-  });
-}
-
-const hook = (domain: string, xml: string, extra: string[]) => run(['hook', 'qemu', ...extra, '--', domain, 'migrate', 'begin', '-'], xml);
+const hook = (domain: string, xml: string, extra: string[]) => runCli(['hook', 'qemu', ...extra, '--', domain, 'migrate', 'begin', '-'], { stdin: xml });
 
 /** The fixture domain with its one vDPA interface replaced by `interfaces`. */
 let base: string;
@@ -66,7 +48,7 @@ describe('hook limits', () => {
     before(async () => {
       scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-hook-limits-'));
       const xml = withInterfaces(Array.from({ length: 256 }, (_, i) => `<interface type='vdpa'><mac address='${mac(i)}'/><source dev='/dev/vhost-vdpa-0'/></interface>`).join('\n    '));
-      const element = await run(['annotate', '--namespaced', '-', HOST], xml);
+      const element = await runCli(['annotate', '--namespaced', '-', HOST], { stdin: xml });
       assert.equal(element.code, 0, element.stderr);
       annotated = xml.replace('<resource>', `<metadata>\n${element.stdout}</metadata>\n  <resource>`);
     });
