@@ -6,12 +6,13 @@
  * finishing late. Its lines name the domain in the virsh command they suggest.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { dumpPath, repoPath } from '../helpers/paths.js';
+import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
 
 const HOST = dumpPath('e2e/k6.12/sim-netlink');
 const QEMU = repoPath('test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64');
@@ -68,6 +69,24 @@ describe('hook limits', () => {
       assert.equal(allowed.code, 0);
       assert.match(allowed.stderr, /\[HOOK_TIMEOUT\].*letting it in \(--on-error allow\)\n$/);
     });
+  });
+
+  it('a stdin libvirt never closes is the hook\'s timeout, which --on-error decides, not a hang', async () => {
+    for (const [policy, code] of [['deny', 2], ['allow', 0]] as const) {
+      const child = spawn(process.execPath, [CLI, 'hook', 'qemu', '--from', HOST, '--timeout', '300', '--on-error', policy, '--', 'vm', 'migrate', 'begin', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      child.stdin.on('error', () => {});
+      child.stdin.write('<domain>');
+      const started = Date.now();
+      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      clearTimeout(kill);
+      child.stdin.destroy();
+      assert.equal(exit, code, stderr);
+      assert.match(stderr, /^vdpa-compat: domain vm: could not decide within 300 ms \[HOOK_TIMEOUT\]/);
+      assert.ok(Date.now() - started < 15_000);
+    }
   });
 
   it('the annotate command it suggests names the domain (quoted for sh when it must be)', async () => {

@@ -49,9 +49,10 @@ function hookOptions(o: HookCommandOptions): HookOptions {
 /** Runs the hook as libvirt calls it: DOMAIN OPERATION SUB-OPERATION [EXTRA], XML on stdin. */
 export function hookQemuCommand(args: string[], options: HookCommandOptions, io: Io): Promise<number> {
   const [domain = '', operation = '', subOperation = '', extra = '-'] = args;
-  // The hook's own deadline bounds the wait; the stdin limit only makes sure the pipe is let go of.
+  // The hook's own deadline bounds the wait (and decides, by --on-error); the stdin limit, a second
+  // later, only makes sure the pipe is let go of, never races the deadline to a different answer.
   const stdin = (limit: number) =>
-    readStdin({ limit, timeoutMs: options.timeout, what: 'a domain XML', hint: 'libvirt passes the domain XML on stdin; run by hand: `vdpa-compat hook qemu DOMAIN migrate begin - < domain.xml`.', timeoutHint: 'raise --timeout' });
+    readStdin({ limit, timeoutMs: options.timeout + 1000, what: 'a domain XML', hint: 'libvirt passes the domain XML on stdin; run by hand: `vdpa-compat hook qemu DOMAIN migrate begin - < domain.xml`.', timeoutHint: 'raise --timeout' });
   return runHook({ domain, operation, subOperation, extra }, hookOptions(options), { stderr: io.stderr, readStdin: stdin });
 }
 
