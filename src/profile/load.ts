@@ -1,8 +1,10 @@
 /**
  * Reading profile files (YAML or JSON): size cap, safe YAML (JSON schema:
- * no custom types, no timestamps), version check, schema validation with
- * every problem reported at once, then the consistency checks a schema
- * cannot express (names match bits). A device's fingerprint is verified
+ * no custom types, no timestamps, no aliases), nesting capped, version check,
+ * schema validation with the problems reported at once (the first ones listed,
+ * the rest counted), then the consistency checks a schema cannot express
+ * (names match bits). A profile of a newer minor loads under the rules of
+ * docs/profile-format.md ("Versioning"). A device's fingerprint is verified
  * where it is used ({@link verifiedFingerprint}).
  */
 import { extname } from 'node:path';
@@ -10,9 +12,9 @@ import { InputError, ValidationError, type Problem } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { parseYaml } from '../yaml.js';
 import { featureNames, formatMask, parseMask, type DeviceClass } from './feature-bits.js';
-import { profileSchemaProblems } from './schema.js';
+import { printableText, profileSchemaProblems } from './schema.js';
 import { PROFILE_FIX, PROFILE_KIND, PROFILE_SCHEMA_VERSION, type FeatureSetDoc, type Profile } from './types.js';
-import { schemaVersionProblem } from './version.js';
+import { isNewerMinor, schemaVersionProblem } from './version.js';
 
 /** Profiles are kilobytes; refuse anything that could only be a mistake or an attack. */
 export const MAX_PROFILE_BYTES = 4 * 1024 * 1024;
@@ -25,43 +27,106 @@ export function profileFormat(path: string): 'yaml' | 'json' | null {
   return null;
 }
 
-async function parseText(text: string, path: string, format: 'yaml' | 'json'): Promise<unknown> {
+/** As deep as YAML may nest (src/yaml.ts); a profile itself is six levels deep. */
+const MAX_PROFILE_DEPTH = 64;
+
+/**
+ * Whether `doc` nests deeper than `max`. Iterative: JSON.parse reads a
+ * million nested brackets, and every recursive walk after it (JSON.stringify
+ * for the annotation, structuredClone) would then overflow the stack.
+ */
+function nestsDeeper(doc: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[doc, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Parses profile text (YAML or JSON) into a document, not yet validated; `path` names it in errors. */
+export async function parseProfileText(text: string, path: string, format: 'yaml' | 'json'): Promise<unknown> {
+  let doc: unknown;
   if (format === 'json') {
     try {
-      return JSON.parse(text);
+      doc = JSON.parse(text);
     } catch (error) {
-      throw new InputError('PROFILE_PARSE', `${path}: not valid JSON (${(error as Error).message})`, PROFILE_FIX, { cause: error });
+      // V8 quotes the text around the fault, control characters and newlines included.
+      throw new InputError('PROFILE_PARSE', `${path}: not valid JSON (${printableText((error as Error).message)})`, PROFILE_FIX, { cause: error });
     }
+  } else {
+    doc = await parseYaml(text, path, PROFILE_FIX);
   }
-  return parseYaml(text, path, PROFILE_FIX);
+  if (nestsDeeper(doc, MAX_PROFILE_DEPTH)) throw new InputError('PROFILE_PARSE', `${path}: nested deeper than ${MAX_PROFILE_DEPTH} levels`, PROFILE_FIX);
+  return doc;
 }
 
-function checkFeatureSet(set: FeatureSetDoc | null, cls: DeviceClass, pointer: string, problems: Problem[]): bigint {
-  if (set === null) return 0n;
-  const mask = parseMask(set.bits) ?? 0n;
-  const expected = featureNames(mask, cls);
-  if (expected.join(' ') !== set.names.join(' ')) {
-    problems.push({ pointer: `${pointer}/names`, message: `must list the names of bits ${formatMask(mask)}: [${expected.join(', ')}]` });
-  }
-  return mask;
+/** Where a feature set's names differ from the names this version gives its bits. */
+export interface NameDifference {
+  /** JSON pointer of the `names` list. */
+  pointer: string;
+  /** Names the profile gives that this version does not (for these bits). */
+  theirs: string[];
+  /** Names this version gives that the profile does not. */
+  ours: string[];
 }
 
-/** Checks a schema-valid profile for contradictions the schema cannot see. */
-export function consistencyProblems(profile: Profile): Problem[] {
-  const problems: Problem[] = [];
+/** Each feature set of the profile (JSON pointer, class its names follow), lowest pointer first. */
+function featureSets(profile: Profile): Array<{ set: FeatureSetDoc | null; cls: DeviceClass; pointer: string }> {
+  const sets: Array<{ set: FeatureSetDoc | null; cls: DeviceClass; pointer: string }> = [];
   profile.mgmtdevs.forEach((m, i) => {
     const cls: DeviceClass = m.classes.includes('net') ? 'net' : m.classes.includes('block') ? 'blk' : 'other';
-    checkFeatureSet(m.supportedFeatures, cls, `/mgmtdevs/${i}/supportedFeatures`, problems);
+    sets.push({ set: m.supportedFeatures, cls, pointer: `/mgmtdevs/${i}/supportedFeatures` });
   });
   profile.devices.forEach((d, i) => {
-    const at = `/devices/${i}`;
+    const at = `/devices/${i}/features`;
     const f = d.features;
-    checkFeatureSet(f.negotiated, d.class, `${at}/features/negotiated`, problems);
-    checkFeatureSet(f.provisionable, d.class, `${at}/features/provisionable`, problems);
-    const present = checkFeatureSet(f.offered.present, d.class, `${at}/features/offered/present`, problems);
-    const absent = checkFeatureSet(f.offered.absent, d.class, `${at}/features/offered/absent`, problems);
+    sets.push({ set: f.negotiated, cls: d.class, pointer: `${at}/negotiated` }, { set: f.provisionable, cls: d.class, pointer: `${at}/provisionable` });
+    sets.push({ set: f.offered.present, cls: d.class, pointer: `${at}/offered/present` }, { set: f.offered.absent, cls: d.class, pointer: `${at}/offered/absent` });
+  });
+  return sets;
+}
+
+/**
+ * The feature sets whose names are not the ones this version gives their
+ * bits. In a profile of a newer minor that is expected (a newer vdpa-compat
+ * names bits we call bit_N, or renames one): the mask decides, the names are
+ * only shown. `under` keeps the sets below these pointers (the devices a check reads).
+ */
+export function featureNameDifferences(profile: Profile, under?: readonly string[]): NameDifference[] {
+  const differences: NameDifference[] = [];
+  for (const { set, cls, pointer } of featureSets(profile)) {
+    if (set === null || (under !== undefined && !under.some((u) => pointer.startsWith(`${u}/`)))) continue;
+    const expected = featureNames(parseMask(set.bits) ?? 0n, cls);
+    if (expected.join(' ') === set.names.join(' ')) continue;
+    differences.push({ pointer: `${pointer}/names`, theirs: set.names.filter((n) => !expected.includes(n)), ours: expected.filter((n) => !set.names.includes(n)) });
+  }
+  return differences;
+}
+
+/**
+ * Checks a schema-valid profile for contradictions the schema cannot see. A
+ * profile of a newer minor (`newerMinor`) may name bits otherwise: its names
+ * are not checked (see {@link featureNameDifferences}).
+ */
+export function consistencyProblems(profile: Profile, options: { newerMinor?: boolean } = {}): Problem[] {
+  const problems: Problem[] = [];
+  const sets = featureSets(profile);
+  for (const { set, cls, pointer } of sets) {
+    if (set === null || options.newerMinor) continue;
+    const mask = parseMask(set.bits) ?? 0n;
+    const expected = featureNames(mask, cls);
+    if (expected.join(' ') !== set.names.join(' ')) {
+      problems.push({ pointer: `${pointer}/names`, message: `must list the names of bits ${formatMask(mask)}: [${expected.join(', ')}]` });
+    }
+  }
+  profile.devices.forEach((d, i) => {
+    const present = parseMask(d.features.offered.present.bits) ?? 0n;
+    const absent = parseMask(d.features.offered.absent.bits) ?? 0n;
     if ((present & absent) !== 0n) {
-      problems.push({ pointer: `${at}/features/offered`, message: `bits ${formatMask(present & absent)} are both present and absent` });
+      problems.push({ pointer: `/devices/${i}/features/offered`, message: `bits ${formatMask(present & absent)} are both present and absent` });
     }
   });
   return problems;
@@ -77,14 +142,16 @@ export async function toProfile(doc: unknown, path: string): Promise<Profile> {
       'Pass a profile written by `vdpa-compat collect -o FILE`, or a dump directory.',
     );
   }
-  const versionProblem = schemaVersionProblem(object['schemaVersion'], PROFILE_SCHEMA_VERSION);
+  const version = object['schemaVersion'];
+  const versionProblem = schemaVersionProblem(version, PROFILE_SCHEMA_VERSION);
   if (versionProblem !== null) {
     throw new InputError('PROFILE_VERSION', `${path}: ${versionProblem}`, 'Profiles are read by the vdpa-compat major version that wrote them.');
   }
-  const schemaProblems = await profileSchemaProblems(doc);
-  if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, PROFILE_FIX);
+  const newerMinor = isNewerMinor(version as string, PROFILE_SCHEMA_VERSION);
+  const schemaProblems = await profileSchemaProblems(doc, { newerMinor });
+  if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, newerMinor ? `${PROFILE_FIX} (It is of schema ${String(version)}, newer than this vdpa-compat's ${PROFILE_SCHEMA_VERSION}: what it breaks, this version relies on.)` : PROFILE_FIX);
   const profile = doc as Profile;
-  const problems = consistencyProblems(profile);
+  const problems = consistencyProblems(profile, { newerMinor });
   if (problems.length > 0) throw new ValidationError(path, problems, PROFILE_FIX);
   return profile;
 }
@@ -99,7 +166,7 @@ export async function loadProfile(path: string): Promise<Profile> {
   if (format === null) {
     throw new InputError('INPUT_NOT_PROFILE', `${path}: unknown profile format "${extname(path)}"`, 'Name profile files .yaml, .yml or .json, or pass a dump directory.');
   }
-  return toProfile(await parseText(text, path, format), path);
+  return toProfile(await parseProfileText(text, path, format), path);
 }
 
 /** Profile as YAML or JSON text, ready to write. */
