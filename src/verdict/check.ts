@@ -7,8 +7,11 @@
 import { PARENTS_PACK_VERSION } from '../knowledge/parents.js';
 import { QEMU_PACK_VERSION } from '../knowledge/qemu.js';
 import { verifiedFingerprint } from '../profile/fingerprint.js';
+import { featureNameDifferences } from '../profile/load.js';
+import { printableText, unknownFields } from '../profile/schema.js';
 import { selectDevice } from '../profile/select.js';
-import type { Profile } from '../profile/types.js';
+import { PROFILE_SCHEMA_VERSION, type Profile } from '../profile/types.js';
+import type { Finding } from '../rules/finding.js';
 import { builtinRules } from '../rules/builtin/index.js';
 import { buildSide, DEFAULT_VM, type QemuGiven, type Side, type VmConfig } from '../rules/context.js';
 import type { Rule } from '../rules/define.js';
@@ -17,6 +20,9 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { grade, holdsVerdict, VERDICT_EXIT } from './grade.js';
 import { applyPolicy, type Policy } from './policy.js';
 import { REPORT_VERSION, type Report, type SideSummary } from './types.js';
+
+/** The check line of the profile-format pseudo-rule (docs/rules/profile-format.md). */
+export const PROFILE_FORMAT_SUMMARY = 'Every field of both profiles is one this vdpa-compat reads';
 
 /** Options of {@link check}. */
 export interface CheckOptions {
@@ -66,6 +72,74 @@ function qemuOf(given: QemuGiven | undefined, profile: Profile, side: 'source' |
   return given !== undefined && given.text !== null ? given : profileQemu(profile, side);
 }
 
+/** Unknown fields reported one by one per side; the rest in one finding. */
+const MAX_UNKNOWN_FIELD_FINDINGS = 20;
+
+/** A finding of the profile-format pseudo-rule: what a profile of a newer minor holds that this version does not read. */
+function formatFinding(id: 'unknownField' | 'moreUnknownFields' | 'featureNames', message: string, data: Finding['data']): Finding {
+  return {
+    code: `profile-format/${id}`,
+    rule: 'profile-format',
+    severity: 'info',
+    ruleSeverity: 'info',
+    message,
+    remediation: `Upgrade vdpa-compat here to the version that wrote the profile to have it checked too.`,
+    remedy: 'none',
+    path: '/',
+    source: null,
+    target: null,
+    unverified: false,
+    failsSafe: false,
+    blocker: false,
+    data,
+  };
+}
+
+/**
+ * What a profile of a newer minor carries that this version does not read
+ * (docs/profile-format.md, "Versioning"), in the parts the check reads: the
+ * profile's own fields, the host, the device and its management device. Each
+ * unknown field once, with its pointer; each feature set whose names differ.
+ * Returns whether any of it is on the device itself.
+ */
+function profileFormatFindings(profile: Profile, side: 'source' | 'target', input: string, device: Side): { findings: Finding[]; onDevice: boolean } {
+  const mgmtdev = profile.mgmtdevs.findIndex((m) => m.handle === device.doc.mgmtdev);
+  const read = [device.pointer, ...(mgmtdev === -1 ? [] : [`/mgmtdevs/${mgmtdev}`])];
+  const inRead = (pointer: string) => read.some((r) => pointer === r || pointer.startsWith(`${r}/`));
+  // Other devices and management devices are not read by this check: their fields are not reported.
+  const elsewhere = (pointer: string) => /^\/(mgmtdevs|devices)\//.test(pointer) && !inRead(pointer);
+  const fields = unknownFields(profile).fields.filter((f) => !elsewhere(f.pointer));
+  const version = profile.schemaVersion;
+  const where = `the ${side} profile (${input}, schema ${version})`;
+  const findings = fields.slice(0, MAX_UNKNOWN_FIELD_FINDINGS).map((f) =>
+    formatFinding('unknownField', `${where} has ${printableText(f.pointer)}, a field this vdpa-compat (profile schema ${PROFILE_SCHEMA_VERSION}) does not know: kept, not checked`, {
+      side,
+      input,
+      schemaVersion: version,
+      pointer: printableText(f.pointer),
+      field: printableText(f.name),
+    }),
+  );
+  if (fields.length > MAX_UNKNOWN_FIELD_FINDINGS) {
+    const more = fields.length - MAX_UNKNOWN_FIELD_FINDINGS;
+    findings.push(formatFinding('moreUnknownFields', `${where} has ${more} more fields this vdpa-compat does not know`, { side, input, schemaVersion: version, count: more }));
+  }
+  const names = featureNameDifferences(profile, read);
+  for (const n of names) {
+    findings.push(
+      formatFinding('featureNames', `${where} names the bits of ${n.pointer.replace(/\/names$/, '')} [${n.theirs.join(', ')}] where this vdpa-compat says [${n.ours.join(', ')}]: the mask decides`, {
+        side,
+        input,
+        schemaVersion: version,
+        pointer: n.pointer,
+        theirs: n.theirs,
+        ours: n.ours,
+      }),
+    );
+  }
+  return { findings, onDevice: fields.some((f) => inRead(f.pointer)) || names.length > 0 };
+}
+
 function summary(side: Side, input: string): SideSummary {
   return {
     input,
@@ -93,8 +167,12 @@ export function check(source: Profile, target: Profile, options: CheckOptions = 
   const sourceSide = summary(s, sourceInput);
   const targetSide = summary(t, targetInput);
 
-  let findings = evaluation.findings;
-  let checks = evaluation.checks;
+  // Findings of a newer minor's profile come first: they say what the rules below did not read.
+  const sourceFormat = profileFormatFindings(source, 'source', sourceInput, s);
+  const targetFormat = profileFormatFindings(target, 'target', targetInput, t);
+  const format = [...sourceFormat.findings, ...targetFormat.findings];
+  let findings = [...format, ...evaluation.findings];
+  let checks = format.length === 0 ? evaluation.checks : [{ rule: 'profile-format', summary: PROFILE_FORMAT_SUMMARY, status: statusOf(format) }, ...evaluation.checks];
   if (options.policy !== undefined) {
     const pair = { hosts: [sourceSide.hostname, targetSide.hostname], devices: [sourceSide.device, targetSide.device], fingerprints: [sourceSide.fingerprint, targetSide.fingerprint] };
     findings = applyPolicy(findings, options.policy.policy, pair, options.now ?? new Date(0));
@@ -103,7 +181,8 @@ export function check(source: Profile, target: Profile, options: CheckOptions = 
     if (findings.some((f) => f.rule === 'policy')) checks = [...checks, { rule: 'policy', summary: 'The site policy applies as written', status: statusOf(findings.filter((f) => f.rule === 'policy')) }];
   }
   const allowUnverified = options.allowUnverified ?? options.policy?.policy.allowUnverified ?? false;
-  const identical = sourceSide.fingerprint === targetSide.fingerprint && s.doc.config.mac === t.doc.config.mac;
+  // A device with fields this version cannot read may differ in them: the same fingerprint is then not "identical".
+  const identical = sourceSide.fingerprint === targetSide.fingerprint && s.doc.config.mac === t.doc.config.mac && !sourceFormat.onDevice && !targetFormat.onDevice;
   const verdict = grade(findings, { allowUnverified, identical });
   const count = (severity: string) => findings.filter((f) => f.severity === severity).length;
   const given = <T extends string | number | boolean | null>(g: { value: T; origin: string }) => ({ value: g.value, origin: g.origin });
