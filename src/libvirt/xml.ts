@@ -3,7 +3,7 @@
  * character references and the predefined entities are decoded, namespaces
  * are resolved, and what is not well-formed is refused. DOCTYPEs are refused
  * (libvirt never writes one, and they are how entity-expansion attacks start),
- * and size, depth and element count are capped before anything is built.
+ * and size, depth, element and attribute counts are capped before anything is built.
  */
 import { SaxesParser } from 'saxes';
 import { InputError } from '../errors.js';
@@ -27,15 +27,37 @@ export interface XmlLimits {
   maxBytes: number;
   maxDepth: number;
   maxElements: number;
+  /** Attributes in the whole document, and on one element. */
+  maxAttributes: number;
+  maxElementAttributes: number;
+  /** Entity and character references (`&…;`), counted before parsing. */
+  maxReferences: number;
 }
 
-/** Domain XML is kilobytes and a few levels deep; metadata adds little. */
-export const DOMAIN_XML_LIMITS: XmlLimits = { maxBytes: 8 * 1024 * 1024, maxDepth: 64, maxElements: 100_000 };
+/**
+ * Domain XML is kilobytes and a few levels deep; metadata adds little. An
+ * attribute costs saxes ~2 µs, so 8 MiB of nothing but attributes took 3 s of
+ * the hook's 5 (the parse is synchronous: no timer stops it); a real domain
+ * has a few hundred, and a libvirt element never more than a dozen. Elements
+ * and references are capped for the same reason (1.5 million `&#65;` took
+ * 0.3 s, 1.3 s on a busy host); a domain has a few hundred elements.
+ */
+export const DOMAIN_XML_LIMITS: XmlLimits = { maxBytes: 8 * 1024 * 1024, maxDepth: 64, maxElements: 20_000, maxAttributes: 20_000, maxElementAttributes: 256, maxReferences: 100_000 };
+
+/** How many times `char` occurs in `text`, stopping past `max`. */
+function countUpTo(text: string, char: string, max: number): number {
+  let count = 0;
+  for (let i = text.indexOf(char); i !== -1 && count <= max; i = text.indexOf(char, i + 1)) count += 1;
+  return count;
+}
 
 /** Parses a whole document into its root element; `where` names it in errors. */
 export function parseXml(xml: string, where: string, hint: string, limits: XmlLimits = DOMAIN_XML_LIMITS): XmlElement {
   if (Buffer.byteLength(xml, 'utf8') > limits.maxBytes) {
     throw new InputError('INPUT_TOO_LARGE', `${where}: ${Buffer.byteLength(xml, 'utf8')} bytes of XML, more than ${limits.maxBytes}`, hint);
+  }
+  if (countUpTo(xml, '&', limits.maxReferences) > limits.maxReferences) {
+    throw new InputError('XML_REFUSED', `${where}: more than ${limits.maxReferences} entity or character references`, hint);
   }
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: XmlElement[] = [];
@@ -47,6 +69,18 @@ export function parseXml(xml: string, where: string, hint: string, limits: XmlLi
     // saxes has no abort: an error from a handler stops it at once.
     throw error;
   };
+  let attributes = 0;
+  let elementAttributes = 0;
+  parser.on('opentagstart', () => {
+    elementAttributes = 0;
+  });
+  // Counted as saxes reads each one, before it has read the whole tag.
+  parser.on('attribute', () => {
+    attributes += 1;
+    elementAttributes += 1;
+    if (elementAttributes > limits.maxElementAttributes) refuse(new InputError('XML_REFUSED', `${where}: line ${parser.line}: an element with more than ${limits.maxElementAttributes} attributes`, hint));
+    if (attributes > limits.maxAttributes) refuse(new InputError('XML_REFUSED', `${where}: more than ${limits.maxAttributes} attributes`, hint));
+  });
   parser.on('doctype', () => refuse(new InputError('XML_REFUSED', `${where}: XML with a DOCTYPE is refused (libvirt never writes one)`, hint)));
   parser.on('opentag', (tag) => {
     count += 1;
