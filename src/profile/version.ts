@@ -4,6 +4,7 @@
  * A newer minor of the same major loads too, under the rules of
  * docs/profile-format.md ("Versioning"); {@link isNewerMinor} says when they apply.
  */
+import { quoteText } from './schema.js';
 
 /**
  * MAJOR.MINOR.PATCH with semver's optional pre-release and build parts. Only
@@ -23,7 +24,7 @@ export function schemaVersionProblem(found: unknown, current: string): string | 
   const theirs = parts(found);
   const ours = parts(current);
   // The text is the user's: quoted, so a control character in it cannot reach the terminal raw.
-  if (theirs === null || ours === null) return `schemaVersion ${JSON.stringify(found.slice(0, 64))} is not a semantic version`;
+  if (theirs === null || ours === null) return `schemaVersion ${quoteText(found, 64)} is not a semantic version`;
   if (theirs[0] > ours[0]) {
     return `was written for profile schema ${found}, newer than this vdpa-compat reads (${ours[0]}.x); upgrade vdpa-compat`;
   }
