@@ -2,6 +2,7 @@
  * Errors mean the tool could not decide (exit status 2). Findings, which
  * describe the hosts, are data and live in rules/; they are never thrown.
  */
+import { escapeControls } from './control-chars.js';
 
 /**
  * Every error code, with the kind of input (or step) it is for. Codes are a
@@ -56,16 +57,22 @@ export type ErrorCode = keyof typeof ERROR_CODES;
  * Base of every error the tool reports to the user; carries a fix hint. Each
  * class names itself in a string: the bundle minifies class names, and a
  * --debug stack trace should still say InputError.
+ *
+ * Messages quote what the user gave us (a path, an attribute, a JSON excerpt),
+ * and a library caller may log them as they are: so message and hint are
+ * escaped here, once, and every error is one printable line wherever it goes.
  */
 export class ToolError extends Error {
   override name = 'ToolError';
+  readonly hint?: string;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly hint?: string,
+    hint?: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(escapeControls(message), options);
+    if (hint !== undefined) this.hint = escapeControls(hint);
   }
 }
 

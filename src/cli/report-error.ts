@@ -4,7 +4,7 @@
  * asked for, a document on stdout too, so that a consumer of --json or
  * --format junit always gets something it can parse.
  */
-import { escapeControls } from '../verdict/control-chars.js';
+import { escapeControls } from '../control-chars.js';
 import { renderErrorLine, summarizeError } from '../verdict/render-error.js';
 import { errorReport, renderJson } from '../verdict/render-json.js';
 import type { Io } from './io.js';

@@ -17,7 +17,7 @@ import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
 import { appendLine } from '../output-file.js';
 import type { Profile } from '../profile/types.js';
 import type { VmConfig } from '../rules/context.js';
-import { escapeControls } from '../verdict/control-chars.js';
+import { escapeControls } from '../control-chars.js';
 import { decisionRecord } from '../verdict/decision.js';
 import { holdsVerdict } from '../verdict/grade.js';
 import { renderErrorLine, summarizeError } from '../verdict/render-error.js';

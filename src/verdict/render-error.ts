@@ -5,7 +5,7 @@
  * (render-json.ts, render-junit.ts). Schema problems keep their JSON pointers.
  */
 import { ToolError, ValidationError, type Problem } from '../errors.js';
-import { escapeControls } from './control-chars.js';
+import { escapeControls } from '../control-chars.js';
 
 /** What an error says, whatever was thrown. */
 export interface ErrorSummary {

@@ -10,7 +10,7 @@
  * through escapeControls first.
  */
 import { XMLBuilder } from 'fast-xml-parser';
-import { escapeControls as x } from './control-chars.js';
+import { escapeControls as x } from '../control-chars.js';
 import type { ErrorSummary } from './render-error.js';
 import type { Report } from './types.js';
 

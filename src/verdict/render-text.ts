@@ -7,7 +7,7 @@
  * hostname with a newline and an escape sequence would otherwise print a
  * forged "verdict: COMPATIBLE" line of its own.
  */
-import { escapeControls as x } from './control-chars.js';
+import { escapeControls as x } from '../control-chars.js';
 import type { CheckStatus, Finding, Report, SideSummary } from './types.js';
 
 /** How to render: colour (the front end decides: --color, FORCE_COLOR, NO_COLOR, a terminal), quiet. */

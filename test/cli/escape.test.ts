@@ -1,8 +1,9 @@
 /**
  * Terminal and log injection: control characters in what a host or a file
- * says (a hostname, a device name, a path) are printed as visible escapes,
- * never raw, in the text report, error lines, the hook's stderr (libvirt's
- * log) and JUnit; JSON and JUnit stay valid documents.
+ * says (a hostname, a device name, a path) are refused in profiles and
+ * printed as visible escapes, never raw, in the text report, error lines,
+ * the hook's stderr (libvirt's log) and JUnit; JSON and JUnit stay valid
+ * documents.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { SaxesParser } from 'saxes';
 import { collect } from '../../src/collect/collect.js';
-import { escapeControls } from '../../src/verdict/control-chars.js';
+import { escapeControls } from '../../src/control-chars.js';
 import { check } from '../../src/verdict/check.js';
 import { renderErrorLine, summarizeError } from '../../src/verdict/render-error.js';
 import { renderJunit } from '../../src/verdict/render-junit.js';
@@ -111,22 +112,27 @@ describe('through the CLI', () => {
     await writeFile(evil, JSON.stringify(profile));
   });
 
-  it('check text: the forged verdict line is not there; every value is escaped', async () => {
+  it('check text: a profile that carries control characters is refused in one escaped line, never rendered', async () => {
     const r = await runCli(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000')]);
-    assert.equal(r.code, 1, r.stderr);
-    assert.doesNotMatch(r.stdout, RAW);
-    assert.deepEqual(r.stdout.split('\n').filter((l) => /verdict:/.test(l) && l.startsWith('verdict')), [r.stdout.split('\n').find((l) => l.startsWith('verdict: INCOMPATIBLE'))]);
-    assert.match(r.stdout, /^source: vd\\x1b\]0;pwned\\x07pa0\\u202e \(net, vdpasim_net\) on h\\x0a\\x0averdict: \\x1b\[32mCOMPATIBLE/m);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.doesNotMatch(r.stderr.trimEnd(), RAW);
+    assert.doesNotMatch(r.stderr, /^verdict/m);
+    assert.match(r.stderr, /src\\x0a\\x1b\[1mverdict: COMPATIBLE\.json: 2 problems: \/host\/hostname: must not contain control characters \(has U\+000A\).*\/devices\/0\/name: .*\[PROFILE_INVALID\]/);
   });
 
-  it('check --format junit and --json: valid documents; JSON keeps the exact strings', async () => {
+  it('check --format junit and --json: valid documents; JSON keeps the exact file name and each problem', async () => {
     const junit = await runCli(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000'), '--format', 'junit']);
+    assert.equal(junit.code, 2);
     assert.ok(wellFormed(junit.stdout), junit.stdout);
     assert.doesNotMatch(junit.stdout, RAW);
     const json = await runCli(['check', evil, repoPath('profiles/vdpasim/k6.12-mtu9000'), '--json']);
-    const doc = JSON.parse(json.stdout) as { source: { hostname: string; input: string } };
-    assert.equal(doc.source.hostname, 'h\n\nverdict: \x1b[32mCOMPATIBLE\x1b[0m (0 errors)\n');
-    assert.equal(doc.source.input, evil);
+    assert.equal(json.code, 2);
+    const doc = JSON.parse(json.stdout) as { error: { code: string; file: string; problems: Array<{ pointer: string }> } };
+    assert.equal(doc.error.code, 'PROFILE_INVALID');
+    assert.equal(doc.error.file, evil);
+    assert.deepEqual(doc.error.problems.map((p) => p.pointer), ['/host/hostname', '/devices/0/name']);
   });
 
   it('an error naming such a file is one line, escaped (and so is its JUnit case)', async () => {

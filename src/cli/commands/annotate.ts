@@ -6,7 +6,7 @@ import { buildAnnotation } from '../../libvirt/annotation.js';
 import { MAX_DOMAIN_XML, parseDomainXml } from '../../libvirt/domain.js';
 import { readInputFile } from '../../input-file.js';
 import { loadInput } from '../../input.js';
-import { escapeControls } from '../../verdict/control-chars.js';
+import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { writeFileAtomic } from '../../output-file.js';

@@ -3,7 +3,7 @@ import { collect, type SourceMode } from '../../collect/collect.js';
 import { writeDump } from '../../collect/dump.js';
 import { UsageError } from '../../errors.js';
 import { profileFormat, serializeProfile } from '../../profile/load.js';
-import { escapeControls } from '../../verdict/control-chars.js';
+import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { writeFileAtomic } from '../../output-file.js';

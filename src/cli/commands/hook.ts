@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { SourceMode } from '../../collect/collect.js';
 import { hookScript, installHook, uninstallHook } from '../../hook/install.js';
 import { runHook, type HookOptions } from '../../hook/libvirt.js';
-import { escapeControls } from '../../verdict/control-chars.js';
+import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { bakedAs } from '../options.js';

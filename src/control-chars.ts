@@ -15,6 +15,7 @@
  * which XML 1.0 forbids.
  */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufffe\uffff]/g;
+const HAS_CONTROL = new RegExp(CONTROL.source);
 
 function visible(char: string): string {
   const code = char.charCodeAt(0);
@@ -26,3 +27,8 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROL, visible);
 }
 
+
+/** Whether `text` holds a character escapeControls would escape. */
+export function hasControls(text: string): boolean {
+  return HAS_CONTROL.test(text);
+}
