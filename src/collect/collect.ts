@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { CollectError, InputError, ToolError, ValidationError } from '../errors.js';
+import { hasControls } from '../control-chars.js';
 import { MAX_PROFILE_BYTES } from '../profile/load.js';
 import { normalize } from '../profile/normalize.js';
 import { profileSchemaProblems } from '../profile/schema.js';
@@ -14,7 +15,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { readDump } from './dump.js';
 import { DEFAULT_TIMEOUT_MS } from './limits.js';
 import { DUMP_COMMANDS, DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type RawDump } from './dump-layout.js';
-import { isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
+import { controlString, isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
 import { readSysfsSnapshot } from './sysfs-snapshot.js';
 import { firstLine } from './command-output.js';
 import { SourceUnavailable, type LiveContext, type LiveSource, type PartialDump } from './source.js';
@@ -180,8 +181,8 @@ function commandRecord(value: unknown, where: string, pointer: string): CommandR
 function oneLine(text: string | null, max: number, where: string, why: string): string | null {
   const value = text?.trim();
   if (!value) return null;
-  if (value.includes('\n') || value.length > max) {
-    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: must be one line of at most ${max} characters (${why}), got ${previewJson(value)}`, OWN_FILE_FIX);
+  if (hasControls(value) || value.length > max) {
+    throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: must be one line of at most ${max} printable characters (${why}), got ${previewJson(value)}`, OWN_FILE_FIX);
   }
   return value;
 }
@@ -242,6 +243,12 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
   return { mgmtdevs, devices, configs };
 }
 
+/** Names, drivers and paths in a record collect wrote are printable: the kernel's and sysfs's are. */
+function refuseControlStrings(record: unknown, where: string): void {
+  const pointer = controlString(record);
+  if (pointer !== null) throw new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer} holds a control character, which no name the kernel or sysfs reports has`, OWN_FILE_FIX);
+}
+
 /**
  * Parses raw material into observations; `label(file)` names each input in
  * error messages. What raw netlink read wins over the vdpa tool's output: it
@@ -249,6 +256,8 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
  */
 export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: string) => string): Observations {
   const fromNetlink = raw.netlink !== null && raw.netlink !== undefined;
+  refuseControlStrings(raw.netlink, label(OWN_DUMP_FILES.netlink));
+  refuseControlStrings(raw.sysfs, label(OWN_DUMP_FILES.sysfs));
   const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink as NetlinkCapture, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
   const { sysfs, missing } = sysfsFrom(raw, label(OWN_DUMP_FILES.sysfs));
   // Linux keeps both in struct new_utsname, 64 characters each (__NEW_UTS_LEN); a hand-written

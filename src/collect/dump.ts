@@ -15,8 +15,13 @@ import { syncDirectory, writeFailure, writeNewFileDurably } from '../output-file
 import { tooDeep } from './json-value.js';
 import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type DumpMeta, type RawDump } from './dump-layout.js';
 
-/** No file of a dump is anywhere near this; a larger one is not ours. */
-export const MAX_DUMP_FILE = 16 * 1024 * 1024;
+/**
+ * No file of a dump is anywhere near this (the largest real one, 256 devices'
+ * config, is tens of kilobytes); a larger one is not ours. It also bounds the
+ * time `check DIR` spends parsing: JSON.parse reads about 16 MB a second here,
+ * so 4 MiB stays a quarter of a second, well inside the hook's deadline.
+ */
+export const MAX_DUMP_FILE = 4 * 1024 * 1024;
 
 /** Reads one dump file, null when absent. Synchronous: dumps are a few small files read once. */
 function readOptional(dir: string, file: string): string | null {

@@ -1,3 +1,5 @@
+import { hasControls } from '../control-chars.js';
+
 /**
  * JSON values read from files we do not control (a dump directory, `vdpa -j`
  * output): quoting one in a message without trusting its shape, capping how
@@ -66,6 +68,31 @@ export function tooDeep(doc: unknown, limit: number): string | null {
     if (depth >= limit) return pointer;
     if (Array.isArray(value)) value.forEach((item: unknown, i) => stack.push([item, `${pointer}/${i}`, depth + 1]));
     else for (const [key, item] of Object.entries(value)) stack.push([item, `${pointer}/${pointerToken(key)}`, depth + 1]);
+  }
+  return null;
+}
+
+/**
+ * The JSON pointer of the first key or string that holds a control character,
+ * or null. What the kernel names (devices, parents, features, drivers) is
+ * printable, and profiles refuse anything else; found here, the error names the
+ * file and field instead of a profile field collect made. Iterative, like tooDeep.
+ */
+export function controlString(doc: unknown): string | null {
+  const stack: Array<[value: unknown, pointer: string]> = [[doc, '']];
+  while (stack.length > 0) {
+    const [value, pointer] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (hasControls(value)) return pointer;
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) value.forEach((item: unknown, i) => stack.push([item, `${pointer}/${i}`]));
+    else
+      for (const [key, item] of Object.entries(value)) {
+        if (hasControls(key)) return `${pointer}/${pointerToken(key)}`;
+        stack.push([item, `${pointer}/${pointerToken(key)}`]);
+      }
   }
   return null;
 }

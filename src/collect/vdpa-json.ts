@@ -7,7 +7,7 @@
 import { InputError } from '../errors.js';
 import { featureBit, type DeviceClass } from '../profile/feature-bits.js';
 import type { ConfigEntry, DeviceObservation, MgmtdevObservation } from '../profile/observations.js';
-import { pointerToken, previewJson } from './json-value.js';
+import { controlString, pointerToken, previewJson } from './json-value.js';
 import { MAX_VQ_PAIRS, MTU, U16, U32, rangeText, type Range } from './kernel-limits.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -29,8 +29,9 @@ export function parseJsonText(text: string, where: string, command: string): unk
       `Record it again: \`${command} > ${where}\`.`,
     );
   }
+  let doc: Json;
   try {
-    return JSON.parse(text) as Json;
+    doc = JSON.parse(text) as Json;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new InputError(
@@ -40,6 +41,9 @@ export function parseJsonText(text: string, where: string, command: string): unk
       { cause: error },
     );
   }
+  const pointer = controlString(doc);
+  if (pointer !== null) throw unexpected(where, pointer, 'holds a control character, which no name the kernel reports has');
+  return doc;
 }
 
 function isObject(value: unknown): value is Record<string, Json> {
@@ -207,7 +211,8 @@ export function parseDevConfigShow(text: string, where: string): Map<string, Con
 
 /** `vdpa utility, iproute2-6.1.0` → `6.1.0`; null when the text has no version. */
 export function parseVdpaVersion(text: string): string | null {
-  // A version is short ("6.1.0", "6.15.0"); a longer run of text is not one, and stays out of the profile.
-  const match = /iproute2-(\S{1,64})(?!\S)/.exec(text);
+  // A version is short and plain ("6.1.0", "6.15.0", "ss200127"); a longer run, or one with other
+  // characters (a control sequence), is not one and stays out of the profile.
+  const match = /iproute2-([0-9A-Za-z.+~_-]{1,64})(?!\S)/.exec(text);
   return match?.[1] ?? null;
 }

@@ -20,8 +20,11 @@ export interface VdpaToolOptions {
   device?: string;
 }
 
-/** Output above this is not `vdpa` output we can use; it also bounds memory. */
-export const MAX_COMMAND_OUTPUT = 16 * 1024 * 1024;
+/**
+ * Output above this is not `vdpa` output we can use; it also bounds memory.
+ * The same as a dump file's limit, so what --save-raw records always reads back.
+ */
+export const MAX_COMMAND_OUTPUT = 4 * 1024 * 1024;
 
 /** Runs `vdpa ARGS` once. Resolves for any exit status; rejects only when the binary could not run or hung. */
 export function runVdpa(options: VdpaToolOptions, args: string[]): Promise<CommandRecord> {

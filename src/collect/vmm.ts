@@ -13,6 +13,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { VmmDoc } from '../profile/types.js';
 import { parseQemuVersion } from '../profile/software-versions.js';
+import { escapeControls } from '../control-chars.js';
 import { firstLine } from './command-output.js';
 import { isRecord, ownValue, previewJson } from './json-value.js';
 import type { LiveSource } from './source.js';
@@ -147,18 +148,19 @@ export function observeVmm(capture: unknown, where: string): VmmDoc {
   const qemu = list.slice(0, MAX_BINARIES).map((value: unknown, i) => {
     const r = asRecord(value, where, `/qemu/${i}`);
     const parsed = r.error === undefined ? parseQemuVersion(r.stdout) : null;
-    const line = firstLine(r.stdout);
+    // What a binary prints is free text: kept, with control characters made visible (profiles refuse raw ones).
+    const line = escapeControls(firstLine(r.stdout));
     return {
-      path: r.path,
+      path: escapeControls(r.path),
       version: parsed?.version ?? null,
       versionText: line === '' ? null : line.slice(0, 1024),
       // The profile keeps at most 1024 characters of why (schemas/profile.v1.json).
-      ...(parsed === null ? { error: (r.error ?? `no version in its --version output${line ? ` ("${line.slice(0, 200)}")` : ''}`).slice(0, 1024) } : {}),
+      ...(parsed === null ? { error: escapeControls(r.error ?? `no version in its --version output${line ? ` ("${line.slice(0, 200)}")` : ''}`).slice(0, 1024) } : {}),
     };
   });
   const l = libvirtRecord === undefined || libvirtRecord === null ? null : asRecord(libvirtRecord, where, '/libvirt');
   return {
     qemu,
-    libvirt: l === null ? null : { path: l.path, version: l.error === undefined ? libvirtVersion(l.stdout) : null, versionText: firstLine(l.stdout).slice(0, 1024) || null },
+    libvirt: l === null ? null : { path: escapeControls(l.path), version: l.error === undefined ? libvirtVersion(l.stdout) : null, versionText: escapeControls(firstLine(l.stdout)).slice(0, 1024) || null },
   };
 }

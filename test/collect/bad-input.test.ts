@@ -71,6 +71,21 @@ describe('collect: bad input is a typed error, never a crash (issue 8.6)', () =>
     assertRefused(await runCli(['collect', '--from', dir]), { code: 'VDPA_OUTPUT_UNEXPECTED', file: join(dir, 'sysfs.json'), pointer: '/devices/vdpa0/vhostVdpa/name' });
   });
 
+  it('control characters in names: refused where they are read, naming the file and field (issue 8.9)', async () => {
+    // A device name with an OSC title sequence in `vdpa -j dev show`, a driver with an ESC in sysfs.json,
+    // a host name that forges a report line: each would otherwise reach the profile, which refuses them.
+    const cases = [
+      [THREE, 'vdpa-dev-show.json', (text: string) => text.replace('"vdpa0":', '"vd\\u001b]0;x\\u0007pa0":'), '/dev/vd\\x1b]0;x\\x07pa0'],
+      [THREE, 'sysfs.json', json((doc) => ((doc.devices.vdpa0.driver = 'vhost_vdpa\u001b[2J'), doc)), '/devices/vdpa0/driver'],
+    ] as const;
+    for (const [base, file, edit, pointer] of cases) {
+      const dir = await editedDump(scratch, base, { [file]: edit });
+      assertRefused(await runCli(['collect', '--from', dir]), { code: 'VDPA_OUTPUT_UNEXPECTED', file: join(dir, file), pointer });
+    }
+    const dir = await editedDump(scratch, THREE, { 'hostname.txt': () => 'h\u001b[1mverdict: COMPATIBLE\n' });
+    assertRefused(await runCli(['collect', '--from', dir]), { code: 'VDPA_OUTPUT_UNEXPECTED', file: join(dir, 'hostname.txt') });
+  });
+
   it('an object "rc" in the per-device config file', async () => {
     // vdpa-dev-config-show-per-device.json: blk's rc 1 replaced by an object with a "toString" key, and its
     // stderr emptied, so the reason falls back to "exit status <rc>" (which threw).
