@@ -89,10 +89,9 @@ export function typedProblem(error: unknown): string | null {
 
 /**
  * Runs one input through `run`, then `accepted` on what it returned: the
- * invariant of the target. `known(error)` names a finding already reported
- * (outside our files): counted, not failed.
+ * invariant of the target.
  */
-export async function expectTyped<T>(figures: Figures, run: () => T | Promise<T>, accepted: (value: T) => void | Promise<void>, known: (error: unknown) => string | null = () => null): Promise<void> {
+export async function expectTyped<T>(figures: Figures, run: () => T | Promise<T>, accepted: (value: T) => void | Promise<void>): Promise<void> {
   // Only the parser is timed: the checks of what it accepted (a round trip, say) are the harness's cost.
   const start = process.hrtime.bigint();
   let outcome: Outcome;
@@ -103,13 +102,9 @@ export async function expectTyped<T>(figures: Figures, run: () => T | Promise<T>
     ok = true;
     outcome = 'accepted';
   } catch (error) {
-    const knownAs = known(error);
-    if (knownAs !== null) outcome = `refused known:${knownAs}`;
-    else {
-      const problem = typedProblem(error);
-      if (problem !== null) throw new assert.AssertionError({ message: `untyped failure: ${problem}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}` });
-      outcome = `refused ${(error as ToolError).code}`;
-    }
+    const problem = typedProblem(error);
+    if (problem !== null) throw new assert.AssertionError({ message: `untyped failure: ${problem}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}` });
+    outcome = `refused ${(error as ToolError).code}`;
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   figures.add(outcome, ms);

@@ -11,7 +11,6 @@ import { parseAnnotationXml, parseDomainXml, type Annotation } from '../../src/l
 import { InputError } from '../../src/errors.js';
 import { toProfile } from '../../src/profile/load.js';
 import { editText, editTree, expectTyped, Figures, params, report, seeds, textEdit, treeEdit } from './harness.js';
-import { knownLibvirtIssue } from './known.js';
 
 /** XML's own tricks: DOCTYPE and entities, character references (invalid ones too), CDATA, namespaces, nesting. */
 const XML_TOKENS = [
@@ -70,7 +69,6 @@ describe('fuzz: libvirt XML', () => {
             // A DOCTYPE anywhere a parser would see it is refused, never expanded.
             assert.ok(!/<!DOCTYPE/.test(xml.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, '')), 'accepted XML with a DOCTYPE');
           },
-          knownLibvirtIssue,
         );
       }),
       params(150),
@@ -114,7 +112,6 @@ describe('fuzz: libvirt XML', () => {
               assert.deepEqual(JSON.parse(again.devices[0]!.profile), JSON.parse(JSON.stringify(compactProfile(profile, index))));
             }
           },
-          knownLibvirtIssue,
         );
       }),
       params(150),
