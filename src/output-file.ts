@@ -63,8 +63,21 @@ export function writeNewFileDurably(path: string, text: string, mode?: number): 
   }
 }
 
-/** Writes `text` to `path` atomically and durably, with `mode`; refuses to replace a file unless `force`. */
-export function writeFileAtomic(path: string, text: string, options: { force: boolean; mode?: number }): void {
+/** A file written beside its name and flushed, not yet in place: {@link stageFile}. */
+export interface StagedFile {
+  /** Renames it over its name and flushes the directory. */
+  commit(): void;
+  /** Removes it; the name is left as it was. */
+  abort(): void;
+}
+
+/**
+ * The first half of {@link writeFileAtomic}: refuses a name it may not replace
+ * and writes `text` to a temporary beside it, flushed. A command with two
+ * outputs (a profile and --save-raw's dump) stages one before writing the
+ * other, so a bad name fails before anything is written.
+ */
+export function stageFile(path: string, text: string, options: { force: boolean; mode?: number }): StagedFile {
   let exists = false;
   try {
     const info = statSync(path);
@@ -80,20 +93,38 @@ export function writeFileAtomic(path: string, text: string, options: { force: bo
   const dir = dirname(path);
   // The temporary name stays short: a long target name must not make it exceed NAME_MAX.
   const temp = join(dir, `.${basename(path).slice(0, 64)}.vdpa-compat-${process.pid}.tmp`);
-  try {
-    // A temporary of this name can only be left by a killed run that had our pid: never a live writer.
-    rmSync(temp, { force: true });
-    writeNewFileDurably(temp, text, options.mode);
-    renameSync(temp, path);
-    syncDirectory(dir);
-  } catch (error) {
+  const abort = () => {
     try {
       rmSync(temp, { force: true });
     } catch {
       // Nothing more can be done; the original error is what the user needs.
     }
+  };
+  try {
+    // A temporary of this name can only be left by a killed run that had our pid: never a live writer.
+    rmSync(temp, { force: true });
+    writeNewFileDurably(temp, text, options.mode);
+  } catch (error) {
+    abort();
     throw writeFailure(path, error);
   }
+  return {
+    commit() {
+      try {
+        renameSync(temp, path);
+        syncDirectory(dir);
+      } catch (error) {
+        abort();
+        throw writeFailure(path, error);
+      }
+    },
+    abort,
+  };
+}
+
+/** Writes `text` to `path` atomically and durably, with `mode`; refuses to replace a file unless `force`. */
+export function writeFileAtomic(path: string, text: string, options: { force: boolean; mode?: number }): void {
+  stageFile(path, text, options).commit();
 }
 
 /** Appends one line (newline added) to `path`, creating it with `mode`. */

@@ -61,6 +61,15 @@ describe('write errors', () => {
     await refused(['collect', '--from', NEGOTIATED, '--save-raw', join(blocker, 'dump')], join(blocker, 'dump'));
   });
 
+  it('collect --save-raw DIR -o BAD, and -o FILE --save-raw BAD: neither output is written', async () => {
+    // The profile is staged before the dump is written: a bad -o leaves no dump behind it.
+    const dump = join(scratch, 'dump');
+    await refused(['collect', '--from', NEGOTIATED, '--save-raw', dump, '-o', join(blocker, 'p.yaml')], join(blocker, 'p.yaml'));
+    // And a bad --save-raw leaves no profile (nor its temporary).
+    const out = join(scratch, 'p.yaml');
+    await refused(['collect', '--from', NEGOTIATED, '-o', out, '--save-raw', join(blocker, 'dump')], join(blocker, 'dump'));
+  });
+
   it('hook install, into a --dir that refuses the script or is not a directory', async () => {
     if (linux) await refused(['hook', 'install', '--dir', '/proc', '--name', 'vdpa-compat-test'], '/proc/vdpa-compat-test');
     await refused(['hook', 'install', '--dir', join(blocker, 'qemu.d'), '--create-dir'], join(blocker, 'qemu.d'));

@@ -6,7 +6,7 @@ import { profileFormat, serializeProfile } from '../../profile/load.js';
 import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { writeFileAtomic } from '../../output-file.js';
+import { stageFile } from '../../output-file.js';
 
 /** Options of the collect command, as parsed from the command line. */
 export interface CollectCommandOptions {
@@ -51,12 +51,19 @@ export async function collectCommand(options: CollectCommandOptions, io: Io): Pr
     ...(options.qemu !== undefined ? { qemuPaths: options.qemu } : {}),
   });
   const text = await serializeProfile(profile, format);
+  // The profile is staged first: an -o that cannot be written fails before --save-raw writes anything.
+  const staged = file === undefined ? undefined : stageFile(file, text, { force: options.force });
   if (options.saveRaw !== undefined) {
-    await writeDump(options.saveRaw, raw, { force: options.force });
+    try {
+      await writeDump(options.saveRaw, raw, { force: options.force });
+    } catch (error) {
+      staged?.abort();
+      throw error;
+    }
     io.stderr.write(`vdpa-compat: wrote dump directory ${escapeControls(options.saveRaw)}\n`);
   }
   if (file !== undefined) {
-    await writeFileAtomic(file, text, { force: options.force });
+    staged!.commit();
     io.stderr.write(`vdpa-compat: wrote ${escapeControls(file)} (${profile.devices.length} device${profile.devices.length === 1 ? '' : 's'})\n`);
   }
   if (toStdout) io.stdout.write(text);
