@@ -72,3 +72,17 @@ describe('profile validation as built', () => {
     );
   });
 });
+
+describe('profile schema: config values no device can hold', () => {
+  it('mtu below 68 and max_vq_pairs outside 1..0x8000 are refused at their pointer (virtio 1.2 §5.1.4.1)', async () => {
+    const at = (field: string, v: number) => {
+      const doc = JSON.parse(JSON.stringify(seed)) as { devices: Array<{ config: Record<string, unknown> }> };
+      doc.devices[0]!.config[field] = v;
+      return profileSchemaProblems(doc).then((problems) => problems.map((p) => p.pointer));
+    };
+    for (const [field, bad, good] of [['mtu', [0, 67, 65536], [68, 9000, 65535]], ['maxVqPairs', [0, 0x8001], [1, 0x8000]]] as const) {
+      for (const v of bad) assert.deepEqual(await at(field, v), [`/devices/0/config/${field}`], `${field} ${v}`);
+      for (const v of good) assert.deepEqual(await at(field, v), [], `${field} ${v}`);
+    }
+  });
+});
