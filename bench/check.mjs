@@ -29,7 +29,7 @@ const annotated = readFileSync(`${root}test/fixtures/libvirt/annotated/vm-vdpa-i
 );
 writeFileSync(join(scratch, 'vm.xml'), annotated);
 // The installed hook script, as `hook install` writes it: it answers every phase but migrate begin in sh.
-const { hookScript } = await import(`${root}dist/hook/install.js`);
+const { hookScript } = await import(`${root}dist/libvirt/hook-install.js`);
 writeFileSync(join(scratch, 'hook.sh'), hookScript({ nodePath: process.execPath, cliPath: cli, hookArgs: [], onError: 'deny', timeoutMs: 5000 }));
 
 /** name → [args, stdin, expected exit status, target ratio] */

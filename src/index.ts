@@ -16,5 +16,5 @@ export { ToolError, UsageError, InputError, CollectError, ValidationError, type 
 export { buildAnnotation, compactProfile } from './libvirt/annotation.js';
 export { parseDomainXml, parseAnnotationXml, type DomainInfo, type DomainVdpaDevice, type Annotation } from './libvirt/domain.js';
 export { ANNOTATION_NS, ANNOTATION_PREFIX, SET_METADATA_COMMAND } from './libvirt/namespace.js';
-export { runHook, HOOK_EXIT, type HookOptions, type HookCall } from './hook/libvirt.js';
+export { runHook, HOOK_EXIT, type HookOptions, type HookCall } from './libvirt/hook.js';
 export { renderJunit } from './verdict/render-junit.js';

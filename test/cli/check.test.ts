@@ -224,7 +224,7 @@ describe('bad input: one clear line, exit 2, no stack unless --debug', () => {
     assert.match(r.stderr, /broken\.yaml: 3 problems: .* \[PROFILE_INVALID\]; fix: /);
     assert.match(r.stderr, /\/devices\/0\/maxVqSize: must be integer/);
     assert.match(r.stderr, /\/devices\/0\/class: must be one of/);
-    assert.match(r.stderr, /\/devices\/0\/config\/mtu: must be >= 0/);
+    assert.match(r.stderr, /\/devices\/0\/config\/mtu: must be >= 68/);
     assert.match(r.stderr, /fix: Re-run `vdpa-compat collect`/);
     assert.ok(!hasStack(r.stderr));
   });

@@ -45,7 +45,7 @@ async function hookReads(annotation: Annotation | null): Promise<void> {
     try {
       doc = JSON.parse(device.profile);
     } catch {
-      continue; // The hook says "not JSON" and vetoes (src/hook/libvirt.ts): typed by construction.
+      continue; // The hook says "not JSON" and vetoes (src/libvirt/hook.ts): typed by construction.
     }
     await toProfile(doc, 'source profile in the metadata');
   }

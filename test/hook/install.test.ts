@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildProgram } from '../../src/cli/program.js';
-import { hookScript, parseHookScript } from '../../src/hook/install.js';
+import { hookScript, parseHookScript } from '../../src/libvirt/hook-install.js';
 import { ANNOTATION_NS } from '../../src/libvirt/namespace.js';
 import { CLI, dumpPath, repoPath } from '../helpers/paths.js';
 import { hasCommand } from '../helpers/replay.js';

@@ -3,8 +3,8 @@ import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SourceMode } from '../../collect/collect.js';
-import { hookScript, installHook, uninstallHook } from '../../hook/install.js';
-import { runHook, type HookOptions } from '../../hook/libvirt.js';
+import { hookScript, installHook, uninstallHook } from '../../libvirt/hook-install.js';
+import { runHook, type HookOptions } from '../../libvirt/hook.js';
 import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
@@ -108,7 +108,7 @@ export async function hookInstallCommand(options: HookInstallOptions, command: C
     timeoutMs: options.timeout,
   });
   const path = await installHook(options.dir, options.name, script, { force: options.force, createDir: options.createDir });
-  const { hookStatus } = await import('../../hook/status.js');
+  const { hookStatus } = await import('../../libvirt/hook-status.js');
   const status = await hookStatus(options.dir, options.name, { root: options.sysfsRoot, timeoutMs: 5000 });
   io.stderr.write(`vdpa-compat: installed ${escapeControls(path)}\n`);
   for (const problem of status.problems) io.stderr.write(`vdpa-compat: warning: ${escapeControls(problem)}\n`);
@@ -124,7 +124,7 @@ export interface HookStatusOptions extends HookPlaceOptions {
 
 /** Prints what is installed and whether it works; exit 0 healthy, 1 a problem found. */
 export async function hookStatusCommand(options: HookStatusOptions, io: Io): Promise<number> {
-  const { hookStatus } = await import('../../hook/status.js');
+  const { hookStatus } = await import('../../libvirt/hook-status.js');
   const status = await hookStatus(options.dir, options.name, { root: options.sysfsRoot, timeoutMs: 5000 });
   if (options.json) {
     // JSON.stringify escapes control characters itself.

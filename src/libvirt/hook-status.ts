@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { HOOK_MARKER, parseHookScript, type InstalledHook } from './install.js';
+import { HOOK_MARKER, parseHookScript, type InstalledHook } from './hook-install.js';
 
 /** A libvirt daemon that runs qemu hooks, as /proc shows it. */
 export interface LibvirtDaemon {

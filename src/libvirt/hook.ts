@@ -12,8 +12,8 @@ import type { SourceMode } from '../collect/collect.js';
 import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
 import { InputError, ToolError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
-import type { AnnotatedDevice, DomainVdpaDevice } from '../libvirt/domain.js';
-import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
+import type { AnnotatedDevice, DomainVdpaDevice } from './domain.js';
+import { SET_METADATA_COMMAND } from './namespace.js';
 import { appendLine } from '../output-file.js';
 import type { Profile } from '../profile/types.js';
 import type { VmConfig } from '../rules/context.js';
@@ -107,7 +107,7 @@ async function decide(call: HookCall, options: HookOptions, io: HookIo, deadline
   };
   // Loaded only for the one phase that checks: libvirt calls the hook for every phase of every domain.
   const [{ MAX_DOMAIN_XML, parseAnnotationXml, parseDomainXml }, { collect }, { qemuVersionOf }, { toProfile }, { check }, { loadPolicy, loadRules }] = await Promise.all([
-    import('../libvirt/domain.js'),
+    import('./domain.js'),
     import('../collect/collect.js'),
     import('../collect/vmm.js'),
     import('../profile/load.js'),
