@@ -19,7 +19,7 @@ import { controlString, isRecord, ownValue, pointerToken, previewJson } from './
 import { readSysfsSnapshot } from './sysfs-snapshot.js';
 import { firstLine } from './command-output.js';
 import { SourceUnavailable, type LiveContext, type LiveSource, type PartialDump } from './source.js';
-import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
+import { decodeNetlink } from './vdpa-netlink.js';
 import { observeVmm } from './vmm.js';
 import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
 
@@ -156,7 +156,7 @@ function metaFacts(meta: unknown, where: string): MetaFacts {
   if (!isRecord(unavailable)) throw refuse('/unavailable', 'must be an object of reasons by source name', unavailable);
   const netlink = ownValue(unavailable, 'netlink');
   if (netlink !== undefined && typeof netlink !== 'string') throw refuse('/unavailable/netlink', 'must be a string', netlink);
-  return { collectedAt, sources: sources as string[], ...(netlink !== undefined ? { netlinkMissing: netlink } : {}) };
+  return { collectedAt, sources, ...(netlink !== undefined ? { netlinkMissing: netlink } : {}) };
 }
 
 /** One recorded `vdpa -j dev config show DEV` run from the per-device file, checked. */
@@ -206,7 +206,7 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
   const mgmtdevs = parseMgmtdevShow(raw.mgmtdevShow ?? '', label(DUMP_FILES.mgmtdevShow));
   const devices = parseDevShow(raw.devShow ?? '', label(DUMP_FILES.devShow));
   const configText = raw.devConfigShow ?? '';
-  const dumped = configText.trim() === '' ? new Map() : parseDevConfigShow(configText, label(DUMP_FILES.devConfigShow));
+  const dumped = configText.trim() === '' ? new Map<string, ConfigEntry>() : parseDevConfigShow(configText, label(DUMP_FILES.devConfigShow));
   const perDevice: unknown = raw.perDeviceConfig ?? {};
   const perDeviceWhere = label(OWN_DUMP_FILES.perDeviceConfig);
   if (!isRecord(perDevice)) {
@@ -258,7 +258,7 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   const fromNetlink = raw.netlink !== null && raw.netlink !== undefined;
   refuseControlStrings(raw.netlink, label(OWN_DUMP_FILES.netlink));
   refuseControlStrings(raw.sysfs, label(OWN_DUMP_FILES.sysfs));
-  const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink as NetlinkCapture, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
+  const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
   const { sysfs, missing } = sysfsFrom(raw, label(OWN_DUMP_FILES.sysfs));
   // Linux keeps both in struct new_utsname, 64 characters each (__NEW_UTS_LEN); a hand-written
   // dump may give the host's DNS name, up to 253 (RFC 1035).

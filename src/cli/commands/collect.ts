@@ -56,7 +56,7 @@ export async function collectCommand(options: CollectCommandOptions, io: Io): Pr
     io.stderr.write(`vdpa-compat: wrote dump directory ${escapeControls(options.saveRaw)}\n`);
   }
   if (file !== undefined) {
-    await writeFileAtomic(file, text, { force: options.force });
+    writeFileAtomic(file, text, { force: options.force });
     io.stderr.write(`vdpa-compat: wrote ${escapeControls(file)} (${profile.devices.length} device${profile.devices.length === 1 ? '' : 's'})\n`);
   }
   if (toStdout) io.stdout.write(text);
