@@ -14,6 +14,7 @@
  * U+2028–9 (line breaks to some terminals and log viewers), and U+FFFE–F,
  * which XML 1.0 forbids.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this module's job
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufffe\uffff]/g;
 const HAS_CONTROL = new RegExp(CONTROL.source);
 

@@ -11,7 +11,7 @@ describe('README', () => {
     const example = /## Library\n[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.ok(example, 'README has a ## Library js block');
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) =>
-      execFile(process.execPath, ['--input-type=module', '-e', example], { cwd: repoPath('.'), encoding: 'utf8' }, (error, out) => (error ? reject(error) : resolve({ stdout: out }))),
+      execFile(process.execPath, ['--input-type=module', '-e', example], { cwd: repoPath('.'), encoding: 'utf8' }, (error: Error | null, out: string) => (error ? reject(error) : resolve({ stdout: out }))),
     );
     assert.match(stdout, /^incompatible 1 \[/);
     assert.match(stdout, /negotiated-features-offered\/missing/);

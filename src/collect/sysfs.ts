@@ -10,7 +10,7 @@ import { hostname as osHostname } from 'node:os';
 import type { SysfsDevice, SysfsMgmtdev, SysfsSnapshot } from '../profile/observations.js';
 import type { LiveSource } from './source.js';
 import { parseDevShow, parseMgmtdevShow } from './vdpa-json.js';
-import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
+import { decodeNetlink } from './vdpa-netlink.js';
 
 /** Sysfs attributes are one short line; anything longer is not an attribute we want. */
 const MAX_ATTRIBUTE = 4096;
@@ -136,7 +136,7 @@ export const sysfsSource: LiveSource = {
     let parents: Array<{ handle: string; bus: string | null; name: string }> = [];
     try {
       if (dump.netlink) {
-        const seen = decodeNetlink(dump.netlink as NetlinkCapture, 'netlink');
+        const seen = decodeNetlink(dump.netlink, 'netlink');
         names = seen.devices.map((d) => d.name);
         parents = seen.mgmtdevs;
       } else {

@@ -120,7 +120,7 @@ export function parseMgmtdevShow(text: string, where: string): MgmtdevObservatio
     if (!Array.isArray(classesValue) || !classesValue.every((c) => typeof c === 'string')) {
       throw unexpected(where, `${pointer}/supported_classes`, 'must be an array of strings');
     }
-    const classes = classesValue as string[];
+    const classes = classesValue;
     // iproute2 names device bits with the net table only when the class list has net (reference §2.2).
     const context: DeviceClass = classes.includes('net') ? 'net' : 'other';
     return {

@@ -60,7 +60,7 @@ export interface KernelFacts {
 
 /** Every parent the pack knows. */
 export const PARENTS: readonly ParentEntry[] = parentsPack.parents as unknown as ParentEntry[];
-const KERNEL_FACTS = parentsPack.kernel as unknown as KernelFacts;
+const KERNEL_FACTS = parentsPack.kernel as KernelFacts;
 
 /** The pack's own version, reported with each decision. */
 export const PARENTS_PACK_VERSION: string = parentsPack.packVersion;

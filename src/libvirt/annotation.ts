@@ -77,5 +77,5 @@ export function buildAnnotation(domain: DomainInfo, profile: Profile | null, whe
       ...(options.vmm !== undefined ? { vmm: vmmElement(options.vmm) } : {}),
       ...(entries.length > 0 ? { device: entries } : {}),
     },
-  }) as string;
+  });
 }

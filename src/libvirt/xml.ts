@@ -63,7 +63,7 @@ export function parseXml(xml: string, where: string, hint: string, limits: XmlLi
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
   let count = 0;
-  let refused: InputError | null = null;
+  let refused = null as InputError | null; // set in a parser callback: no narrowing to null
   const refuse = (error: InputError) => {
     refused ??= error;
     // saxes has no abort: an error from a handler stops it at once.

@@ -35,6 +35,7 @@ export const FIELD_NAME = /^[a-z][A-Za-z0-9]{0,63}$/;
  * raw they move the cursor, recolour or clear the terminal, end a log line
  * early or reorder what a reader sees.
  */
+// eslint-disable-next-line no-control-regex -- the characters a profile string may not hold
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'gu');
 

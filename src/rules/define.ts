@@ -58,7 +58,7 @@ export interface RuleContext<K extends string> {
   source: Side;
   target: Side;
   vm: VmConfig;
-  report(message: K, data: Record<string, FindingValue>, place: FindingPlace): void;
+  report(this: void, message: K, data: Record<string, FindingValue>, place: FindingPlace): void;
 }
 
 /** A rule as written, with its message ids inferred so a typo in report() fails to compile. */
@@ -86,7 +86,7 @@ export interface Rule {
 
 /** Declares a rule; identity at run time, type inference at compile time. */
 export function defineRule<M extends Record<string, MessageSpec>>(definition: RuleDefinition<M>): Rule {
-  return definition as unknown as Rule;
+  return definition;
 }
 
 /** Fills `{name}` placeholders; arrays become comma lists. */

@@ -4,7 +4,7 @@
  * rule whose device classes do not include the pair's is "not applicable",
  * never a silent pass.
  */
-import { fillTemplate, type FindingValue, type Rule } from './define.js';
+import { fillTemplate, type Rule } from './define.js';
 import type { Side, VmConfig } from './context.js';
 import type { CheckResult, Finding } from './finding.js';
 
@@ -53,7 +53,7 @@ export function evaluate(rules: readonly Rule[], source: Side, target: Side, vm:
           unverified,
           failsSafe: spec.failsSafe === true,
           blocker: spec.blocker === true,
-          data: data as Record<string, FindingValue>,
+          data,
         });
       },
     });

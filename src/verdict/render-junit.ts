@@ -16,7 +16,7 @@ import type { Report } from './types.js';
 
 function build(testsuites: Record<string, unknown>): string {
   const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true, indentBy: '  ' });
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ testsuites }) as string}`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({ testsuites })}`;
 }
 
 /** The report as a JUnit XML document. */

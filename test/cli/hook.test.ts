@@ -45,7 +45,7 @@ const hook = (domain: string, xml: string, extra: string[] = [], phase: [string,
   run(['hook', 'qemu', ...extra, '--', domain, phase[0], phase[1], '-'], xml, env);
 
 let scratch: string;
-let annotated: Record<string, string> = {};
+const annotated: Record<string, string> = {};
 
 /** The domain XML with the namespaced annotate output pasted inside <metadata> by hand. */
 function withMetadata(xml: string, element: string): string {
@@ -206,7 +206,7 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     const encoded = xml.replace("<interface type='vdpa'>", "<interface type='vd&#112;a'>");
     assert.notEqual(encoded, xml);
     const moved = xml.replace(/(\s*<interface type='vdpa'>[\s\S]*?<\/interface>)/, '').replace('</devices>', `</devices>\n  <devices>${/<interface type='vdpa'>[\s\S]*?<\/interface>/.exec(xml)?.[0] ?? ''}</devices>`);
-    assert.match(moved, /<\/devices>\n  <devices><interface type='vdpa'>/);
+    assert.match(moved, /<\/devices>\n {2}<devices><interface type='vdpa'>/);
     for (const [form, text] of [['character reference', encoded], ['second <devices>', moved]] as const) {
       const result = await hook('vm-vdpa-net', text, ['--from', TARGET_HOST]);
       assert.equal(result.code, 1, `${form}: ${result.stderr}`);

@@ -48,6 +48,7 @@ describe('collect: bad input is a typed error, never a crash (issue 8.6)', () =>
     assertRefused(await runCli(['collect', '--from', dir]), { code: 'VDPA_OUTPUT_UNEXPECTED', file: join(dir, 'vdpa-netlink.json'), pointer: '/mgmtdevs/0/attrs/0' });
   });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const netlinkCases: Array<[string, (doc: any) => unknown, string]> = [
     ['"configs": null', (doc) => ({ ...doc, configs: null }), '/configs'],
     ['a null config reply', (doc) => ({ ...doc, configs: { ...doc.configs, src: null } }), '/configs/src'],

@@ -35,6 +35,7 @@ export async function editedDump(
 }
 
 /** An edit of a JSON file: `change` gets the parsed document and returns the new one. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function json(change: (doc: any) => unknown): (text: string) => string {
   return (text) => JSON.stringify(change(JSON.parse(text)));
 }

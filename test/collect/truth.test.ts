@@ -52,6 +52,7 @@ async function refusedBy(dir: string, file: string, pointer: string, code = 'VDP
 }
 
 describe('collect writes only what its loader reads (issue 8.8)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const sysfsCases: Array<[string, (doc: any) => void, string]> = [
     ['a vhost-vdpa name that is not vhost-vdpa-N', (doc) => (doc.devices.vdpa0.vhostVdpa.name = 'vhost-vdpa-x'), '/devices/vdpa0/vhostVdpa/name'],
     ['a PCI vendor that is not hex', (doc) => (doc.mgmtdevs['pci/0000:00:05.0'].pci.vendor = 'intel'), '/mgmtdevs/pci~10000:00:05.0/pci/vendor'],

@@ -34,8 +34,8 @@ describe('vdpa mgmtdev show', () => {
     const net = parents.find((p) => p.handle === 'vdpasim_net');
     const blk = parents.find((p) => p.handle === 'vdpasim_blk');
     assert.equal(net?.bus, null);
-    assert.deepEqual(featureNames(net!.supportedFeatures!, 'net'), ['MTU', 'MAC', 'CTRL_VQ', 'CTRL_MAC_ADDR', 'ANY_LAYOUT', 'VERSION_1', 'ACCESS_PLATFORM']);
-    assert.equal(formatMask(net!.supportedFeatures!), '0x0000000308820028');
+    assert.deepEqual(featureNames(net.supportedFeatures!, 'net'), ['MTU', 'MAC', 'CTRL_VQ', 'CTRL_MAC_ADDR', 'ANY_LAYOUT', 'VERSION_1', 'ACCESS_PLATFORM']);
+    assert.equal(formatMask(net.supportedFeatures!), '0x0000000308820028');
     assert.equal(blk?.supportedFeatures, 0n);
     assert.deepEqual(blk?.classes, ['block']);
   });

@@ -81,7 +81,7 @@ describe('fuzz: dump directories through collect', () => {
         const edited = editTree(tree, edits);
         fc.pre(fits(edited, MAX_TREE_BYTES));
         const mutated = { ...raw, [file]: isText ? JSON.stringify(edited) ?? '' : edited };
-        await expectTyped(figures, () => pipeline(mutated as RawDump), loads);
+        await expectTyped(figures, () => pipeline(mutated), loads);
       }),
       params(150),
     );

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
-import { decodeNetlink, type NetlinkCapture } from '../../src/collect/vdpa-netlink.js';
+import { decodeNetlink } from '../../src/collect/vdpa-netlink.js';
 import { parseMgmtdevShow } from '../../src/collect/vdpa-json.js';
 import { parseDomainXml } from '../../src/libvirt/domain.js';
 import { toProfile } from '../../src/profile/load.js';
@@ -33,8 +33,8 @@ async function dumpWith(file: string, text: string): Promise<string> {
 describe('fuzz findings, fixed', () => {
   it('K1: a netlink record whose configs entry is not an object is refused, typed (src/collect/vdpa-netlink.ts)', async () => {
     const capture = { format: 'vdpa-compat-netlink/1', family: { id: 1, version: 1, maxAttr: 1 }, mgmtdevs: [], devices: [], configs: { vdpa0: 5 } };
-    await refusedTyped(() => decodeNetlink(capture as unknown as NetlinkCapture, 'vdpa-netlink.json'));
-    await refusedTyped(() => decodeNetlink(null as unknown as NetlinkCapture, 'vdpa-netlink.json'));
+    await refusedTyped(() => decodeNetlink(capture, 'vdpa-netlink.json'));
+    await refusedTyped(() => decodeNetlink(null, 'vdpa-netlink.json'));
   });
 
   it('K2: vdpa -j parse errors stay one printable line (src/collect/vdpa-json.ts)', async () => {

@@ -227,7 +227,7 @@ export function editTree(doc: unknown, edits: readonly TreeEdit[]): unknown {
     }
     else if (e.kind === 'delete' && parent !== null) {
       if (Array.isArray(parent)) parent.splice(Number(key), 1);
-      else delete (parent as Record<string, unknown>)[key as string];
+      else delete parent[key as string];
     } else if (e.kind === 'add') {
       const target = get();
       if (target !== null && typeof target === 'object' && !Array.isArray(target)) Object.defineProperty(target, e.key, { value: structuredClone(e.value), enumerable: true, writable: true, configurable: true });

@@ -104,7 +104,8 @@ describe('YAML and JSON that would cost time or memory', () => {
 
 describe('control characters in profile text', () => {
   // Every text field of a profile that reaches output, and one character of each kind refused.
-  const fields: Array<[string, (d: any, v: string) => void]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const fields: Array<[string, (d: any, v: string) => void]> = [
     ['/host/hostname', (d, v) => (d.host.hostname = v)],
     ['/host/kernel', (d, v) => (d.host.kernel = v)],
     ['/host/iproute2', (d, v) => (d.host.iproute2 = v)],

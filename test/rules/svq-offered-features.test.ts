@@ -3,6 +3,7 @@ import { describe } from 'node:test';
 import { NET } from '../../src/profile/feature-bits.js';
 import { svqOfferedFeatures } from '../../src/rules/builtin/svq-offered-features.js';
 import type { DeviceDoc } from '../../src/profile/types.js';
+import type { FindingValue } from '../../src/rules/define.js';
 import { device, edits, onQemu } from '../helpers/devices.js';
 import { cases, type Case } from '../helpers/rules.js';
 
@@ -14,7 +15,7 @@ const VP = 'e2e/k6.12/vp2-netlink';
 const SIM = 'e2e/k6.12/sim-netlink';
 const TOOL = 'e2e/k6.12/sim-tool615';
 const on = (version: string | null) => (dump: string, name: string, edit?: (doc: DeviceDoc) => void) => () => device(dump, name, edit, version);
-const features = (f: { data: Record<string, unknown> } | undefined) => String(f?.data['features'] ?? '');
+const features = (f: { data: Record<string, FindingValue> } | undefined) => String(f?.data['features'] ?? '');
 
 /** Edit: CTRL_RX offered, a bit 8.0's shadow virtqueue refuses and 8.1 and later accept. */
 const withCtrlRx = (d: DeviceDoc) => edits.offer(d, NET.CTRL_RX);

@@ -50,7 +50,7 @@ export async function annotateCommand(domainXml: string, sourceInput: string | u
   for (const line of domain.unchecked) warn(`${line}: vdpa-compat cannot check it, so the hook will veto migrating this domain`);
   const element = `${buildAnnotation(domain, profile, sourceInput ?? 'this host, collected live', { namespaced: options.namespaced, domainFile: domainName, ...(domain.devices.length > 0 ? { vmm } : {}) })}\n`;
   if (options.output !== undefined && options.output !== '-') {
-    await writeFileAtomic(options.output, element, { force: options.force });
+    writeFileAtomic(options.output, element, { force: options.force });
   } else {
     io.stdout.write(element);
   }
