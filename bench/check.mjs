@@ -23,10 +23,7 @@ const HOST = sample('vdpasim/k6.12-netlink');
 node(['collect', '--from', HOST, '-o', join(scratch, 'host.json')]);
 const pair = ['--source-device', 'src', '--target-device', 'fewer', '--source-qemu', '10.0.2', '--target-qemu', '10.0.2'];
 // As libvirt 9.0 dumps it after `virsh metadata --set` (scripts/libvirt-fixtures.mjs), run by the recorded QEMU 10.0.2.
-const annotated = readFileSync(`${root}test/fixtures/libvirt/annotated/vm-vdpa-interface.xml`, 'utf8').replace(
-  /<emulator>[^<]*<\/emulator>/,
-  `<emulator>${root}test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64</emulator>`,
-);
+const annotated = readFileSync(`${root}test/fixtures/libvirt/annotated/vm-vdpa-interface.xml`, 'utf8').replace(/<emulator>[^<]*<\/emulator>/, `<emulator>${root}test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64</emulator>`);
 writeFileSync(join(scratch, 'vm.xml'), annotated);
 // The installed hook script, as `hook install` writes it: it answers every phase but migrate begin in sh.
 const { hookScript } = await import(`${root}dist/libvirt/hook-install.js`);

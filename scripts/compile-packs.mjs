@@ -36,7 +36,7 @@ function intervals(file, where, text) {
     let lo = null;
     let hi = null;
     for (const c of comparators) {
-      if (c.semver === Range.ANY || c.operator === '' && c.value === '') continue;
+      if (c.semver === Range.ANY || (c.operator === '' && c.value === '')) continue;
       const v = [c.semver.major, c.semver.minor, c.semver.patch];
       if (c.operator === '>=') lo = v;
       else if (c.operator === '<') hi = v;

@@ -31,7 +31,11 @@ const STOP_ERRORS = 100_000;
 function openObjects(node) {
   if (Array.isArray(node)) return node.map(openObjects);
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'additionalProperties' && v === false)).map(([k, v]) => [k, openObjects(v)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'additionalProperties' && v === false))
+      .map(([k, v]) => [k, openObjects(v)]),
+  );
 }
 
 /** The node a local `$ref` (#/a/b) points at. */
@@ -175,7 +179,10 @@ for (const dir of ['src/generated/', 'dist/generated/']) {
 }
 for (const [name, spec] of Object.entries(schemas)) {
   // One module per schema: the CLI loads the profile validator only when it reads a profile file.
-  const module = name.replace(/^validate/, '').replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+  const module = name
+    .replace(/^validate/, '')
+    .replace(/([a-z])([A-Z])/g, '$1-$2')
+    .toLowerCase();
   const { code, schema } = await compile(name, spec);
   for (const dir of ['src/generated/', 'dist/generated/']) await writeFile(new URL(`${dir}${module}-validator.js`, root), code);
   await writeFile(new URL(`src/generated/${module}-validator.d.ts`, root), `${types}export declare const ${name}: Validator;\n`);

@@ -40,11 +40,7 @@ export function libvirtAnnotated(domainFile, sourceProfile, cli = `${root}dist/b
   const element = execFileSync(process.execPath, [cli, 'annotate', withQemu, sourceProfile], { encoding: 'utf8', timeout: 30_000 }).replaceAll(RECORDED_QEMU, EMULATOR);
   const name = /<name>([^<]+)<\/name>/.exec(readFileSync(domainFile, 'utf8'))?.[1];
   if (name === undefined) throw new Error(`${domainFile}: no <name>`);
-  const session = [
-    `define ${quote(domainFile)}`,
-    `metadata ${quote(name)} --uri ${NS} --key ${ANNOTATION_PREFIX} --set ${quote(element)} --config`,
-    `dumpxml ${quote(name)}`,
-  ].join('; ');
+  const session = [`define ${quote(domainFile)}`, `metadata ${quote(name)} --uri ${NS} --key ${ANNOTATION_PREFIX} --set ${quote(element)} --config`, `dumpxml ${quote(name)}`].join('; ');
   return execFileSync('virsh', ['-q', '-c', 'test:///default', session], { encoding: 'utf8', timeout: 30_000 })
     .replace(/^Domain .* defined from .*\n/m, '')
     .replace(/^\n+/, '');

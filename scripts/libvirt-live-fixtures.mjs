@@ -23,7 +23,10 @@ async function command(run, name) {
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
-for (const [side, run] of [['host', `${latest}/host`], ['guest', `${latest}/guest/run`]]) {
+for (const [side, run] of [
+  ['host', `${latest}/host`],
+  ['guest', `${latest}/guest/run`],
+]) {
   await writeFile(`${out}/${side}-dst-hook-calls.log`, hookCallLines(await readFile(`${run}/dst/libvirtd.log`, 'utf8'), ours));
 }
 const guest = `${latest}/guest/run`;

@@ -28,7 +28,6 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROL, visible);
 }
 
-
 /** Whether `text` holds a character escapeControls would escape. */
 export function hasControls(text: string): boolean {
   return HAS_CONTROL.test(text);

@@ -106,11 +106,6 @@ export class ValidationError extends InputError {
     hint: string,
     code: ErrorCode = 'PROFILE_INVALID',
   ) {
-    super(
-      code,
-      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ` +
-        problems.map((p) => `${p.pointer || '/'} ${p.message}`).join('; '),
-      hint,
-    );
+    super(code, `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ` + problems.map((p) => `${p.pointer || '/'} ${p.message}`).join('; '), hint);
   }
 }

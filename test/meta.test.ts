@@ -23,7 +23,7 @@ describe('every rule has a doc and a test', () => {
       assert.match(doc, new RegExp(`^# ${rule.id}$`, 'm'));
       assert.match(doc, /^## Why migration breaks$/m);
       const sections = [...doc.matchAll(/^### `([^`]+)`/gm)].map((m) => m[1]);
-      assert.deepEqual(sections, codesOf(rule), 'one ### section per code, in the rule\'s order');
+      assert.deepEqual(sections, codesOf(rule), "one ### section per code, in the rule's order");
       for (const code of codesOf(rule)) assert.ok(docSection(doc, code), code);
       const test = readFileSync(testPath, 'utf8');
       for (const code of codesOf(rule)) assert.ok(test.includes(`'${code}'`), `${rule.id}.test.ts never asserts ${code}`);
@@ -44,7 +44,11 @@ describe('finding codes', () => {
 describe('bundled profiles', () => {
   const root = repoPath('profiles');
   const parents = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory());
-  const yamls = parents.flatMap((p) => readdirSync(join(root, p.name)).filter((f) => f.endsWith('.yaml')).map((f) => join(root, p.name, f)));
+  const yamls = parents.flatMap((p) =>
+    readdirSync(join(root, p.name))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(root, p.name, f)),
+  );
   it('exist', () => assert.ok(yamls.length >= 4));
   for (const file of yamls) {
     it(`${relative(root, file)} validates and matches its dump (npm run profiles regenerates it)`, async () => {
@@ -89,8 +93,7 @@ describe('project', () => {
       cli: ['cli', 'libvirt', 'collect', 'profile', 'rules', 'verdict', 'knowledge', 'input.ts', 'output-file.ts', ...leaves],
     };
     const src = repoPath('src');
-    const walk = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
     let seen = 0;
     for (const file of walk(src)) {
       const top = relative(src, file).split('/')[0] ?? '';
@@ -105,7 +108,11 @@ describe('project', () => {
         seen++;
         assert.ok(name === top || rules.includes(name), `${relative(src, file)} imports ${spec}`);
       }
-      if (top === 'index.ts') assert.ok(text.split('\n').every((line) => line === '' || /^(export |\/\*\*| \*|\/\/)/.test(line)), 'index.ts re-exports only');
+      if (top === 'index.ts')
+        assert.ok(
+          text.split('\n').every((line) => line === '' || /^(export |\/\*\*| \*|\/\/)/.test(line)),
+          'index.ts re-exports only',
+        );
     }
     assert.ok(seen > 100, 'the walk found the imports');
   });

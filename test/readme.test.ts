@@ -22,8 +22,16 @@ describe('README', () => {
     const readme = readFileSync(repoPath('README.md'), 'utf8');
     const table = /## What is checked\n[\s\S]*?\n\| rule \| holds when \|\n\|---\|---\|\n((?:\|.*\|\n)+)/.exec(readme)?.[1] ?? '';
     const listed = [...table.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
-    assert.deepEqual(listed, builtinRules.map((r) => r.id));
-    assert.match(readme, new RegExp(`\\n${(['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten', 'Eleven', 'Twelve', 'Thirteen', 'Fourteen', 'Fifteen', 'Sixteen', 'Seventeen', 'Eighteen', 'Nineteen', 'Twenty'][builtinRules.length] ?? String(builtinRules.length))} rules, each with a doc`));
+    assert.deepEqual(
+      listed,
+      builtinRules.map((r) => r.id),
+    );
+    assert.match(
+      readme,
+      new RegExp(
+        `\\n${['Zero', 'One', 'Two', 'Three', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine', 'Ten', 'Eleven', 'Twelve', 'Thirteen', 'Fourteen', 'Fifteen', 'Sixteen', 'Seventeen', 'Eighteen', 'Nineteen', 'Twenty'][builtinRules.length] ?? String(builtinRules.length)} rules, each with a doc`,
+      ),
+    );
   });
 
   it('shows the demo and test commands that .ci/run runs', () => {

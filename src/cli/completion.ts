@@ -47,13 +47,18 @@ export function bashCompletion(program: Command): string {
   const globals = program.options.flatMap(flagsOf);
   const lines: string[] = [];
   // Which words move to a subcommand, per command path.
-  const descend = commands
-    .filter(([, c]) => c.commands.length > 0)
-    .map(([path, c]) => `      ${q(path)}) case "$w" in ${c.commands.map((s) => q(s.name())).join('|')}) path="\${path:+$path }$w" ;; esac ;;`);
+  const descend = commands.filter(([, c]) => c.commands.length > 0).map(([path, c]) => `      ${q(path)}) case "$w" in ${c.commands.map((s) => q(s.name())).join('|')}) path="\${path:+$path }$w" ;; esac ;;`);
   // Options that take a value, per command path: the next word is that value, not a command.
   const valued = commands.flatMap(([path, c]) => c.options.filter((o) => o.required || o.optional).flatMap((o) => flagsOf(o).map((f) => `${q(`${path}|${f}`)}`)));
   const values = commands.flatMap(([path, c]) =>
-    c.options.filter((o) => o.required || o.optional).map((o) => `    ${flagsOf(o).map((f) => q(`${path}|${f}`)).join('|')}) ${valueCompletion(o)}; return ;;`),
+    c.options
+      .filter((o) => o.required || o.optional)
+      .map(
+        (o) =>
+          `    ${flagsOf(o)
+            .map((f) => q(`${path}|${f}`))
+            .join('|')}) ${valueCompletion(o)}; return ;;`,
+      ),
   );
   const optionWords = commands.map(([path, c]) => `    ${q(path)}) words=${q([...c.options.flatMap(flagsOf), ...globals, '--help'].join(' '))} ;;`);
   const codes = [...allCodes(builtinRules), 'policy/waiverExpired', ...builtinRules.map((r) => r.id)];

@@ -54,7 +54,10 @@ function usageError(error: CommanderError, argv: readonly string[], program: Com
     at = sub;
   }
   const command = known.join(' ');
-  const message = error.message.replace(/^error: /, '').replace(/\n+/g, ' ').trim();
+  const message = error.message
+    .replace(/^error: /, '')
+    .replace(/\n+/g, ' ')
+    .trim();
   return new UsageError('USAGE', message || 'bad usage', `Run \`vdpa-compat ${command ? `${command} ` : ''}--help\` for the usage and examples.`);
 }
 

@@ -112,18 +112,10 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     [...hostOptions(), stdinTimeoutOption()],
   )
     .addHelpText('after', `${EXAMPLES['annotate']}\n${EXIT_HELP}`)
-    .action((domainXml: string, source: string | undefined, options: AnnotateOptions) =>
-      run(async () => (await import('./commands/annotate.js')).annotateCommand(domainXml, source, options, io)),
-    );
+    .action((domainXml: string, source: string | undefined, options: AnnotateOptions) => run(async () => (await import('./commands/annotate.js')).annotateCommand(domainXml, source, options, io)));
 
   const hook = program.command('hook').description('libvirt hook: check incoming migrations of domains with vDPA devices');
-  withOptions(
-    hook
-      .command('qemu')
-      .description('run as libvirt runs /etc/libvirt/hooks/qemu.d scripts (exit 0 lets the migration in)')
-      .argument('<args...>', 'DOMAIN OPERATION SUB-OPERATION EXTRA, as libvirt passes them'),
-    hookOptions(),
-  )
+  withOptions(hook.command('qemu').description('run as libvirt runs /etc/libvirt/hooks/qemu.d scripts (exit 0 lets the migration in)').argument('<args...>', 'DOMAIN OPERATION SUB-OPERATION EXTRA, as libvirt passes them'), hookOptions())
     .addHelpText('after', `${EXAMPLES['hook qemu']}\n${HOOK_EXIT_HELP}`)
     .action((args: string[], options: HookCommandOptions) => run(async () => (await import('./commands/hook.js')).hookQemuCommand(args, options, io)));
   withOptions(

@@ -66,7 +66,7 @@ export function fdWriter(fd: number, name: string, stream: () => NodeJS.Writable
     write(text: string) {
       const bytes = Buffer.from(text, 'utf8');
       if (fallback !== undefined) return handOver(bytes);
-      for (let offset = 0; offset < bytes.length; ) {
+      for (let offset = 0; offset < bytes.length;) {
         try {
           offset += writeSync(fd, bytes, offset);
         } catch (error) {

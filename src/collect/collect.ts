@@ -39,11 +39,7 @@ export interface Collected {
 async function refuseUnloadable(profile: Profile, source: string): Promise<Profile> {
   const problems = await profileSchemaProblems(profile);
   if (problems.length > 0) {
-    throw new ValidationError(
-      `${source} (as a profile)`,
-      problems,
-      'The input holds a value collect does not check where it reads it; report it with the dump directory (`collect --save-raw DIR`).',
-    );
+    throw new ValidationError(`${source} (as a profile)`, problems, 'The input holds a value collect does not check where it reads it; report it with the dump directory (`collect --save-raw DIR`).');
   }
   // The JSON form, indented as -o writes it; the YAML form is about half as large (the samples).
   const bytes = Buffer.byteLength(JSON.stringify(profile, null, 2));
@@ -62,10 +58,16 @@ export async function collect(options: CollectOptions = {}): Promise<Collected> 
   if (options.from !== undefined) {
     const dir = options.from;
     const raw = await readDump(dir);
-    const profile = normalize(observe(raw, 'dump', (file) => join(dir, file)), options.device);
+    const profile = normalize(
+      observe(raw, 'dump', (file) => join(dir, file)),
+      options.device,
+    );
     return { profile: await refuseUnloadable(profile, dir), raw };
   }
   const raw = await captureLive(options);
-  const profile = normalize(observe(raw, 'live', (file) => `output of \`${DUMP_COMMANDS[file] ?? file}\``), options.device);
+  const profile = normalize(
+    observe(raw, 'live', (file) => `output of \`${DUMP_COMMANDS[file] ?? file}\``),
+    options.device,
+  );
   return { profile: await refuseUnloadable(profile, 'this host'), raw };
 }

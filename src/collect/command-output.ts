@@ -2,5 +2,10 @@
 
 /** The first non-empty line, for messages; vdpa prints its errors on stderr. */
 export function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? ''
+  );
 }

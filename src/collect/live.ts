@@ -46,7 +46,10 @@ interface Step {
 /** The live sources for a mode, in order; loaded on demand so that checks of files never load child_process. */
 async function liveSteps(mode: SourceMode): Promise<Step[]> {
   const [{ vdpaToolSource }, { sysfsSource }, { netlinkSource }, { vmmSource }] = await Promise.all([import('./vdpa-tool.js'), import('./sysfs.js'), import('./netlink.js'), import('./vmm.js')]);
-  const host = [{ source: sysfsSource, required: true }, { source: vmmSource, required: false }];
+  const host = [
+    { source: sysfsSource, required: true },
+    { source: vmmSource, required: false },
+  ];
   if (mode === 'vdpa-tool') return [{ source: vdpaToolSource, required: true }, ...host];
   if (mode === 'netlink') return [{ source: netlinkSource, required: true }, ...host];
   // auto: netlink when it works; the vdpa tool too (its output is the dump's public files), required only without netlink.

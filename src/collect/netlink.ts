@@ -92,7 +92,12 @@ export async function captureNetlink(binding: NetlinkBinding, context: Pick<Live
   } catch (error) {
     if (error instanceof SourceUnavailable) throw error;
     if (/Timeout/.test((error as Error).message)) {
-      throw new CollectError('VDPA_TIMEOUT', `a vdpa netlink request did not finish within ${context.timeoutMs} ms`, 'A hung vdpa netlink call usually means the kernel holds vdpa_dev_lock (check dmesg); raise --timeout only if the host is just slow.', { cause: error });
+      throw new CollectError(
+        'VDPA_TIMEOUT',
+        `a vdpa netlink request did not finish within ${context.timeoutMs} ms`,
+        'A hung vdpa netlink call usually means the kernel holds vdpa_dev_lock (check dmesg); raise --timeout only if the host is just slow.',
+        { cause: error },
+      );
     }
     throw new CollectError('VDPA_FAILED', `vdpa netlink request failed: ${(error as Error).message}`, 'Run `vdpa mgmtdev show` to see whether the kernel answers at all.', { cause: error });
   } finally {

@@ -10,7 +10,7 @@ import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type RawDump } from './
 import { controlString, isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
 import { readSysfsSnapshot } from './sysfs-snapshot.js';
 import { firstLine } from './command-output.js';
-import { decodeNetlink, type NetlinkCapture } from './vdpa-netlink.js';
+import { decodeNetlink } from './vdpa-netlink.js';
 import { observeVmm } from './vmm.js';
 import { parseDevConfigShow, parseDevShow, parseMgmtdevShow, parseVdpaVersion } from './vdpa-json.js';
 
@@ -45,13 +45,12 @@ function metaFacts(meta: unknown, where: string): MetaFacts {
   if (!isRecord(unavailable)) throw refuse('/unavailable', 'must be an object of reasons by source name', unavailable);
   const netlink = ownValue(unavailable, 'netlink');
   if (netlink !== undefined && typeof netlink !== 'string') throw refuse('/unavailable/netlink', 'must be a string', netlink);
-  return { collectedAt, sources: sources as string[], ...(netlink !== undefined ? { netlinkMissing: netlink } : {}) };
+  return { collectedAt, sources, ...(netlink !== undefined ? { netlinkMissing: netlink } : {}) };
 }
 
 /** One recorded `vdpa -j dev config show DEV` run from the per-device file, checked. */
 function commandRecord(value: unknown, where: string, pointer: string): CommandRecord {
-  const refuse = (at: string, what: string, got: unknown) =>
-    new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${at} ${what}, got ${previewJson(got)}`, OWN_FILE_FIX);
+  const refuse = (at: string, what: string, got: unknown) => new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${at} ${what}, got ${previewJson(got)}`, OWN_FILE_FIX);
   if (!isRecord(value)) throw refuse(pointer, 'must be a command record with "stdout", "stderr" and "rc"', value);
   const stdout = ownValue(value, 'stdout');
   const stderr = ownValue(value, 'stderr');
@@ -95,7 +94,7 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
   const mgmtdevs = parseMgmtdevShow(raw.mgmtdevShow ?? '', label(DUMP_FILES.mgmtdevShow));
   const devices = parseDevShow(raw.devShow ?? '', label(DUMP_FILES.devShow));
   const configText = raw.devConfigShow ?? '';
-  const dumped = configText.trim() === '' ? new Map() : parseDevConfigShow(configText, label(DUMP_FILES.devConfigShow));
+  const dumped = configText.trim() === '' ? new Map<string, ConfigEntry>() : parseDevConfigShow(configText, label(DUMP_FILES.devConfigShow));
   const perDevice: unknown = raw.perDeviceConfig ?? {};
   const perDeviceWhere = label(OWN_DUMP_FILES.perDeviceConfig);
   if (!isRecord(perDevice)) {
@@ -116,12 +115,7 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
       const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${where} ${name}`).get(name) : undefined;
       if (parsed) refuseNetKeys(parsed, name, type, where, `/${pointerToken(name)}/stdout`);
       // A failed query still prints a {"config":{}} skeleton, sometimes with exit status 0.
-      configs.set(
-        name,
-        parsed
-          ? { shown: true, entry: parsed }
-          : { shown: false, reason: `\`vdpa dev config show ${name}\` failed: ${firstLine(single.stderr) || `exit status ${single.rc ?? 'unknown'}`}` },
-      );
+      configs.set(name, parsed ? { shown: true, entry: parsed } : { shown: false, reason: `\`vdpa dev config show ${name}\` failed: ${firstLine(single.stderr) || `exit status ${single.rc ?? 'unknown'}`}` });
       continue;
     }
     configs.set(name, {
@@ -147,7 +141,7 @@ export function observe(raw: RawDump, method: 'live' | 'dump', label: (file: str
   const fromNetlink = raw.netlink !== null && raw.netlink !== undefined;
   refuseControlStrings(raw.netlink, label(OWN_DUMP_FILES.netlink));
   refuseControlStrings(raw.sysfs, label(OWN_DUMP_FILES.sysfs));
-  const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink as NetlinkCapture, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
+  const { mgmtdevs, devices, configs } = fromNetlink ? decodeNetlink(raw.netlink, label(OWN_DUMP_FILES.netlink)) : observeVdpaTool(raw, label);
   const { sysfs, missing } = sysfsFrom(raw, label(OWN_DUMP_FILES.sysfs));
   // Linux keeps both in struct new_utsname, 64 characters each (__NEW_UTS_LEN); a hand-written
   // dump may give the host's DNS name, up to 253 (RFC 1035).

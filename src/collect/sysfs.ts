@@ -95,11 +95,7 @@ async function readMgmtdev(root: string, bus: string, name: string): Promise<Sys
 }
 
 /** Reads what sysfs knows about these devices and management devices. */
-export async function readSysfs(
-  root: string,
-  deviceNames: readonly string[],
-  mgmtdevs: ReadonlyArray<{ handle: string; bus: string | null; name: string }>,
-): Promise<SysfsSnapshot> {
+export async function readSysfs(root: string, deviceNames: readonly string[], mgmtdevs: ReadonlyArray<{ handle: string; bus: string | null; name: string }>): Promise<SysfsSnapshot> {
   // Without a prototype, so a device named __proto__ becomes an entry, not the object's prototype.
   const snapshot: SysfsSnapshot = { format: 'vdpa-compat-sysfs/1', devices: Object.create(null) as SysfsSnapshot['devices'], mgmtdevs: Object.create(null) as SysfsSnapshot['mgmtdevs'] };
   for (const name of deviceNames) {

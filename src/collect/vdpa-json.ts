@@ -13,33 +13,20 @@ import { MAX_VQ_PAIRS, MTU, U16, U32, rangeText, type Range } from './kernel-lim
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 function unexpected(where: string, pointer: string, what: string): InputError {
-  return new InputError(
-    'VDPA_OUTPUT_UNEXPECTED',
-    `${where}: ${pointer} ${what}`,
-    'The file does not look like `vdpa -j` output; record it again with the command named in the dump directory layout (README).',
-  );
+  return new InputError('VDPA_OUTPUT_UNEXPECTED', `${where}: ${pointer} ${what}`, 'The file does not look like `vdpa -j` output; record it again with the command named in the dump directory layout (README).');
 }
 
 /** JSON.parse with an error that names the file and the fix. */
 export function parseJsonText(text: string, where: string, command: string): unknown {
   if (text.trim() === '') {
-    throw new InputError(
-      'VDPA_JSON_INVALID',
-      `${where}: empty output, expected the JSON printed by \`${command}\``,
-      `Record it again: \`${command} > ${where}\`.`,
-    );
+    throw new InputError('VDPA_JSON_INVALID', `${where}: empty output, expected the JSON printed by \`${command}\``, `Record it again: \`${command} > ${where}\`.`);
   }
   let doc: Json;
   try {
     doc = JSON.parse(text) as Json;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new InputError(
-      'VDPA_JSON_INVALID',
-      `${where}: not valid JSON (${detail}); truncated or not from \`${command}\``,
-      `Record it again: \`${command} > ${where}\`.`,
-      { cause: error },
-    );
+    throw new InputError('VDPA_JSON_INVALID', `${where}: not valid JSON (${detail}); truncated or not from \`${command}\``, `Record it again: \`${command} > ${where}\`.`, { cause: error });
   }
   const pointer = controlString(doc);
   if (pointer !== null) throw unexpected(where, pointer, 'holds a control character, which no name the kernel reports has');
@@ -129,10 +116,7 @@ export function parseMgmtdevShow(text: string, where: string): MgmtdevObservatio
       name: slash === -1 ? handle : handle.slice(slash + 1),
       classes,
       maxSupportedVqs: optionalCount(entry['max_supported_vqs'], where, `${pointer}/max_supported_vqs`, U32),
-      supportedFeatures:
-        entry['dev_features'] === undefined
-          ? null
-          : parseFeatureArray(entry['dev_features'], context, where, `${pointer}/dev_features`),
+      supportedFeatures: entry['dev_features'] === undefined ? null : parseFeatureArray(entry['dev_features'], context, where, `${pointer}/dev_features`),
     };
   });
 }

@@ -115,8 +115,21 @@ const ATTR_WIDTHS: ReadonlyMap<number, readonly number[]> = new Map<number, read
   [VDPA_ATTR.DEV_SUPPORTED_FEATURES, [8]],
   [VDPA_ATTR.DEV_FEATURES, [8]],
   [VDPA_ATTR.ATTR_21, [8]],
-  [22, [4]], [23, [4]], [24, [4]], [25, [2]], [26, [1]], [27, [1]], [28, [2]],
-  [29, [4]], [30, [4]], [31, [4]], [32, [4]], [33, [4]], [34, [4]], [35, [1]], [36, [1]],
+  [22, [4]],
+  [23, [4]],
+  [24, [4]],
+  [25, [2]],
+  [26, [1]],
+  [27, [1]],
+  [28, [2]],
+  [29, [4]],
+  [30, [4]],
+  [31, [4]],
+  [32, [4]],
+  [33, [4]],
+  [34, [4]],
+  [35, [1]],
+  [36, [1]],
 ]);
 
 const RECORD_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (netlink facts then stay unknown).';
@@ -253,7 +266,12 @@ export function decodeNetlink(capture: unknown, where: string): NetlinkObservati
       supportedFeatures: reply.uint(VDPA_ATTR.DEV_SUPPORTED_FEATURES),
     };
   });
-  refuseRepeats(mgmtdevs.map((m) => m.handle), where, '/mgmtdevs', 'management device');
+  refuseRepeats(
+    mgmtdevs.map((m) => m.handle),
+    where,
+    '/mgmtdevs',
+    'management device',
+  );
   /** Each device's virtio id (DEV_GET), which its config reply must repeat. */
   const ids = new Map<string, number>();
   const devices = deviceList.map((value: unknown, i) => {
@@ -275,7 +293,12 @@ export function decodeNetlink(capture: unknown, where: string): NetlinkObservati
     };
     return device;
   });
-  refuseRepeats(devices.map((d) => d.name), where, '/devices', 'device');
+  refuseRepeats(
+    devices.map((d) => d.name),
+    where,
+    '/devices',
+    'device',
+  );
   const configs = new Map<string, ConfigResult>();
   for (const [name, value] of Object.entries(configRecord)) {
     const pointer = `/configs/${pointerToken(name)}`;

@@ -32,46 +32,41 @@ export function runVdpa(options: VdpaToolOptions, args: string[]): Promise<Comma
   const shown = ['vdpa', ...args].join(' ');
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    execFile(
-      options.vdpaPath,
-      args,
-      { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_COMMAND_OUTPUT, encoding: 'utf8', windowsHide: true },
-      (error, stdout, stderr) => {
-        const durationMs = Math.round(performance.now() - started);
-        if (!error) {
-          resolve({ argv, rc: 0, stdout, stderr, durationMs });
-          return;
-        }
-        const err = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-        if (err.code === 'ENOENT' || err.code === 'EACCES') {
-          reject(
-            new CollectError(
-              'VDPA_NOT_FOUND',
-              `cannot run the vdpa binary "${options.vdpaPath}" (${err.code === 'ENOENT' ? 'not found' : 'permission denied'})`,
-              'Install iproute2 (it ships `vdpa`) or pass --vdpa PATH; or collect elsewhere and use --from DUMP_DIR.',
-              { cause: error },
-            ),
-          );
-        } else if (err.killed) {
-          reject(
-            new CollectError(
-              'VDPA_TIMEOUT',
-              `\`${shown}\` did not finish within ${options.timeoutMs} ms and was killed`,
-              'A hung vdpa netlink call usually means the kernel holds vdpa_dev_lock (check dmesg for an oops in a vdpa parent driver); raise --timeout only if the host is just slow.',
-              { cause: error },
-            ),
-          );
-        } else if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-          reject(
-            new CollectError('VDPA_FAILED', `\`${shown}\` printed more than ${MAX_COMMAND_OUTPUT} bytes`, 'This is not vdpa output we can use; check --vdpa PATH.', {
-              cause: error,
-            }),
-          );
-        } else {
-          resolve({ argv, rc: typeof err.code === 'number' ? err.code : null, stdout, stderr, durationMs });
-        }
-      },
-    );
+    execFile(options.vdpaPath, args, { timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_COMMAND_OUTPUT, encoding: 'utf8', windowsHide: true }, (error, stdout, stderr) => {
+      const durationMs = Math.round(performance.now() - started);
+      if (!error) {
+        resolve({ argv, rc: 0, stdout, stderr, durationMs });
+        return;
+      }
+      const err = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+        reject(
+          new CollectError(
+            'VDPA_NOT_FOUND',
+            `cannot run the vdpa binary "${options.vdpaPath}" (${err.code === 'ENOENT' ? 'not found' : 'permission denied'})`,
+            'Install iproute2 (it ships `vdpa`) or pass --vdpa PATH; or collect elsewhere and use --from DUMP_DIR.',
+            { cause: error },
+          ),
+        );
+      } else if (err.killed) {
+        reject(
+          new CollectError(
+            'VDPA_TIMEOUT',
+            `\`${shown}\` did not finish within ${options.timeoutMs} ms and was killed`,
+            'A hung vdpa netlink call usually means the kernel holds vdpa_dev_lock (check dmesg for an oops in a vdpa parent driver); raise --timeout only if the host is just slow.',
+            { cause: error },
+          ),
+        );
+      } else if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+        reject(
+          new CollectError('VDPA_FAILED', `\`${shown}\` printed more than ${MAX_COMMAND_OUTPUT} bytes`, 'This is not vdpa output we can use; check --vdpa PATH.', {
+            cause: error,
+          }),
+        );
+      } else {
+        resolve({ argv, rc: typeof err.code === 'number' ? err.code : null, stdout, stderr, durationMs });
+      }
+    });
   });
 }
 

@@ -76,7 +76,10 @@ function lookup<T>(facts: ReadonlyArray<RangedFact<T>> | undefined, kernel: Kern
   const [first] = candidates;
   if (first === undefined) return { known: false, why: `the knowledge pack has no fact on ${what} for kernel ${kernel?.release} (it covers ${facts.map((f) => f.kernels).join(', ')})` };
   if (values.size > 1) {
-    return { known: false, why: `${what} differs between kernels (${candidates.map((f) => `${f.kernels}: ${JSON.stringify(f.value)}`).join('; ')}) and ${kernel === null ? 'the kernel is unknown' : `${kernel.release} does not say its stable patch level`}` };
+    return {
+      known: false,
+      why: `${what} differs between kernels (${candidates.map((f) => `${f.kernels}: ${JSON.stringify(f.value)}`).join('; ')}) and ${kernel === null ? 'the kernel is unknown' : `${kernel.release} does not say its stable patch level`}`,
+    };
   }
   return { known: true, value: first.value, source: candidates.map((f) => f.source).join('; '), verified: candidates.every((f) => f.verified) };
 }

@@ -120,7 +120,11 @@ function vdpaDevice(element: XmlElement, where: string, overrides: Overrides): D
   const driver = first(element, 'driver');
   const key = kind === 'interface' ? attribute(first(element, 'mac'), 'address', where)?.toLowerCase() : attribute(first(element, 'target'), 'dev', where);
   if (!key) {
-    throw new InputError('DOMAIN_XML_INVALID', `${where}: line ${element.line}: the ${kind} has no ${kind === 'interface' ? "<mac address=…>" : '<target dev=…>'}`, 'Use the XML of a defined domain (`virsh dumpxml DOMAIN`): libvirt fills it in.');
+    throw new InputError(
+      'DOMAIN_XML_INVALID',
+      `${where}: line ${element.line}: the ${kind} has no ${kind === 'interface' ? '<mac address=…>' : '<target dev=…>'}`,
+      'Use the XML of a defined domain (`virsh dumpxml DOMAIN`): libvirt fills it in.',
+    );
   }
   // libvirt refuses <mtu> on a vdpa interface; host_mtu and ring sizes can still reach QEMU as overrides.
   const alias = attribute(first(element, 'alias'), 'name', where);

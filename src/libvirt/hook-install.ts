@@ -145,7 +145,12 @@ export async function installHook(dir: string, name: string, script: string, opt
   } catch (error) {
     // Nothing there yet. Anything else (unreadable, a directory) is not known to be ours: never replaced unasked.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !options.force) {
-      throw new ToolError('OUTPUT_EXISTS', `${path}: exists and cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so it is not known to be ours`, 'Pass --force to replace it, or install under another --name.', { cause: error });
+      throw new ToolError(
+        'OUTPUT_EXISTS',
+        `${path}: exists and cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}), so it is not known to be ours`,
+        'Pass --force to replace it, or install under another --name.',
+        { cause: error },
+      );
     }
   }
   if (existing !== null && !existing.includes(HOOK_MARKER) && !options.force) {

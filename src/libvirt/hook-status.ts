@@ -21,11 +21,7 @@ export interface LibvirtDaemon {
 }
 
 /** Whether libvirt will call the installed script. */
-export type Visibility =
-  | { state: 'seen'; why: string }
-  | { state: 'restart-needed'; why: string }
-  | { state: 'not-running'; why: string }
-  | { state: 'unknown'; why: string };
+export type Visibility = { state: 'seen'; why: string } | { state: 'restart-needed'; why: string } | { state: 'not-running'; why: string } | { state: 'unknown'; why: string };
 
 /** Everything `hook status` reports. */
 export interface HookStatus {

@@ -136,11 +136,7 @@ export function consistencyProblems(profile: Profile, options: { newerMinor?: bo
 export async function toProfile(doc: unknown, path: string): Promise<Profile> {
   const object = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
   if (object === null || object['kind'] !== PROFILE_KIND) {
-    throw new InputError(
-      'INPUT_NOT_PROFILE',
-      `${path}: not a vdpa-compat host profile (no "kind: ${PROFILE_KIND}")`,
-      'Pass a profile written by `vdpa-compat collect -o FILE`, or a dump directory.',
-    );
+    throw new InputError('INPUT_NOT_PROFILE', `${path}: not a vdpa-compat host profile (no "kind: ${PROFILE_KIND}")`, 'Pass a profile written by `vdpa-compat collect -o FILE`, or a dump directory.');
   }
   const version = object['schemaVersion'];
   const versionProblem = schemaVersionProblem(version, PROFILE_SCHEMA_VERSION);
@@ -149,7 +145,8 @@ export async function toProfile(doc: unknown, path: string): Promise<Profile> {
   }
   const newerMinor = isNewerMinor(version as string, PROFILE_SCHEMA_VERSION);
   const schemaProblems = await profileSchemaProblems(doc, { newerMinor });
-  if (schemaProblems.length > 0) throw new ValidationError(path, schemaProblems, newerMinor ? `${PROFILE_FIX} (It is of schema ${String(version)}, newer than this vdpa-compat's ${PROFILE_SCHEMA_VERSION}: what it breaks, this version relies on.)` : PROFILE_FIX);
+  if (schemaProblems.length > 0)
+    throw new ValidationError(path, schemaProblems, newerMinor ? `${PROFILE_FIX} (It is of schema ${String(version)}, newer than this vdpa-compat's ${PROFILE_SCHEMA_VERSION}: what it breaks, this version relies on.)` : PROFILE_FIX);
   const profile = doc as Profile;
   const problems = consistencyProblems(profile, { newerMinor });
   if (problems.length > 0) throw new ValidationError(path, problems, PROFILE_FIX);

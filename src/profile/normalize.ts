@@ -9,16 +9,7 @@ import { ALL_BITS, bitsOf, featureNames, formatMask, type DeviceClass } from './
 import { deviceFingerprint } from './fingerprint.js';
 import { configGating, inferOffered } from './offered.js';
 import type { ConfigResult, DeviceObservation, MgmtdevObservation, Observations } from './observations.js';
-import {
-  PROFILE_KIND,
-  PROFILE_SCHEMA_VERSION,
-  type DeviceConfigDoc,
-  type DeviceDoc,
-  type FeatureSetDoc,
-  type MgmtdevDoc,
-  type Profile,
-  type UnknownFact,
-} from './types.js';
+import { PROFILE_KIND, PROFILE_SCHEMA_VERSION, type DeviceConfigDoc, type DeviceDoc, type FeatureSetDoc, type MgmtdevDoc, type Profile, type UnknownFact } from './types.js';
 import coerce from 'semver/functions/coerce.js';
 import lt from 'semver/functions/lt.js';
 
@@ -119,9 +110,7 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
   // Raw netlink reads the offered set itself; from iproute2's output it is inferred.
   const exact = config.shown ? config.entry.offered : undefined;
   const offered =
-    exact !== undefined
-      ? { present: exact, absent: ALL_BITS & ~exact, evidence: ['netlink'] }
-      : inferOffered({ isNet, negotiated, provisionable, config: config.shown ? config.entry : null, gating: configGating(obs.host.kernelRelease) });
+    exact !== undefined ? { present: exact, absent: ALL_BITS & ~exact, evidence: ['netlink'] } : inferOffered({ isNet, negotiated, provisionable, config: config.shown ? config.entry : null, gating: configGating(obs.host.kernelRelease) });
   const unknownBits = ALL_BITS & ~(offered.present | offered.absent);
   if (unknownBits !== 0n) {
     const why = !config.shown

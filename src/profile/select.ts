@@ -23,9 +23,5 @@ export function selectDevice(profile: Profile, name: string | undefined, side: '
   if (names.length === 0) {
     throw new UsageError('NO_DEVICE', `${input}: has no vdpa devices (${side})`, 'Create one with `vdpa dev add name NAME mgmtdev MGMTDEV` and collect again.');
   }
-  throw new UsageError(
-    'AMBIGUOUS_DEVICE',
-    `${input}: has ${names.length} vdpa devices (${names.join(', ')}); say which is the ${side}`,
-    `Pass --${side}-device NAME.`,
-  );
+  throw new UsageError('AMBIGUOUS_DEVICE', `${input}: has ${names.length} vdpa devices (${names.join(', ')}); say which is the ${side}`, `Pass --${side}-device NAME.`);
 }

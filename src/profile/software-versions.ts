@@ -31,7 +31,11 @@ const BACKPORTING_BUILDS = /(\.el\d|qemu-kvm|rhel|centos|rocky|alma)/i;
  * no version is in the text.
  */
 export function parseQemuVersion(text: string): QemuVersion | null {
-  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const line =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   const match = /(?:^|version\s+|\s)v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?(?![\d.])/i.exec(line) ?? /^v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?/.exec(line);
   if (!match) return null;
   const version = `${Number(match[1])}.${Number(match[2])}.${Number(match[3] ?? 0)}`;

@@ -73,18 +73,22 @@ export function deviceControlledMask(release: QemuRelease): bigint {
  * data queues). 'unknown' carries why.
  */
 export function cvqReplayed(target: Side, vm: VmConfig): Decision<{ replayed: boolean | 'unknown'; why: string }> {
-  return decide(migratable(target.qemu), (release) => {
-    if (vm.xSvq.value && release.facts.xSvq.value) return { replayed: true, why: 'x-svq=on shadows every queue' };
-    if (release.facts.cvqIsolation.value === 'x-svq-only') return { replayed: false, why: 'the CVQ is shadowed only with x-svq' };
-    const svq = svqVerdict(target, release);
-    if (svq !== null && (svq.refused !== 0n || svq.missingRequired !== 0n)) return { replayed: false, why: 'the target offers bits the shadow virtqueue refuses, or lacks VERSION_1 or ACCESS_PLATFORM' };
-    const isolation = target.parent.fact('cvqIsolation');
-    if (!isolation.known) return { replayed: 'unknown', why: isolation.why };
-    if (!isolation.value) return { replayed: false, why: `${target.parent.name} cannot isolate the CVQ in an address space of its own` };
-    if (svq !== null && svq.unknown !== 0n) return { replayed: 'unknown', why: 'whether the target offers only bits the shadow virtqueue handles is unknown' };
-    return { replayed: true, why: `${target.parent.name} isolates the CVQ, so QEMU shadows it` };
-    // Releases are grouped by answer and reason both: each reason is said for the releases it holds for.
-  }, (v) => `${String(v.replayed)}: ${v.why}`);
+  return decide(
+    migratable(target.qemu),
+    (release) => {
+      if (vm.xSvq.value && release.facts.xSvq.value) return { replayed: true, why: 'x-svq=on shadows every queue' };
+      if (release.facts.cvqIsolation.value === 'x-svq-only') return { replayed: false, why: 'the CVQ is shadowed only with x-svq' };
+      const svq = svqVerdict(target, release);
+      if (svq !== null && (svq.refused !== 0n || svq.missingRequired !== 0n)) return { replayed: false, why: 'the target offers bits the shadow virtqueue refuses, or lacks VERSION_1 or ACCESS_PLATFORM' };
+      const isolation = target.parent.fact('cvqIsolation');
+      if (!isolation.known) return { replayed: 'unknown', why: isolation.why };
+      if (!isolation.value) return { replayed: false, why: `${target.parent.name} cannot isolate the CVQ in an address space of its own` };
+      if (svq !== null && svq.unknown !== 0n) return { replayed: 'unknown', why: 'whether the target offers only bits the shadow virtqueue handles is unknown' };
+      return { replayed: true, why: `${target.parent.name} isolates the CVQ, so QEMU shadows it` };
+      // Releases are grouped by answer and reason both: each reason is said for the releases it holds for.
+    },
+    (v) => `${String(v.replayed)}: ${v.why}`,
+  );
 }
 
 /** Whether the guest uses (negotiated) or may use (offered, before negotiation) CTRL_VQ. */

@@ -72,7 +72,12 @@ export function renderJunitError(summary: ErrorSummary): string {
       '@tests': 1,
       '@failures': 1,
       '@errors': 0,
-      properties: { property: [{ '@name': 'verdict', '@value': 'error' }, { '@name': 'error.code', '@value': x(summary.code) }] },
+      properties: {
+        property: [
+          { '@name': 'verdict', '@value': 'error' },
+          { '@name': 'error.code', '@value': x(summary.code) },
+        ],
+      },
       testcase: [{ '@classname': 'vdpa-compat', '@name': 'vdpa-compat could not decide', failure: { '@message': x(summary.message), '@type': x(summary.code), '#text': detail.join('\n') } }],
     },
   });

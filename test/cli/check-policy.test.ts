@@ -62,7 +62,10 @@ describe('check --decision-log', () => {
     await writeFile(log, '{"kind":"earlier"}\n');
     await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'fewer', ...q, '--decision-log', log]);
     await runCli(['check', SIM, SIM, '--source-device', 'same', '--target-device', 'idle', ...q, '--decision-log', log]);
-    const lines = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 3);
     assert.deepEqual(lines[0], { kind: 'earlier' });
     const [, first, second] = lines as Array<{ kind: string; verdict: string; exitStatus: number; codes: string[]; source: { fingerprint: string; qemu: string }; packs: { qemuPack: string } }>;

@@ -50,7 +50,7 @@ describe('vdpa-compat check', () => {
     assert.equal((await runCli(['check', TOOL, TOOL, '--source-device', 'src', '--target-device', 'fewer', ...q('10.0.2'), '--allow-unverified'])).code, 0);
   });
 
-  it('takes the VM settings and QEMU versions as options (QEMU\'s --version text too)', async () => {
+  it("takes the VM settings and QEMU versions as options (QEMU's --version text too)", async () => {
     const ring = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...q('10.0.2'), '--rx-queue-size', '1024', '--tx-queue-size', '1024', '--host-mtu', '1500', '-j']);
     assert.equal(ring.code, 1);
     const report = JSON.parse(ring.stdout) as { findings: Array<{ code: string }>; vm: Record<string, { value: unknown; origin: string }> };
@@ -59,7 +59,11 @@ describe('vdpa-compat check', () => {
     const forced = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', '--source-qemu', 'QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)', '--target-qemu', '10.0.13']);
     assert.equal(forced.code, 1);
     assert.match(forced.stdout, /QEMU 10\.0\.13\+ on the source forces every ring to 1024/);
-    for (const bad of [['--rx-queue-size', '300'], ['--tx-queue-size', '2048'], ['--host-mtu', '20']]) {
+    for (const bad of [
+      ['--rx-queue-size', '300'],
+      ['--tx-queue-size', '2048'],
+      ['--host-mtu', '20'],
+    ]) {
       const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...bad]);
       assert.equal(r.code, 2, bad.join(' '));
       assert.ok(!hasStack(r.stderr));
@@ -216,7 +220,10 @@ describe('bad input: one clear line, exit 2, no stack unless --debug', () => {
 
   it('schema violations: all of them at once, each with its pointer', async () => {
     const yaml = (await runCli(['collect', '--from', THREE])).stdout;
-    const broken = yaml.replace('maxVqSize: 256', 'maxVqSize: huge').replace('class: net', 'class: gpu').replace(/mtu: 9000/, 'mtu: -1');
+    const broken = yaml
+      .replace('maxVqSize: 256', 'maxVqSize: huge')
+      .replace('class: net', 'class: gpu')
+      .replace(/mtu: 9000/, 'mtu: -1');
     const path = await write('broken.yaml', broken);
     const r = await runCli(['check', path, VHOST]);
     assert.equal(r.code, 2);

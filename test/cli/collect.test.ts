@@ -14,7 +14,11 @@ before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'vdpa-compat-collect-'));
 });
 
-const noLeftovers = async (dir: string) => assert.deepEqual((await readdir(dir)).filter((n) => n.includes('vdpa-compat-')), []);
+const noLeftovers = async (dir: string) =>
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.includes('vdpa-compat-')),
+    [],
+  );
 
 describe('vdpa-compat collect', () => {
   it('prints a YAML profile on stdout from a dump directory', async () => {
@@ -42,7 +46,10 @@ describe('vdpa-compat collect', () => {
     const out = join(scratch, 'never.yaml');
     const r = await runCli(['collect', '--from', join(scratch, 'no-such-dump'), '-o', out]);
     assert.equal(r.code, 2);
-    assert.deepEqual((await readdir(scratch)).filter((n) => n.includes('never')), []);
+    assert.deepEqual(
+      (await readdir(scratch)).filter((n) => n.includes('never')),
+      [],
+    );
   });
 
   it('--save-raw records a dump directory that collects to the same profile', async () => {
@@ -70,7 +77,10 @@ describe('vdpa-compat collect', () => {
     assert.match(profile, /qemu:\n {6}- path: \S+debian-10\.0\.2\/qemu-system-x86_64\n {8}version: 10\.0\.2\n {8}versionText: QEMU emulator version 10\.0\.2 \(Debian 1:10\.0\.2\+ds-2\+deb13u1~bpo12\+1\)/);
     assert.match(await readFile(join(dump, 'vmm.json'), 'utf8'), /"format": "vdpa-compat-vmm\/1"/);
     const meta = JSON.parse(await readFile(join(dump, 'vdpa-compat-dump.json'), 'utf8')) as { commands: Array<{ argv: string[]; rc: number }> };
-    assert.deepEqual(meta.commands.map((c) => c.argv.slice(1).join(' ')), ['-V', '-j mgmtdev show', '-j dev show', '-j dev config show']);
+    assert.deepEqual(
+      meta.commands.map((c) => c.argv.slice(1).join(' ')),
+      ['-V', '-j mgmtdev show', '-j dev show', '-j dev config show'],
+    );
   });
 
   it('fails with exit 2 and one line when the vdpa binary is missing, failing or hanging', async () => {
@@ -87,7 +97,10 @@ describe('vdpa-compat collect', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1);
       assert.ok(!hasStack(r.stderr));
     }
-    assert.deepEqual((await readdir(scratch)).filter((n) => n.startsWith('hang')), []);
+    assert.deepEqual(
+      (await readdir(scratch)).filter((n) => n.startsWith('hang')),
+      [],
+    );
   });
 
   it('rejects an -o name it cannot tell the format of, and a bad --timeout', async () => {

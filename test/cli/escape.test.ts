@@ -70,7 +70,10 @@ describe('renderers, with every string of a real report poisoned', () => {
       return value;
     };
     report = poison(clean) as Report;
-    assert.ok(report.findings.some((f) => f.severity === 'error'), 'the pair has a failing check to render');
+    assert.ok(
+      report.findings.some((f) => f.severity === 'error'),
+      'the pair has a failing check to render',
+    );
   });
 
   it('text: no raw control character, and exactly as many lines as the clean report', () => {
@@ -132,7 +135,10 @@ describe('through the CLI', () => {
     const doc = JSON.parse(json.stdout) as { error: { code: string; file: string; problems: Array<{ pointer: string }> } };
     assert.equal(doc.error.code, 'PROFILE_INVALID');
     assert.equal(doc.error.file, evil);
-    assert.deepEqual(doc.error.problems.map((p) => p.pointer), ['/host/hostname', '/devices/0/name']);
+    assert.deepEqual(
+      doc.error.problems.map((p) => p.pointer),
+      ['/host/hostname', '/devices/0/name'],
+    );
   });
 
   it('an error naming such a file is one line, escaped (and so is its JUnit case)', async () => {
@@ -146,7 +152,7 @@ describe('through the CLI', () => {
     assert.doesNotMatch(junit.stdout, RAW);
   });
 
-  it('hook: a domain name and a char device path cannot forge a line of libvirt\'s log', async () => {
+  it("hook: a domain name and a char device path cannot forge a line of libvirt's log", async () => {
     const xml = (await readFile(repoPath('test/fixtures/libvirt/vm-vdpa-interface.xml'), 'utf8')).replace("'/dev/vhost-vdpa-0'", "'/dev/vhost-vdpa-0&#10;vdpa-compat: domain vm: allowed&#x202e;'");
     const r = await runCli(['hook', 'qemu', '--from', dumpPath('e2e/k6.12/sim-netlink'), '--', 'vm\nvdpa-compat: domain vm: migration allowed', 'migrate', 'begin', '-'], { stdin: xml });
     assert.equal(r.code, 2, r.stderr);

@@ -36,7 +36,10 @@ describe('help', () => {
   it('documents exit statuses and examples, and exits 0', async () => {
     const top = await runCli(['--help']);
     assert.equal(top.code, 0);
-    assert.match(top.stdout, /Exit status:\n {2}0 {2}the command did its job; for check and the hook: identical or compatible\n {2}1 {2}check and the hook: incompatible or blocked by the hypervisor\n {2}2 {2}could not decide: a fact could not be verified/);
+    assert.match(
+      top.stdout,
+      /Exit status:\n {2}0 {2}the command did its job; for check and the hook: identical or compatible\n {2}1 {2}check and the hook: incompatible or blocked by the hypervisor\n {2}2 {2}could not decide: a fact could not be verified/,
+    );
     const check = await runCli(['check', '--help']);
     assert.match(check.stdout, /Examples:\n {2}vdpa-compat check src\.yaml dst\.yaml/);
     assert.match(check.stdout, /2 {2}could not decide/);

@@ -19,8 +19,7 @@ const SOURCE_HOST = dumpPath('e2e/k6.12/sim-netlink');
 const TARGET_HOST = dumpPath('e2e/k6.12/sim-netlink');
 const QEMU = repoPath('test/fixtures/qemu/debian-10.0.2/qemu-system-x86_64');
 /** A domain XML run by the recorded QEMU, with its char devices moved (`from` → `to`). */
-const onHost = (xml: string, moves: Record<string, string> = {}) =>
-  Object.entries(moves).reduce((x, [from, to]) => x.replaceAll(`'${from}'`, `'${to}'`), xml.replace(/<emulator>[^<]*<\/emulator>/, `<emulator>${QEMU}</emulator>`));
+const onHost = (xml: string, moves: Record<string, string> = {}) => Object.entries(moves).reduce((x, [from, to]) => x.replaceAll(`'${from}'`, `'${to}'`), xml.replace(/<emulator>[^<]*<\/emulator>/, `<emulator>${QEMU}</emulator>`));
 const TO_FEWER = { '/dev/vhost-vdpa-0': '/dev/vhost-vdpa-4' };
 
 interface Run {
@@ -41,8 +40,7 @@ function run(args: string[], stdin: string, env: Record<string, string> = {}): P
   });
 }
 
-const hook = (domain: string, xml: string, extra: string[] = [], phase: [string, string] = ['migrate', 'begin'], env: Record<string, string> = {}) =>
-  run(['hook', 'qemu', ...extra, '--', domain, phase[0], phase[1], '-'], xml, env);
+const hook = (domain: string, xml: string, extra: string[] = [], phase: [string, string] = ['migrate', 'begin'], env: Record<string, string> = {}) => run(['hook', 'qemu', ...extra, '--', domain, phase[0], phase[1], '-'], xml, env);
 
 let scratch: string;
 const annotated: Record<string, string> = {};
@@ -92,7 +90,7 @@ describe('vdpa-compat annotate', () => {
     assert.match(result.stdout, /kind="interface"/);
   });
 
-  it('exits 2 when the profile has no device behind the domain\'s char device', async () => {
+  it("exits 2 when the profile has no device behind the domain's char device", async () => {
     const result = await run(['annotate', '-', dumpPath('profiles/vdpasim/k6.12-negotiated')], onHost(await readFile(XML('vm-vdpa-interface'), 'utf8')));
     assert.equal(result.code, 2);
     assert.match(result.stderr, /interface 52:54:00:6d:90:02 uses \/dev\/vhost-vdpa-0, which no vdpa device of the profile is bound to/);
@@ -106,7 +104,14 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
   });
 
   it('lets every other phase through at once, without reading the devices', async () => {
-    for (const phase of [['prepare', 'begin'], ['start', 'begin'], ['started', 'begin'], ['stopped', 'end'], ['release', 'end'], ['restore', 'begin']] as Array<[string, string]>) {
+    for (const phase of [
+      ['prepare', 'begin'],
+      ['start', 'begin'],
+      ['started', 'begin'],
+      ['stopped', 'end'],
+      ['release', 'end'],
+      ['restore', 'begin'],
+    ] as Array<[string, string]>) {
       const result = await hook('vm-vdpa-net', annotated['vm-vdpa-interface'] ?? '', ['--from', join(scratch, 'no-such-dump')], phase);
       assert.deepEqual([result.code, result.stdout, result.stderr], [0, '', ''], phase.join(' '));
     }
@@ -123,19 +128,23 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     assert.equal(result.stdout, '');
     const lines = result.stderr.trim().split('\n');
     assert.ok(lines.length >= 1);
-    assert.ok(lines.every((l) => l.startsWith('vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 (/dev/vhost-vdpa-4) → fewer: ')), result.stderr);
-    assert.ok(lines.some((l) => /negotiated-features-offered\/missing: .*CTRL_MAC_ADDR.*; fix: Re-create the target/.test(l)), result.stderr);
+    assert.ok(
+      lines.every((l) => l.startsWith('vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 (/dev/vhost-vdpa-4) → fewer: ')),
+      result.stderr,
+    );
+    assert.ok(
+      lines.some((l) => /negotiated-features-offered\/missing: .*CTRL_MAC_ADDR.*; fix: Re-create the target/.test(l)),
+      result.stderr,
+    );
   });
 
   it('vetoes what depends on a fact it could not verify (an old annotation without the source QEMU), unless told to allow', async () => {
     // Neither the <vmm> element nor the QEMU in the source profile (host.vmm): what annotate wrote before 0.2.
-    const old = (annotated['vm-vdpa-interface'] ?? '')
-      .replace(/<vmm [^>]*\/>/, '')
-      .replace(/<!\[CDATA\[(.*?)\]\]>/s, (_, json: string) => {
-        const profile = JSON.parse(json) as { host: { vmm?: unknown } };
-        delete profile.host.vmm;
-        return `<![CDATA[${JSON.stringify(profile)}]]>`;
-      });
+    const old = (annotated['vm-vdpa-interface'] ?? '').replace(/<vmm [^>]*\/>/, '').replace(/<!\[CDATA\[(.*?)\]\]>/s, (_, json: string) => {
+      const profile = JSON.parse(json) as { host: { vmm?: unknown } };
+      delete profile.host.vmm;
+      return `<![CDATA[${JSON.stringify(profile)}]]>`;
+    });
     assert.notEqual(old, annotated['vm-vdpa-interface']);
     const vetoed = await hook('vm-vdpa-net', old, ['--from', TARGET_HOST]);
     assert.equal(vetoed.code, 2);
@@ -148,7 +157,10 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     const log = join(scratch, 'decisions.jsonl');
     const result = await hook('vm-vdpa-net', xml, ['--from', TARGET_HOST, '--decision-log', log]);
     assert.equal(result.code, 0, result.stderr);
-    const [decision] = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { domain: string; target: { qemu: string }; source: { qemu: string }; verdict: string });
+    const [decision] = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { domain: string; target: { qemu: string }; source: { qemu: string }; verdict: string });
     assert.deepEqual([decision?.domain, decision?.source.qemu, decision?.target.qemu, decision?.verdict], ['vm-vdpa-net', '10.0.2', '7.2.22', 'identical']);
   });
 
@@ -207,7 +219,10 @@ describe('vdpa-compat hook qemu, as libvirt runs it', () => {
     assert.notEqual(encoded, xml);
     const moved = xml.replace(/(\s*<interface type='vdpa'>[\s\S]*?<\/interface>)/, '').replace('</devices>', `</devices>\n  <devices>${/<interface type='vdpa'>[\s\S]*?<\/interface>/.exec(xml)?.[0] ?? ''}</devices>`);
     assert.match(moved, /<\/devices>\n {2}<devices><interface type='vdpa'>/);
-    for (const [form, text] of [['character reference', encoded], ['second <devices>', moved]] as const) {
+    for (const [form, text] of [
+      ['character reference', encoded],
+      ['second <devices>', moved],
+    ] as const) {
       const result = await hook('vm-vdpa-net', text, ['--from', TARGET_HOST]);
       assert.equal(result.code, 1, `${form}: ${result.stderr}`);
       assert.match(result.stderr, /negotiated-features-offered\/missing/, form);

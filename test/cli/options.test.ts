@@ -38,9 +38,18 @@ describe('check -q', () => {
     assert.equal(quiet.code, 1);
     assert.doesNotMatch(quiet.stdout, / : (PASS|N\/A)$/m);
     assert.doesNotMatch(quiet.stdout, /^(source|target): /m);
-    const failing = full.stdout.split('\n').filter((l) => / : (FAIL|WARN)$/.test(l)).map((l) => l.replace(/\s+:/, ' :').trim());
+    const failing = full.stdout
+      .split('\n')
+      .filter((l) => / : (FAIL|WARN)$/.test(l))
+      .map((l) => l.replace(/\s+:/, ' :').trim());
     assert.ok(failing.length > 0);
-    assert.deepEqual(quiet.stdout.split('\n').filter((l) => / : (FAIL|WARN)$/.test(l)).map((l) => l.replace(/\s+:/, ' :').trim()), failing);
+    assert.deepEqual(
+      quiet.stdout
+        .split('\n')
+        .filter((l) => / : (FAIL|WARN)$/.test(l))
+        .map((l) => l.replace(/\s+:/, ' :').trim()),
+      failing,
+    );
     assert.match(quiet.stdout, /fix: Re-create the target/);
     assert.match(quiet.stdout, /\nverdict: INCOMPATIBLE .*\n$/);
   });
@@ -94,7 +103,13 @@ describe('hook status -j and -q', () => {
     const quiet = await run(['hook', 'status', '--dir', dir, '--sysfs-root', root, '-q']);
     assert.equal(quiet.code, 1);
     assert.ok(quiet.stdout.length > 0);
-    assert.ok(quiet.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('problem: ')), quiet.stdout);
+    assert.ok(
+      quiet.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('problem: ')),
+      quiet.stdout,
+    );
   });
 });
 

@@ -71,7 +71,11 @@ describe('check - (a profile on stdin)', () => {
     const yaml = (await runCli(['collect', '--from', NEGOTIATED, '-o', '-'])).stdout;
     const json = (await runCli(['collect', '--from', NEGOTIATED, '-o', '-', '--format', 'json'])).stdout;
     const fromFile = JSON.parse((await runCli(['check', NEGOTIATED, MTU9000, ...Q, '--json'])).stdout) as { verdict: string; findings: unknown[] };
-    for (const [form, text] of [['yaml', yaml], ['json', json], ['json with leading space', `\n  ${json}`]] as const) {
+    for (const [form, text] of [
+      ['yaml', yaml],
+      ['json', json],
+      ['json with leading space', `\n  ${json}`],
+    ] as const) {
       const r = await runCli(['check', '-', MTU9000, ...Q, '--json'], { stdin: text });
       assert.equal(r.code, 1, `${form}: ${r.stderr}`);
       const report = JSON.parse(r.stdout) as { verdict: string; findings: unknown[]; source: { input: string } };
@@ -126,7 +130,10 @@ describe('check - (a profile on stdin)', () => {
 
 describe('a stdin that stays open', () => {
   it('check - and annotate - give up after --stdin-timeout: exit 2, one line, no hang', async () => {
-    for (const args of [['check', '-', MTU9000, '--stdin-timeout', '300'], ['annotate', '-', NEGOTIATED, '--stdin-timeout', '300']]) {
+    for (const args of [
+      ['check', '-', MTU9000, '--stdin-timeout', '300'],
+      ['annotate', '-', NEGOTIATED, '--stdin-timeout', '300'],
+    ]) {
       const r = await runWithOpenStdin(args, '<domain');
       assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
       assert.match(r.stderr, /^vdpa-compat: stdin: still open after 300 ms \(7 bytes of a (profile|domain XML) read, no end of input\) \[INPUT_TIMEOUT\]; fix: Close the pipe.*--stdin-timeout/);

@@ -17,7 +17,7 @@ const MTU9000 = repoPath('profiles/vdpasim/k6.12-mtu9000');
 const CHECK = ['check', NEGOTIATED, MTU9000, '--source-qemu', '10.0.2', '--target-qemu', '10.0.2'];
 
 describe('CLI output', () => {
-  it('stdout on a full disk (/dev/full): exit 2 and one line on stderr, not the verdict\'s 1', { skip: !existsSync('/dev/full') }, () => {
+  it("stdout on a full disk (/dev/full): exit 2 and one line on stderr, not the verdict's 1", { skip: !existsSync('/dev/full') }, () => {
     const full = openSync('/dev/full', 'w');
     try {
       const r = spawnSync(process.execPath, [CLI, ...CHECK], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 60_000 });

@@ -16,7 +16,10 @@ const PARSERS = [
 describe('every captured vdpa -j output parses', () => {
   for (const cell of CELLS) {
     it(cell, () => {
-      const rows = readFileSync(capturePath(cell, 'INDEX.tsv'), 'utf8').trim().split('\n').map((line) => line.split('\t'));
+      const rows = readFileSync(capturePath(cell, 'INDEX.tsv'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t'));
       let parsed = 0;
       let withEntries = 0;
       for (const [name, form, rc, command] of rows) {

@@ -142,12 +142,16 @@ describe('--save-raw failing (not killed) at a step puts everything back (issue 
       const { parent, dir } = await withOldDump();
       const failure = Object.assign(new Error(`injected failure after ${step}`), { code: 'EIO' });
       await assert.rejects(
-        writeDump(dir, raws.get(NEW)!, { force: true, onStep: (s) => { if (s === step) throw failure; } }),
+        writeDump(dir, raws.get(NEW)!, {
+          force: true,
+          onStep: (s) => {
+            if (s === step) throw failure;
+          },
+        }),
         (e: unknown) => e instanceof ToolError && e.code === 'OUTPUT_FAILED' && e.cause === failure,
       );
       assert.equal(await holds(dir), OLD);
       assert.deepEqual(await readdir(parent), ['dump']);
     });
   }
-
 });

@@ -96,8 +96,7 @@ describe('what the kernels sent over netlink', () => {
     assert.equal(current.capture.family.maxAttr, 37);
   });
   it('decodes both to the same offered set for the same simulator device (6.12 adds STATUS)', async () => {
-    const bits = async (kernel: keyof typeof KERNELS) =>
-      (await collect({ from: join(KERNELS[kernel], 'dumps/sim-netlink') })).profile.devices.find((d) => d.name === 'same')?.features.offered.present.names;
+    const bits = async (kernel: keyof typeof KERNELS) => (await collect({ from: join(KERNELS[kernel], 'dumps/sim-netlink') })).profile.devices.find((d) => d.name === 'same')?.features.offered.present.names;
     assert.deepEqual(await bits('6.1'), ['MTU', 'MAC', 'CTRL_VQ', 'CTRL_MAC_ADDR', 'ANY_LAYOUT', 'VERSION_1', 'ACCESS_PLATFORM']);
     assert.deepEqual(await bits('6.12'), ['MTU', 'MAC', 'STATUS', 'CTRL_VQ', 'CTRL_MAC_ADDR', 'ANY_LAYOUT', 'VERSION_1', 'ACCESS_PLATFORM']);
   });

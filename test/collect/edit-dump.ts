@@ -15,11 +15,7 @@ export function scratchDir(prefix: string): Promise<string> {
 }
 
 /** Copies `base` to a new directory under `scratch` and rewrites files: each edit gets the file's text (or parsed JSON). */
-export async function editedDump(
-  scratch: string,
-  base: string,
-  edits: Record<string, (text: string) => string>,
-): Promise<string> {
+export async function editedDump(scratch: string, base: string, edits: Record<string, (text: string) => string>): Promise<string> {
   const dir = await mkdtemp(join(scratch, 'dump-'));
   await cp(base, dir, { recursive: true });
   for (const [file, edit] of Object.entries(edits)) {
@@ -59,5 +55,9 @@ export function assertRefused(r: CliResult, expected: { code: string; file?: str
 
 /** No entry of `dir` whose name contains `part`. */
 export async function assertNoEntry(dir: string, part: string): Promise<void> {
-  assert.deepEqual((await readdir(dir)).filter((name) => name.includes(part)), [], `nothing named *${part}* left in ${dir}`);
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.includes(part)),
+    [],
+    `nothing named *${part}* left in ${dir}`,
+  );
 }

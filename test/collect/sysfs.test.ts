@@ -9,7 +9,10 @@ import { repoPath } from '../helpers/paths.js';
 // Trees under test/fixtures/sysfs reproduce the layouts captured from real
 // kernels (README there names the capture of each).
 const tree = (name: string) => repoPath(`test/fixtures/sysfs/${name}`);
-const SIM = [{ handle: 'vdpasim_net', bus: null, name: 'vdpasim_net' }, { handle: 'vdpasim_blk', bus: null, name: 'vdpasim_blk' }];
+const SIM = [
+  { handle: 'vdpasim_net', bus: null, name: 'vdpasim_net' },
+  { handle: 'vdpasim_blk', bus: null, name: 'vdpasim_blk' },
+];
 
 describe('sysfs source', () => {
   it('finds vhost_vdpa binding and the char device of each simulator device', async () => {

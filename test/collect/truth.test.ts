@@ -131,7 +131,10 @@ describe('collect records only what a kernel can report (issue 8.8)', () => {
   }
 
   it('vdpa -j output: accepts the limits themselves (MTU 68 and 65535, max_vq_pairs 1 and 0x8000, max_vq_size 65535)', async () => {
-    for (const [mtu, pairs] of [[68, 1], [65535, 0x8000]] as const) {
+    for (const [mtu, pairs] of [
+      [68, 1],
+      [65535, 0x8000],
+    ] as const) {
       const dir = await editedDump(scratch, THREE, {
         'vdpa-dev-config-show.json': (t) => t.replace('"mtu":9000', `"mtu":${mtu}`).replace('"max_vq_pairs":4', `"max_vq_pairs":${pairs}`),
         'vdpa-dev-show.json': (t) => t.replace('"max_vq_size":256', '"max_vq_size":65535'),
@@ -216,7 +219,11 @@ describe('device names are names, not object members (issue 8.8)', () => {
     const { profile } = await collect({ from: dir });
     assert.deepEqual(
       profile.devices.map((d) => [d.name, d.driver, d.charDev]),
-      [['vdpa0', 'vhost_vdpa', '/dev/vhost-vdpa-0'], ['constructor', 'vhost_vdpa', '/dev/vhost-vdpa-1'], ['__proto__', 'vhost_vdpa', '/dev/vhost-vdpa-2']],
+      [
+        ['vdpa0', 'vhost_vdpa', '/dev/vhost-vdpa-0'],
+        ['constructor', 'vhost_vdpa', '/dev/vhost-vdpa-1'],
+        ['__proto__', 'vhost_vdpa', '/dev/vhost-vdpa-2'],
+      ],
     );
   });
 

@@ -69,7 +69,13 @@ describe('vdpa dev show', () => {
 
   it('reads net and block devices together', () => {
     const devices = parseDevShow(read('k6.1-ip6.1', '076-net-and-blk-dev-show.json.stdout'), 'dev');
-    assert.deepEqual(devices.map((d) => [d.name, d.type, d.maxVqs]), [['vdpa1', 'block', 1], ['vdpa0', 'network', 3]]);
+    assert.deepEqual(
+      devices.map((d) => [d.name, d.type, d.maxVqs]),
+      [
+        ['vdpa1', 'block', 1],
+        ['vdpa0', 'network', 3],
+      ],
+    );
   });
 });
 
@@ -118,7 +124,10 @@ describe('vdpa dev config show', () => {
   it('rejects plain-text output given where JSON is expected', () => {
     const plain = read('k6.12-ip6.15', '010-mgmtdev-show.plain.stdout');
     assert.match(plain, /^vdpasim_net:/);
-    assert.throws(() => parseMgmtdevShow(plain, 'mgmt.txt'), (e: unknown) => e instanceof InputError && e.code === 'VDPA_JSON_INVALID');
+    assert.throws(
+      () => parseMgmtdevShow(plain, 'mgmt.txt'),
+      (e: unknown) => e instanceof InputError && e.code === 'VDPA_JSON_INVALID',
+    );
   });
 
   it('rejects output of another command', () => {

@@ -47,7 +47,10 @@ describe('vdpa tool source', () => {
     const capture = await captureVdpaTool({ vdpaPath: REPLAY, timeoutMs: 10_000 });
     assert.deepEqual(Object.keys(capture.perDeviceConfig).sort(), ['vdpa0', 'vdpa1']);
     assert.equal(capture.perDeviceConfig['vdpa1']?.rc, 1);
-    const argv = (await readFile(log, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as string[]);
+    const argv = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string[]);
     assert.deepEqual(argv.slice(0, 4), [['-V'], ['-j', 'mgmtdev', 'show'], ['-j', 'dev', 'show'], ['-j', 'dev', 'config', 'show']]);
     assert.equal(capture.commands.length, 6);
   });

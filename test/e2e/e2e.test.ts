@@ -120,7 +120,9 @@ describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
 
   it('left no unexpected report behind', () => {
     for (const kernel of KERNELS) {
-      const names = readdirSync(join(outDir(kernel), 'run/reports')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+      const names = readdirSync(join(outDir(kernel), 'run/reports'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.replace(/\.json$/, ''));
       assert.deepEqual(names.sort(), Object.keys(EXPECTED).sort());
     }
   });

@@ -67,8 +67,26 @@ export const STATES = ['sim', 'vp', 'vp2'] as const;
  * never offers it) and EVENT_IDX, with the required VERSION_1 and ACCESS_PLATFORM.
  */
 export const SVQ_ONLY_OFFERED = [
-  'CSUM', 'GUEST_CSUM', 'MTU', 'MAC', 'GUEST_TSO4', 'GUEST_TSO6', 'GUEST_ECN', 'GUEST_UFO', 'HOST_TSO4', 'HOST_TSO6', 'HOST_ECN', 'HOST_UFO',
-  'MRG_RXBUF', 'STATUS', 'CTRL_VQ', 'MQ', 'CTRL_MAC_ADDR', 'RING_EVENT_IDX', 'VERSION_1', 'ACCESS_PLATFORM',
+  'CSUM',
+  'GUEST_CSUM',
+  'MTU',
+  'MAC',
+  'GUEST_TSO4',
+  'GUEST_TSO6',
+  'GUEST_ECN',
+  'GUEST_UFO',
+  'HOST_TSO4',
+  'HOST_TSO6',
+  'HOST_ECN',
+  'HOST_UFO',
+  'MRG_RXBUF',
+  'STATUS',
+  'CTRL_VQ',
+  'MQ',
+  'CTRL_MAC_ADDR',
+  'RING_EVENT_IDX',
+  'VERSION_1',
+  'ACCESS_PLATFORM',
 ];
 
 /**
@@ -77,7 +95,10 @@ export const SVQ_ONLY_OFFERED = [
  */
 export async function assertSvqOnlyParents(run: string, label: string): Promise<void> {
   const { profile } = await collect({ from: join(run, 'dumps/vp2-netlink') });
-  for (const [handle, device, pairs, driver] of [['pci/0000:00:08.0', 'vpd', 2, 'virtio_vdpa'], ['pci/0000:00:09.0', 'vpe', 4, 'vhost_vdpa']] as const) {
+  for (const [handle, device, pairs, driver] of [
+    ['pci/0000:00:08.0', 'vpd', 2, 'virtio_vdpa'],
+    ['pci/0000:00:09.0', 'vpe', 4, 'vhost_vdpa'],
+  ] as const) {
     const at = `${label}: ${device}`;
     assert.deepEqual(profile.mgmtdevs.find((m) => m.handle === handle)?.supportedFeatures?.names, SVQ_ONLY_OFFERED, `${at}: ${handle}`);
     const dev = profile.devices.find((d) => d.name === device);
@@ -88,7 +109,9 @@ export async function assertSvqOnlyParents(run: string, label: string): Promise<
   }
   // The guest's virtio_net negotiated all of it on vpd (then failed its probe on the MQ quirk of fixtures/VP_VDPA.md).
   assert.deepEqual(profile.devices.find((d) => d.name === 'vpd')?.features.negotiated?.names, SVQ_ONLY_OFFERED, `${label}: vpd negotiated`);
-  const line = readFileSync(join(run, 'cmd/INDEX.tsv'), 'utf8').split('\n').find((l) => /^\d+-open-vpe-vhost\t/.test(l));
+  const line = readFileSync(join(run, 'cmd/INDEX.tsv'), 'utf8')
+    .split('\n')
+    .find((l) => /^\d+-open-vpe-vhost\t/.test(l));
   assert.ok(line, `${label}: open-vpe-vhost not recorded`);
   const name = line.split('\t')[0];
   assert.equal(readFileSync(join(run, `cmd/${name}.rc`), 'utf8').trim(), '2', `${label}: opening vpe's vhost-vdpa char device`);
@@ -104,7 +127,12 @@ export function assertReport(name: string, report: Report, rc: number): void {
   assert.equal(report.exitStatus, rc, `${name}: the report's exitStatus`);
   const codes = new Set(report.findings.map((f) => f.code));
   for (const code of expected.codes) assert.ok(codes.has(code), `${name}: expected ${code}, got ${[...codes].join(', ')}`);
-  if (expected.clean) assert.deepEqual(report.findings.filter((f) => f.severity !== 'info').map((f) => f.code), [], `${name}: not clean`);
+  if (expected.clean)
+    assert.deepEqual(
+      report.findings.filter((f) => f.severity !== 'info').map((f) => f.code),
+      [],
+      `${name}: not clean`,
+    );
   if (expected.missing) {
     const missing = report.findings.filter((f) => f.code === 'negotiated-features-offered/missing').map((f) => f.data['feature']);
     assert.deepEqual(missing, expected.missing);
@@ -127,11 +155,7 @@ export function assertSourcesAgree(netlink: Profile, tool: Profile, label: strin
     const t = tool.devices.find((d) => d.name === n.name);
     assert.ok(t);
     const at = `${label}: ${n.name}`;
-    assert.deepEqual(
-      [t.class, t.virtioDeviceId, t.mgmtdev, t.vendorId, t.maxVqs, t.maxVqSize, t.driver, t.charDev],
-      [n.class, n.virtioDeviceId, n.mgmtdev, n.vendorId, n.maxVqs, n.maxVqSize, n.driver, n.charDev],
-      at,
-    );
+    assert.deepEqual([t.class, t.virtioDeviceId, t.mgmtdev, t.vendorId, t.maxVqs, t.maxVqSize, t.driver, t.charDev], [n.class, n.virtioDeviceId, n.mgmtdev, n.vendorId, n.maxVqs, n.maxVqSize, n.driver, n.charDev], at);
     if (!t.unknown.some((u) => u.fact === '/config')) assert.deepEqual(t.config, n.config, `${at}: config`);
     if (!t.unknown.some((u) => u.fact === '/features/negotiated')) assert.deepEqual(t.features.negotiated, n.features.negotiated, `${at}: negotiated`);
     assert.deepEqual(t.features.provisionable, n.features.provisionable, `${at}: provisionable`);

@@ -80,7 +80,7 @@ describe('fuzz: dump directories through collect', () => {
         const tree = isText ? JSON.parse(value) : value;
         const edited = editTree(tree, edits);
         fc.pre(fits(edited, MAX_TREE_BYTES));
-        const mutated = { ...raw, [file]: isText ? JSON.stringify(edited) ?? '' : edited };
+        const mutated = { ...raw, [file]: isText ? (JSON.stringify(edited) ?? '') : edited };
         await expectTyped(figures, () => pipeline(mutated), loads);
       }),
       params(150),
@@ -98,7 +98,11 @@ describe('fuzz: the parsers alone', () => {
       fc.asyncProperty(fc.nat(), fc.array(textEdit(JSON_TOKENS), { minLength: 1, maxLength: 4 }), async (i, edits) => {
         const seed = corpus[i % corpus.length]!;
         const parse = /mgmtdev-show/.test(seed.name) ? parsers.mgmtdev : /config-show/.test(seed.name) ? parsers.config : parsers.dev;
-        await expectTyped(figures, () => parse(editText(seed.text, edits), seed.name), () => {});
+        await expectTyped(
+          figures,
+          () => parse(editText(seed.text, edits), seed.name),
+          () => {},
+        );
       }),
       params(150),
     );
@@ -112,7 +116,11 @@ describe('fuzz: the parsers alone', () => {
         const withNetlink = dumps.filter((d) => d.raw.netlink !== null);
         const capture = editTree(withNetlink[i % withNetlink.length]!.raw.netlink, edits) as NetlinkCapture;
         fc.pre(fits(capture, MAX_TREE_BYTES));
-        await expectTyped(figures, () => decodeNetlink(capture, 'vdpa-netlink.json'), () => {});
+        await expectTyped(
+          figures,
+          () => decodeNetlink(capture, 'vdpa-netlink.json'),
+          () => {},
+        );
       }),
       params(150),
     );

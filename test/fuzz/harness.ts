@@ -72,7 +72,10 @@ export class Figures {
   }
   /** One line for the fuzz report. */
   line(): string {
-    const top = [...this.outcomes].sort((a, b) => b[1] - a[1]).map(([o, n]) => `${o} ${n}`).join(', ');
+    const top = [...this.outcomes]
+      .sort((a, b) => b[1] - a[1])
+      .map(([o, n]) => `${o} ${n}`)
+      .join(', ');
     return `fuzz ${this.target}: ${this.inputs} inputs in ${((Date.now() - this.started) / 1000).toFixed(1)} s, slowest ${this.slowestMs.toFixed(0)} ms; ${top}`;
   }
 }
@@ -147,7 +150,38 @@ export function seeds(match: RegExp, atLeast: number, under = 'test/fixtures'): 
 
 /** Values that have broken parsers before: edge numbers, odd types, special keys' values. */
 export const edgeValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -0, -1, 1.5, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 64, -(2 ** 63), 1e308, -1e308, 5e-324, '', ' ', '0', '0x', 'NaN', 'up ', '\u0000', '\u001b[2J', '\u202e', '../../etc/passwd', '/dev/vhost-vdpa-0', [], {}, [[[]]], { __proto__: null }),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -0,
+    -1,
+    1.5,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53,
+    2 ** 64,
+    -(2 ** 63),
+    1e308,
+    -1e308,
+    5e-324,
+    '',
+    ' ',
+    '0',
+    '0x',
+    'NaN',
+    'up ',
+    '\u0000',
+    '\u001b[2J',
+    '\u202e',
+    '../../etc/passwd',
+    '/dev/vhost-vdpa-0',
+    [],
+    {},
+    [[[]]],
+    { __proto__: null },
+  ),
   fc.string({ maxLength: 8 }),
   fc.integer(),
   fc.double(),
@@ -166,7 +200,12 @@ export type TreeEdit =
 export const treeEdit: fc.Arbitrary<TreeEdit> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: edgeValue }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('add' as const), at: fc.nat(), key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'error', 'link ', 'x\u001b', ''), fc.string({ maxLength: 6 })), value: edgeValue }),
+  fc.record({
+    kind: fc.constant('add' as const),
+    at: fc.nat(),
+    key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'error', 'link ', 'x\u001b', ''), fc.string({ maxLength: 6 })),
+    value: edgeValue,
+  }),
   fc.record({ kind: fc.constant('swap' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('nest' as const), at: fc.nat(), depth: fc.integer({ min: 1, max: 200 }) }),
   fc.record({ kind: fc.constant('grow' as const), at: fc.nat(), copies: fc.integer({ min: 2, max: 1000 }) }),
@@ -224,8 +263,7 @@ export function editTree(doc: unknown, edits: readonly TreeEdit[]): unknown {
       const value = get();
       const copies = Math.max(2, Math.min(e.copies, Math.floor(GROW_BYTES / ((JSON.stringify(value) ?? '').length + 1))));
       put(Array.from({ length: copies }, () => value));
-    }
-    else if (e.kind === 'delete' && parent !== null) {
+    } else if (e.kind === 'delete' && parent !== null) {
       if (Array.isArray(parent)) parent.splice(Number(key), 1);
       else delete parent[key as string];
     } else if (e.kind === 'add') {
@@ -238,11 +276,7 @@ export function editTree(doc: unknown, edits: readonly TreeEdit[]): unknown {
 
 /** One change of a text. */
 export type TextEdit =
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'truncate'; at: number }
-  | { kind: 'insert'; at: number; text: string }
-  | { kind: 'delete'; at: number; length: number }
-  | { kind: 'repeat'; at: number; length: number; times: number };
+  { kind: 'flip'; at: number; bit: number } | { kind: 'truncate'; at: number } | { kind: 'insert'; at: number; text: string } | { kind: 'delete'; at: number; length: number } | { kind: 'repeat'; at: number; length: number; times: number };
 
 /** Text edits, with `tokens` the format's own tricks (aliases, entities, character references…). */
 export function textEdit(tokens: readonly string[]): fc.Arbitrary<TextEdit> {

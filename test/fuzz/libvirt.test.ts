@@ -16,14 +16,48 @@ import { editText, editTree, expectTyped, Figures, params, report, seeds, textEd
 const XML_TOKENS = [
   '<!DOCTYPE domain [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>',
   '<!DOCTYPE domain SYSTEM "file:///etc/passwd">',
-  '&a;', '&xxe;', '&lt;', '&amp;', '&#0;', '&#x1b;', '&#27;', '&#x9b;', '&#x202e;', '&#1114112;', '&#xD800;', '&#65;',
-  '<![CDATA[', ']]>', '<!--', '-->', '<?xml version="1.1"?>', '<?pi x?>',
-  ' xmlns:v="https://vdpa-compat.dev/xmlns/source-profiles/1"', ' xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"', ' xmlns=""',
+  '&a;',
+  '&xxe;',
+  '&lt;',
+  '&amp;',
+  '&#0;',
+  '&#x1b;',
+  '&#27;',
+  '&#x9b;',
+  '&#x202e;',
+  '&#1114112;',
+  '&#xD800;',
+  '&#65;',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<?xml version="1.1"?>',
+  '<?pi x?>',
+  ' xmlns:v="https://vdpa-compat.dev/xmlns/source-profiles/1"',
+  ' xmlns:qemu="http://libvirt.org/schemas/domain/qemu/1.0"',
+  ' xmlns=""',
   "<interface type='vdpa'><mac address='52:54:00:00:00:01'/><source dev='/dev/vhost-vdpa-9'/></interface>",
-  "<disk type='vhostvdpa'><target dev='vdz'/></disk>", "<interface type='VDPA'>", "<qemu:commandline><qemu:arg value='-netdev'/><qemu:arg value='vhost-vdpa,x-svq=on'/></qemu:commandline>",
+  "<disk type='vhostvdpa'><target dev='vdz'/></disk>",
+  "<interface type='VDPA'>",
+  "<qemu:commandline><qemu:arg value='-netdev'/><qemu:arg value='vhost-vdpa,x-svq=on'/></qemu:commandline>",
   "<metadata><source-profiles xmlns='https://vdpa-compat.dev/xmlns/source-profiles/1'/></metadata>",
-  "<interface type='vdpa\u009b2J'>", " queues='1\u202e'", '\u0085',
-  '<a>'.repeat(80), '</a>', ' a="1" a="2"', " rx_queue_size='0'", " rx_queue_size='99999999999'", '\u0000', '\u001b', '\uFEFF', '\uFFFE', '>', '<', '"', "'",
+  "<interface type='vdpa\u009b2J'>",
+  " queues='1\u202e'",
+  '\u0085',
+  '<a>'.repeat(80),
+  '</a>',
+  ' a="1" a="2"',
+  " rx_queue_size='0'",
+  " rx_queue_size='99999999999'",
+  '\u0000',
+  '\u001b',
+  '\uFEFF',
+  '\uFFFE',
+  '>',
+  '<',
+  '"',
+  "'",
 ];
 
 let domains: Array<{ name: string; text: string }> = [];
@@ -107,7 +141,13 @@ describe('fuzz: libvirt XML', () => {
               const index = profile.devices.findIndex((d) => d.charDev !== null);
               if (index === -1) continue;
               const charDev = profile.devices[index]!.charDev;
-              const domain = { name: 'vm', devices: [{ kind: device.kind, key: device.key, charDev, model: null, rxQueueSize: null, txQueueSize: null, queues: null, hostMtu: null }], unchecked: [], vmm: { emulator: null, xSvq: false }, annotation: null };
+              const domain = {
+                name: 'vm',
+                devices: [{ kind: device.kind, key: device.key, charDev, model: null, rxQueueSize: null, txQueueSize: null, queues: null, hostMtu: null }],
+                unchecked: [],
+                vmm: { emulator: null, xSvq: false },
+                annotation: null,
+              };
               const again = parseAnnotationXml(buildAnnotation(domain, profile, 'vm'), 'annotation again');
               assert.deepEqual(JSON.parse(again.devices[0]!.profile), JSON.parse(JSON.stringify(compactProfile(profile, index))));
             }
@@ -143,7 +183,10 @@ describe('fuzz: libvirt XML', () => {
   it('refuses a billion-laughs DOCTYPE at once', () => {
     const bomb = `<?xml version="1.0"?><!DOCTYPE domain [<!ENTITY a "${'a'.repeat(100)}">${Array.from({ length: 9 }, (_, i) => `<!ENTITY e${i + 1} "${`&${i === 0 ? 'a' : `e${i}`};`.repeat(10)}">`).join('')}]><domain>&e9;</domain>`;
     const start = Date.now();
-    assert.throws(() => parseDomainXml(bomb, 'bomb.xml'), (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED');
+    assert.throws(
+      () => parseDomainXml(bomb, 'bomb.xml'),
+      (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED',
+    );
     assert.ok(Date.now() - start < 100);
   });
 });

@@ -10,7 +10,42 @@ import { editText, editTree, expectTyped, Figures, fits, params, report, seeds, 
 import { MAX_PROFILE_BYTES } from '../../src/profile/load.js';
 
 /** YAML's own tricks: anchors and aliases (a billion laughs), tags, merge keys, flow and block switches. */
-const YAML_TOKENS = ['&a ', '*a', '&a [1,2,3]\nb: [*a,*a,*a,*a]', '!!js/function "x"', '!!binary AAAA', '!!timestamp 2001-12-14', '<<: *a', '? ', ': ', '- ', '\n  ', '{', '}', '[', ']', '"', "'", '#', '|', '>', '~', '.inf', '.nan', '0x1F', '0o17', '1e400', '__proto__: {}', '\u0000', '\u001b[2J', '\uFEFF', '\t', '%YAML 1.1\n---\n', '---\n', '...\n'];
+const YAML_TOKENS = [
+  '&a ',
+  '*a',
+  '&a [1,2,3]\nb: [*a,*a,*a,*a]',
+  '!!js/function "x"',
+  '!!binary AAAA',
+  '!!timestamp 2001-12-14',
+  '<<: *a',
+  '? ',
+  ': ',
+  '- ',
+  '\n  ',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '#',
+  '|',
+  '>',
+  '~',
+  '.inf',
+  '.nan',
+  '0x1F',
+  '0o17',
+  '1e400',
+  '__proto__: {}',
+  '\u0000',
+  '\u001b[2J',
+  '\uFEFF',
+  '\t',
+  '%YAML 1.1\n---\n',
+  '---\n',
+  '...\n',
+];
 const JSON_TOKENS = ['"__proto__":{"x":1},', '{', '}', '[', ']', '"', ',', ':', 'null', 'true', '1e400', '-0', '0x10', '\\u0000', '\\ud800', '\u001b', '\u2028', '[[[[[[[[[[[[[[[[[[[[', '{"a":'];
 
 let documents: Array<{ name: string; doc: unknown; yaml: string; json: string }> = [];

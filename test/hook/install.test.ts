@@ -30,7 +30,16 @@ function exec(file: string, args: string[], stdin: string): Promise<Run> {
 
 const cli = (args: string[], stdin = '') => exec(process.execPath, [CLI, ...args], stdin);
 const fixture = (name: string) => readFile(repoPath(`test/fixtures/libvirt/${name}.xml`), 'utf8');
-const PHASES = [['prepare', 'begin'], ['start', 'begin'], ['started', 'begin'], ['stopped', 'end'], ['release', 'end'], ['reconnect', 'begin'], ['migrate', 'end'], ['restore', 'begin']] as const;
+const PHASES = [
+  ['prepare', 'begin'],
+  ['start', 'begin'],
+  ['started', 'begin'],
+  ['stopped', 'end'],
+  ['release', 'end'],
+  ['reconnect', 'begin'],
+  ['migrate', 'end'],
+  ['restore', 'begin'],
+] as const;
 
 /** The shells the script must run under: /bin/sh (dash on Debian), bash in POSIX mode, busybox sh. */
 const SHELLS = [['/bin/sh'], ...(hasCommand('bash', ['-c', 'true']) ? [['bash', '--posix']] : []), ...(hasCommand('busybox', ['sh', '-c', 'true']) ? [['busybox', 'sh']] : [])];
@@ -89,7 +98,10 @@ describe('the installed hook script', () => {
         const denied = await exec(shell[0] ?? '', [...shell.slice(1), await staleScript('deny'), 'vm-vdpa-net', 'migrate', 'begin', '-'], xml);
         assert.equal(denied.code, 2, shell.join(' '));
         assert.equal(denied.stdout, '');
-        assert.match(denied.stderr, /^vdpa-compat: cannot check this incoming migration of a domain with vDPA devices: missing node \(.*gone\/node\) and vdpa-compat \(.*gone\/vdpa-compat\.cjs\); reinstall with `vdpa-compat hook install`; vetoing it \(--on-error deny\)\n$/);
+        assert.match(
+          denied.stderr,
+          /^vdpa-compat: cannot check this incoming migration of a domain with vDPA devices: missing node \(.*gone\/node\) and vdpa-compat \(.*gone\/vdpa-compat\.cjs\); reinstall with `vdpa-compat hook install`; vetoing it \(--on-error deny\)\n$/,
+        );
         const allowed = await exec(shell[0] ?? '', [...shell.slice(1), await staleScript('allow'), 'vm-vdpa-net', 'migrate', 'begin', '-'], xml);
         assert.equal(allowed.code, 0);
         assert.match(allowed.stderr, /letting it in \(--on-error allow\)\n$/);
@@ -97,7 +109,7 @@ describe('the installed hook script', () => {
     }
   });
 
-  it('passes the XML and libvirt\'s arguments to the CLI unchanged', async () => {
+  it("passes the XML and libvirt's arguments to the CLI unchanged", async () => {
     const path = join(scratch, 'live');
     await writeFile(path, hookScript({ nodePath: process.execPath, cliPath: CLI, hookArgs: ['--from', dumpPath('e2e/k6.12/sim-netlink')], onError: 'deny', timeoutMs: 5000 }));
     await chmod(path, 0o755);
@@ -158,7 +170,9 @@ describe('vdpa-compat hook install, status, uninstall', () => {
 
   it('bakes in every hook option it is given (the list comes from the hook qemu command itself)', async () => {
     const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {} };
-    const qemu = buildProgram(io, () => {}).commands.find((c) => c.name() === 'hook')?.commands.find((c) => c.name() === 'qemu');
+    const qemu = buildProgram(io, () => {})
+      .commands.find((c) => c.name() === 'hook')
+      ?.commands.find((c) => c.name() === 'qemu');
     assert.ok(qemu && qemu.options.length >= 9, 'hook qemu has its options');
     const args: string[] = [];
     for (const option of qemu.options) {
@@ -224,6 +238,9 @@ describe('vdpa-compat hook install, status, uninstall', () => {
     assert.equal(status.code, 1);
     const report = JSON.parse(status.stdout) as { libvirt: { state: string }; daemons: Array<{ pid: number; startedAt: string }> };
     assert.equal(report.libvirt.state, 'restart-needed');
-    assert.deepEqual(report.daemons.map((d) => [d.pid, d.startedAt]), [[4242, '2001-09-09T01:46:45.000Z']]);
+    assert.deepEqual(
+      report.daemons.map((d) => [d.pid, d.startedAt]),
+      [[4242, '2001-09-09T01:46:45.000Z']],
+    );
   });
 });

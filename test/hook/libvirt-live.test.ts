@@ -27,18 +27,27 @@ describe('the recorded libvirt logs, read back', () => {
 
   it('an incoming domain without vDPA: migrate begin exits 0 with empty stdout, then the destination QEMU starts', () => {
     const calls = of(host, 'vm-plain');
-    assert.deepEqual(calls.slice(0, 4).map((c) => [phase(c), c.status, c.stdout, c.stderr]), [
-      ['migrate begin', 0, '', ''],
-      ['prepare begin', 0, '', ''],
-      ['start begin', 0, '', ''],
-      ['started begin', 0, '', ''],
-    ]);
+    assert.deepEqual(
+      calls.slice(0, 4).map((c) => [phase(c), c.status, c.stdout, c.stderr]),
+      [
+        ['migrate begin', 0, '', ''],
+        ['prepare begin', 0, '', ''],
+        ['start begin', 0, '', ''],
+        ['started begin', 0, '', ''],
+      ],
+    );
   });
 
   it('a failing call: the exit status comes from virCommandWait, though libvirt logs "Result status 0"', () => {
     const raw = readFileSync(live('guest-dst-hook-calls.log'), 'utf8');
     assert.match(raw, /Result status 0, stdout: '' stderr: 'vdpa-compat: domain vm-vdpa:/);
-    assert.deepEqual(of(guest, 'vm-vdpa').map((c) => [phase(c), c.status, c.stdout]), [['migrate begin', 1, ''], ['migrate begin', 2, '']]);
+    assert.deepEqual(
+      of(guest, 'vm-vdpa').map((c) => [phase(c), c.status, c.stdout]),
+      [
+        ['migrate begin', 1, ''],
+        ['migrate begin', 2, ''],
+      ],
+    );
   });
 
   it('a hook that exits without reading 256 KiB of XML: libvirt ignores the EPIPE and goes on', () => {
@@ -51,7 +60,7 @@ describe('the recorded libvirt logs, read back', () => {
 describe('the vetoed migration, replayed', () => {
   const veto = of(guest, 'vm-vdpa')[0];
 
-  it('virsh showed the hook\'s stderr verbatim and exited 1', () => {
+  it("virsh showed the hook's stderr verbatim and exited 1", () => {
     const virsh = readFileSync(live('guest-virsh-migrate-veto.txt'), 'utf8');
     assert.match(virsh, /^exit status 1\n/);
     assert.ok(veto && virsh.includes(`unexpected exit status 1: ${veto.stderr}`));

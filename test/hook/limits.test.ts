@@ -77,8 +77,11 @@ describe('hook limits', () => {
     });
   });
 
-  it('a stdin libvirt never closes is the hook\'s timeout, which --on-error decides, not a hang', async () => {
-    for (const [policy, code] of [['deny', 2], ['allow', 0]] as const) {
+  it("a stdin libvirt never closes is the hook's timeout, which --on-error decides, not a hang", async () => {
+    for (const [policy, code] of [
+      ['deny', 2],
+      ['allow', 0],
+    ] as const) {
       const child = spawn(process.execPath, [CLI, 'hook', 'qemu', '--from', HOST, '--timeout', '300', '--on-error', policy, '--', 'vm', 'migrate', 'begin', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
       const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
       let stderr = '';
@@ -96,7 +99,10 @@ describe('hook limits', () => {
   });
 
   it('the annotate command it suggests names the domain (quoted for sh when it must be)', async () => {
-    for (const [name, word] of [['vm-vdpa-net', 'vm-vdpa-net'], ["web 1's", `'web 1'\\''s'`]] as const) {
+    for (const [name, word] of [
+      ['vm-vdpa-net', 'vm-vdpa-net'],
+      ["web 1's", `'web 1'\\''s'`],
+    ] as const) {
       const r = await hook(name, base, ['--from', HOST]);
       assert.equal(r.code, 2);
       assert.ok(r.stderr.includes(`virsh metadata ${word} --uri `), r.stderr);

@@ -25,13 +25,19 @@ describe('packs/parents.yaml', () => {
     assert.ok(sim);
     const mgmtdev = { handle: 'vdpasim_net', bus: null, name: 'vdpasim_net', classes: ['net'], maxSupportedVqs: 3, supportedFeatures: null, driver: null, pci: null, unknown: [] };
     const on612 = parentView(mgmtdev, 'vdpasim_net', '6.12.117+deb13-amd64');
-    assert.deepEqual([on612.fact('setConfig'), on612.fact('resume')].map((f) => f.known && f.value), ['writes', true]);
+    assert.deepEqual(
+      [on612.fact('setConfig'), on612.fact('resume')].map((f) => f.known && f.value),
+      ['writes', true],
+    );
     const check = on612.kernelFact('vringNumAboveMax');
     assert.deepEqual([check.known && check.value, check.known && check.verified], ['refuses', true]);
     assert.match(check.known ? check.source : '', /vhost_vdpa_vring_ioctl/);
     // Debian 12 names its ABI (6.1.0-56), not its patch level: 6.1.y agrees on both facts anyway.
     const on61 = parentView(mgmtdev, 'vdpasim_net', '6.1.0-56-amd64');
-    assert.deepEqual([on61.fact('resume'), on61.kernelFact('vringNumAboveMax')].map((f) => f.known && f.value), [false, 'accepts']);
+    assert.deepEqual(
+      [on61.fact('resume'), on61.kernelFact('vringNumAboveMax')].map((f) => f.known && f.value),
+      [false, 'accepts'],
+    );
     // 6.12.0-N without its patch level: the fix came in 6.12.111.
     assert.equal(parentView(mgmtdev, 'vdpasim_net', '6.12.0-1-amd64').kernelFact('vringNumAboveMax').known, false);
     assert.equal(parentView(mgmtdev, 'vdpasim_net', '6.6.30').kernelFact('vringNumAboveMax').known, false);

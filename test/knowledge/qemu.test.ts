@@ -24,7 +24,11 @@ describe('packs/qemu.yaml', () => {
     for (const [name, list] of Object.entries(pack.sets)) for (const feature of list) assert.notEqual(featureBit(feature, 'net'), undefined, `${name}: ${feature}`);
     for (const release of QEMU_RELEASES) {
       for (const [key, fact] of Object.entries(release.facts)) assert.ok(fact.source.length >= 10, `${release.id} ${key}`);
-      assert.equal(release.basis === 'read', Object.values(release.facts).some((f) => f.verified), release.id);
+      assert.equal(
+        release.basis === 'read',
+        Object.values(release.facts).some((f) => f.verified),
+        release.id,
+      );
     }
   });
 
@@ -54,14 +58,26 @@ describe('packs/qemu.yaml', () => {
   });
 
   it('knows the 10.0.13 ring change only in 10.0.13 and later 10.0.x, and not knowing 10.1 says so', () => {
-    assert.deepEqual(QEMU_RELEASES.map((r) => [r.id, r.facts.ringForced.value]).filter(([, v]) => v !== null), [['10.0.13+', 1024], ['10.1', 'unknown']]);
+    assert.deepEqual(
+      QEMU_RELEASES.map((r) => [r.id, r.facts.ringForced.value]).filter(([, v]) => v !== null),
+      [
+        ['10.0.13+', 1024],
+        ['10.1', 'unknown'],
+      ],
+    );
   });
 });
 
 describe('qemuView and decide', () => {
   it('reads versions as QEMU prints them, and treats a build that backports as unknown', () => {
-    assert.deepEqual(qemuView('QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)', 'x').candidates.map((r) => r.id), ['10.0.13+']);
-    assert.deepEqual(qemuView('8.1.0', 'x').candidates.map((r) => r.id), ['8.1']);
+    assert.deepEqual(
+      qemuView('QEMU emulator version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)', 'x').candidates.map((r) => r.id),
+      ['10.0.13+'],
+    );
+    assert.deepEqual(
+      qemuView('8.1.0', 'x').candidates.map((r) => r.id),
+      ['8.1'],
+    );
     const rhel = qemuView('QEMU emulator version 8.0.0 (qemu-kvm-8.0.0-16.el9_3)', 'x');
     assert.equal(rhel.candidates.length, QEMU_RELEASES.length);
     assert.match(rhel.why ?? '', /backports/);
@@ -75,7 +91,13 @@ describe('qemuView and decide', () => {
     assert.equal(indirect.agreed, true);
     const cvq = decide(unknown, (r) => r.facts.cvqBlocker.value);
     assert.ok(!cvq.agreed);
-    assert.deepEqual(cvq.outcomes.map((o) => [o.value, releaseList(o.releases)]), [['never', '5.2, 7.2 and 8.2 and later'], ['ctrl-vq-without-x-svq', '8.0 to 8.1']]);
+    assert.deepEqual(
+      cvq.outcomes.map((o) => [o.value, releaseList(o.releases)]),
+      [
+        ['never', '5.2, 7.2 and 8.2 and later'],
+        ['ctrl-vq-without-x-svq', '8.0 to 8.1'],
+      ],
+    );
   });
 
   it('parses kernel releases, knowing when the stable patch level is hidden', () => {

@@ -48,7 +48,11 @@ describe('parseDomainXml', () => {
       'another prefix, children unprefixed': element(`<x:source-profiles xmlns:x="${ANNOTATION_NS}">`, '</x:source-profiles>'),
     };
     for (const [form, meta] of Object.entries(forms)) {
-      assert.deepEqual(parseDomainXml(inMetadata(xml, meta), form).annotation?.devices, [{ kind: 'interface', key: '52:54:00:6d:90:02', fingerprint: null, profile: '{}', rxQueueSize: null, txQueueSize: null, hostMtu: null, model: null }], form);
+      assert.deepEqual(
+        parseDomainXml(inMetadata(xml, meta), form).annotation?.devices,
+        [{ kind: 'interface', key: '52:54:00:6d:90:02', fingerprint: null, profile: '{}', rxQueueSize: null, txQueueSize: null, hostMtu: null, model: null }],
+        form,
+      );
     }
     const foreign = element('<x:source-profiles xmlns:x="https://example.org/other">', '</x:source-profiles>');
     assert.equal(parseDomainXml(inMetadata(xml, foreign), 'foreign').annotation, null);
@@ -91,11 +95,19 @@ describe('parseDomainXml sees the domain as libvirt does', () => {
 
   it('reads interfaces and disks by local name, in any namespace, and refuses an attribute given twice', () => {
     assert.deepEqual(keys(`<domain xmlns:x="urn:x"><devices><x:interface type='vdpa'><mac address='52:54:00:00:00:03'/></x:interface></devices></domain>`), ['interface 52:54:00:00:00:03 null']);
-    assert.throws(() => keys(`<domain xmlns:x="urn:x"><devices><interface type='network' x:type='vdpa'><mac address='52:54:00:00:00:04'/></interface></devices></domain>`), (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED');
+    assert.throws(
+      () => keys(`<domain xmlns:x="urn:x"><devices><interface type='network' x:type='vdpa'><mac address='52:54:00:00:00:04'/></interface></devices></domain>`),
+      (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED',
+    );
   });
 
   it('refuses a near-miss type, two devices under one MAC, and a vDPA interface without a MAC', () => {
-    const refused = (xml: string) => assert.throws(() => keys(xml), (e: unknown) => e instanceof InputError && e.code === 'DOMAIN_XML_INVALID', xml);
+    const refused = (xml: string) =>
+      assert.throws(
+        () => keys(xml),
+        (e: unknown) => e instanceof InputError && e.code === 'DOMAIN_XML_INVALID',
+        xml,
+      );
     refused(`<domain><devices>${iface('vdpa ')}</devices></domain>`);
     refused(`<domain><devices>${iface('VDPA')}</devices></domain>`);
     refused(`<domain><devices>${iface('vdpa', '52:54:00:00:00:01', '/dev/vhost-vdpa-1')}${iface('vdpa', '52:54:00:00:00:01', '/dev/vhost-vdpa-2')}</devices></domain>`);
@@ -113,17 +125,24 @@ describe('parseDomainXml sees the domain as libvirt does', () => {
     assert.deepEqual([set.unchecked, set.vmm.xSvq], [[], true]);
   });
 
-  it('reads host_mtu and ring sizes from <qemu:override> of the interface\'s alias (libvirt refuses <mtu> on a vdpa interface)', () => {
+  it("reads host_mtu and ring sizes from <qemu:override> of the interface's alias (libvirt refuses <mtu> on a vdpa interface)", () => {
     const q = 'http://libvirt.org/schemas/domain/qemu/1.0';
-    const xml = `<domain xmlns:qemu='${q}'><devices><interface type='vdpa'><mac address='52:54:00:00:00:01'/><source dev='/dev/vhost-vdpa-0'/><driver rx_queue_size='512'/><alias name='ua-net0'/></interface></devices>` +
+    const xml =
+      `<domain xmlns:qemu='${q}'><devices><interface type='vdpa'><mac address='52:54:00:00:00:01'/><source dev='/dev/vhost-vdpa-0'/><driver rx_queue_size='512'/><alias name='ua-net0'/></interface></devices>` +
       `<qemu:override><qemu:device alias='ua-net0'><qemu:frontend><qemu:property name='host_mtu' type='unsigned' value='9000'/><qemu:property name='tx_queue_size' type='unsigned' value='1024'/></qemu:frontend></qemu:device></qemu:override></domain>`;
     const [device] = parseDomainXml(xml, 'in.xml').devices;
     assert.deepEqual([device?.hostMtu, device?.rxQueueSize, device?.txQueueSize], [9000, 512, 1024]);
   });
 
   it('caps depth and element count before building anything', () => {
-    assert.throws(() => parseDomainXml(`<domain>${'<a>'.repeat(100)}${'</a>'.repeat(100)}</domain>`, 'deep.xml'), (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED');
-    assert.throws(() => parseDomainXml(`<domain>${'<a/>'.repeat(100_001)}</domain>`, 'wide.xml'), (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED');
+    assert.throws(
+      () => parseDomainXml(`<domain>${'<a>'.repeat(100)}${'</a>'.repeat(100)}</domain>`, 'deep.xml'),
+      (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED',
+    );
+    assert.throws(
+      () => parseDomainXml(`<domain>${'<a/>'.repeat(100_001)}</domain>`, 'wide.xml'),
+      (e: unknown) => e instanceof InputError && e.code === 'XML_REFUSED',
+    );
   });
 });
 
@@ -136,9 +155,18 @@ describe('buildAnnotation and parseAnnotationXml', () => {
     assert.doesNotMatch(plain, /xmlns/);
     for (const element of [plain, namespaced]) {
       const { devices } = parseAnnotationXml(element, 'file.xml');
-      assert.deepEqual(devices.map((d) => [d.kind, d.key]), [['interface', '52:54:00:6d:90:02'], ['disk', 'vdg']]);
+      assert.deepEqual(
+        devices.map((d) => [d.kind, d.key]),
+        [
+          ['interface', '52:54:00:6d:90:02'],
+          ['disk', 'vdg'],
+        ],
+      );
       // Each device carries only its own device and parent: a compact profile.
-      assert.deepEqual(devices.map((d) => JSON.parse(d.profile).devices.length), [1, 1]);
+      assert.deepEqual(
+        devices.map((d) => JSON.parse(d.profile).devices.length),
+        [1, 1],
+      );
     }
     // Pasted into the domain, the namespaced form is found; the plain one needs libvirt to add the namespace.
     assert.equal(parseDomainXml(inMetadata(xml, namespaced), 'pasted').annotation?.devices.length, 2);

@@ -79,7 +79,10 @@ describe('profiles with very many problems', () => {
 describe('YAML and JSON that would cost time or memory', () => {
   it('refuses a billion-laughs alias bomb at once', async () => {
     let text = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-    for (let i = 1; i < 10; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]\n`;
+    for (let i = 1; i < 10; i++)
+      text += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]\n`;
     const start = process.hrtime.bigint();
     await assert.rejects(parseProfileText(text, 'bomb.yaml', 'yaml'), (e: unknown) => e instanceof InputError && e.code === 'PROFILE_PARSE' && /maxAliases/.test(e.message));
     assert.ok(ms(start) < 100);
@@ -125,7 +128,13 @@ describe('control characters in profile text', () => {
   ];
   for (const [pointer, set] of fields) {
     it(`refuses them in ${pointer}`, async () => {
-      for (const [char, name] of [['\u001b', 'U+001B'], ['\n', 'U+000A'], ['\u009b', 'U+009B'], ['\u202e', 'U+202E'], ['\u2028', 'U+2028']] as const) {
+      for (const [char, name] of [
+        ['\u001b', 'U+001B'],
+        ['\n', 'U+000A'],
+        ['\u009b', 'U+009B'],
+        ['\u202e', 'U+202E'],
+        ['\u2028', 'U+2028'],
+      ] as const) {
         const bad = structuredClone(doc);
         set(bad, `x${char}[2Jy`);
         const error = await failure(bad);

@@ -87,7 +87,10 @@ describe('loading profiles', () => {
       (e: unknown) => e,
     );
     assert.ok(error instanceof ValidationError);
-    assert.deepEqual(error.problems.map((p) => p.pointer), ['/devices/0/features/offered/present/names']);
+    assert.deepEqual(
+      error.problems.map((p) => p.pointer),
+      ['/devices/0/features/offered/present/names'],
+    );
     // Only the names: device 1's MTU changed under its old fingerprint, which check verifies (test/verdict/check.test.ts).
     bad.devices[0]!.features.offered.present.names.pop();
     assert.equal((await loadProfile(await file('stale.json', JSON.stringify(bad)))).devices[1]!.config.mtu, 1400);

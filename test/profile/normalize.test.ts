@@ -49,11 +49,14 @@ describe('normalize', () => {
 
   it('records binding, char device and PCI identity from sysfs', async () => {
     const p = await profile('profiles/vp_vdpa/k6.12-three-vhost');
-    assert.deepEqual(p.devices.map((d) => [d.name, d.driver, d.charDev]), [
-      ['vdpa0', 'vhost_vdpa', '/dev/vhost-vdpa-0'],
-      ['vdpa1', 'vhost_vdpa', '/dev/vhost-vdpa-1'],
-      ['vdpa2', 'vhost_vdpa', '/dev/vhost-vdpa-2'],
-    ]);
+    assert.deepEqual(
+      p.devices.map((d) => [d.name, d.driver, d.charDev]),
+      [
+        ['vdpa0', 'vhost_vdpa', '/dev/vhost-vdpa-0'],
+        ['vdpa1', 'vhost_vdpa', '/dev/vhost-vdpa-1'],
+        ['vdpa2', 'vhost_vdpa', '/dev/vhost-vdpa-2'],
+      ],
+    );
     const c = p.mgmtdevs.find((m) => m.handle === 'pci/0000:00:07.0');
     assert.equal(c?.driver, 'vp-vdpa');
     assert.equal(c?.pci?.device, '0x1000');
@@ -85,7 +88,10 @@ describe('normalize', () => {
 
   it('keeps only the device asked for, and names the devices when it is not there', async () => {
     const p = await profile('profiles/vp_vdpa/k6.12-three-vhost', 'vdpa1');
-    assert.deepEqual(p.devices.map((d) => d.name), ['vdpa1']);
+    assert.deepEqual(
+      p.devices.map((d) => d.name),
+      ['vdpa1'],
+    );
     assert.equal(p.mgmtdevs.length, 3);
     await assert.rejects(profile('profiles/vp_vdpa/k6.12-three-vhost', 'vdpa7'), (e: unknown) => e instanceof UsageError && e.code === 'UNKNOWN_DEVICE' && /vdpa0, vdpa1, vdpa2/.test(e.message));
   });

@@ -22,7 +22,10 @@ interface Case {
 function cases(): Case[] {
   const found: Case[] = [];
   for (const cell of CELLS) {
-    const rows = readFileSync(capturePath(cell, 'INDEX.tsv'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    const rows = readFileSync(capturePath(cell, 'INDEX.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     const parents = readFileSync(capturePath(cell, '010-mgmtdev-show.json.stdout'), 'utf8');
     const supported = new Map(parseMgmtdevShow(parents, 'mgmt').map((m) => [m.handle, m.supportedFeatures ?? 0n]));
     for (const [name, form, rc, command] of rows) {
@@ -81,7 +84,7 @@ describe('kernel gating of config keys', () => {
     assert.deepEqual(configGating(null), { macMtuMq: false, status: false });
   });
 
-  it('does not take kernel 6.1\'s always-printed link for F_STATUS (the simulator there has no STATUS)', () => {
+  it("does not take kernel 6.1's always-printed link for F_STATUS (the simulator there has no STATUS)", () => {
     const entry = parseDevConfigShow(readFileSync(capturePath('k6.1-ip6.1', '023-net-default-config-show.json.stdout'), 'utf8'), 'c').get('vdpa0')!;
     assert.equal(entry.linkUp, true);
     const known = inferOffered({ isNet: true, negotiated: null, provisionable: null, config: entry, gating: configGating('6.1.0-56-amd64') });

@@ -67,7 +67,12 @@ describe('profile validation as built', () => {
         for (const e of edits) apply(doc, e);
         strict(doc);
         const fromAjv = (strict.errors ?? []).filter((e) => e.keyword === 'additionalProperties').map((e) => `${e.instancePath} ${String(e.params['additionalProperty'])}`);
-        assert.deepEqual(unknownFields(doc).fields.map((f) => `${f.owner} ${f.name}`).sort(), fromAjv.sort());
+        assert.deepEqual(
+          unknownFields(doc)
+            .fields.map((f) => `${f.owner} ${f.name}`)
+            .sort(),
+          fromAjv.sort(),
+        );
       }),
       { numRuns: 200 },
     );
@@ -81,7 +86,10 @@ describe('profile schema: config values no device can hold', () => {
       doc.devices[0]!.config[field] = v;
       return profileSchemaProblems(doc).then((problems) => problems.map((p) => p.pointer));
     };
-    for (const [field, bad, good] of [['mtu', [0, 67, 65536], [68, 9000, 65535]], ['maxVqPairs', [0, 0x8001], [1, 0x8000]]] as const) {
+    for (const [field, bad, good] of [
+      ['mtu', [0, 67, 65536], [68, 9000, 65535]],
+      ['maxVqPairs', [0, 0x8001], [1, 0x8000]],
+    ] as const) {
       for (const v of bad) assert.deepEqual(await at(field, v), [`/devices/0/config/${field}`], `${field} ${v}`);
       for (const v of good) assert.deepEqual(await at(field, v), [], `${field} ${v}`);
     }

@@ -87,7 +87,10 @@ describe('a profile of a newer minor (1.9.0)', () => {
     const target = await toProfile(doc, 'future.json');
     // The source guest negotiated CTRL_MAC_ADDR: a target without it cannot take the migration.
     const report = check(current, target, { sourceDevice: 'src', targetDevice: 'idle', ...QEMU });
-    assert.ok(report.findings.some((f) => f.code === 'negotiated-features-offered/missing' && f.severity === 'error'), JSON.stringify(report.findings.map((f) => f.code)));
+    assert.ok(
+      report.findings.some((f) => f.code === 'negotiated-features-offered/missing' && f.severity === 'error'),
+      JSON.stringify(report.findings.map((f) => f.code)),
+    );
     assert.equal(report.verdict, 'incompatible');
     assert.ok(report.findings.some((f) => f.code === 'profile-format/featureNames' && f.data['side'] === 'target'));
   });
@@ -129,7 +132,10 @@ describe('a profile of a newer minor (1.9.0)', () => {
     const edited = clone();
     edited.devices[1].config.mtu = 9000;
     const profile = await toProfile(edited, 'edited.json');
-    assert.throws(() => check(profile, current, { sourceDevice: 'same', targetDevice: 'idle', ...QEMU }), (e: unknown) => e instanceof ValidationError && e.problems[0]?.pointer === '/devices/1/fingerprint');
+    assert.throws(
+      () => check(profile, current, { sourceDevice: 'same', targetDevice: 'idle', ...QEMU }),
+      (e: unknown) => e instanceof ValidationError && e.problems[0]?.pointer === '/devices/1/fingerprint',
+    );
   });
 
   it('from a file too, YAML and JSON alike', async () => {

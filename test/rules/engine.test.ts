@@ -48,7 +48,10 @@ describe('engine: --strict', () => {
       it(pair.shows, async () => {
         const { lax, strict } = await both(pair);
         assert.deepEqual(codes(strict.findings), codes(lax.findings));
-        assert.ok(lax.findings.some((f) => f.unverified), 'no unverified finding to make strict');
+        assert.ok(
+          lax.findings.some((f) => f.unverified),
+          'no unverified finding to make strict',
+        );
         lax.findings.forEach((before, i) => {
           const after = strict.findings[i];
           if (before.unverified) {
@@ -75,13 +78,29 @@ describe('engine: --strict', () => {
     const seen = new Set(findings.filter((f) => f.unverified).map((f) => f.rule));
     // device-class-match is unverified only for a device type iproute2 does not name, which no
     // capture has (its rule test makes one with an edit).
-    assert.deepEqual(canBeUnverified.filter((id) => !seen.has(id)), ['device-class-match']);
-    assert.ok(findings.some((f) => f.unverified && f.failsSafe), 'a failsSafe warning, raised like the others');
-    for (const severity of ['error', 'warning', 'info'] as const) assert.ok(findings.some((f) => !f.unverified && f.severity === severity), `no ${severity} that is not unverified`);
+    assert.deepEqual(
+      canBeUnverified.filter((id) => !seen.has(id)),
+      ['device-class-match'],
+    );
+    assert.ok(
+      findings.some((f) => f.unverified && f.failsSafe),
+      'a failsSafe warning, raised like the others',
+    );
+    for (const severity of ['error', 'warning', 'info'] as const)
+      assert.ok(
+        findings.some((f) => !f.unverified && f.severity === severity),
+        `no ${severity} that is not unverified`,
+      );
     // Status lines: one that strict fails, and one that stays a warning (nothing unverified in it).
     const checks = lax.flatMap((e) => e.checks.map((c) => ({ ...c, unverified: e.findings.some((f) => f.rule === c.rule && f.unverified) })));
-    assert.ok(checks.some((c) => c.status === 'warn' && c.unverified), 'no warn line that strict fails');
-    assert.ok(checks.some((c) => c.status === 'warn' && !c.unverified), 'no warn line that strict keeps');
+    assert.ok(
+      checks.some((c) => c.status === 'warn' && c.unverified),
+      'no warn line that strict fails',
+    );
+    assert.ok(
+      checks.some((c) => c.status === 'warn' && !c.unverified),
+      'no warn line that strict keeps',
+    );
   });
 
   it('has something to raise: every unverified message of a built-in rule is a warning', () => {
@@ -99,7 +118,10 @@ describe('engine: checks', () => {
           builtinRules.map((r) => [r.id, r.summary]),
         );
         const order = lax.findings.map((f) => builtinRules.findIndex((r) => r.id === f.rule));
-        assert.ok(order.every((index, i) => index !== -1 && index >= (order[i - 1] ?? 0)), lax.findings.map((f) => f.rule).join(', '));
+        assert.ok(
+          order.every((index, i) => index !== -1 && index >= (order[i - 1] ?? 0)),
+          lax.findings.map((f) => f.rule).join(', '),
+        );
       });
     }
   });
@@ -111,7 +133,10 @@ describe('engine: checks', () => {
       lax.checks.filter((c) => c.status === 'not-applicable').map((c) => c.rule),
       netOnly,
     );
-    assert.deepEqual(lax.findings.filter((f) => netOnly.includes(f.rule)), []);
+    assert.deepEqual(
+      lax.findings.filter((f) => netOnly.includes(f.rule)),
+      [],
+    );
   });
 
   it('says net-only rules are not applicable when only the target is a block device, while device-class-match fails the pair', async () => {
@@ -125,6 +150,9 @@ describe('engine: checks', () => {
 
   it('applies every rule to a net pair', async () => {
     const { lax } = await both(VHOST_NET);
-    assert.deepEqual(lax.checks.filter((c) => c.status === 'not-applicable'), []);
+    assert.deepEqual(
+      lax.checks.filter((c) => c.status === 'not-applicable'),
+      [],
+    );
   });
 });

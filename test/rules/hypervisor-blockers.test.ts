@@ -7,7 +7,10 @@ import { cases, type Case } from '../helpers/rules.js';
 // Real devices read with raw netlink on kernel 6.12: the simulator offers CTRL_VQ; "fewer" was
 // provisioned without it (device_features 0x308010028). The QEMU versions are the pack's.
 const SIM = 'e2e/k6.12/sim-netlink';
-const on = (version: string | null, name = 'src') => () => device(SIM, name, undefined, version);
+const on =
+  (version: string | null, name = 'src') =>
+  () =>
+    device(SIM, name, undefined, version);
 /** Simulator src (or another source) → same, both under one QEMU version. */
 const pair = (version: string | null, source = 'src') => ({ source: on(version, source), target: on(version, 'same') });
 
@@ -22,26 +25,22 @@ describe('hypervisor-blockers', () => {
 
   describe('invalid', () => {
     cases(hypervisorBlockers, [
-      ...['5.2.0', '7.2.22'].map(
-        (version): Case => ({
-          shows: `blocks ${version} without x-svq with the LOG_ALL message`,
-          ...pair(version),
-          codes: ['hypervisor-blockers/logAll'],
-          and: ([f]) => {
-            assert.deepEqual([f?.severity, f?.blocker, f?.remedy], ['error', true, 'change-vmm']);
-            assert.equal(f?.data['message'], 'Migration disabled: vhost lacks VHOST_F_LOG_ALL feature.');
-          },
-        }),
-      ),
+      ...['5.2.0', '7.2.22'].map((version): Case => ({
+        shows: `blocks ${version} without x-svq with the LOG_ALL message`,
+        ...pair(version),
+        codes: ['hypervisor-blockers/logAll'],
+        and: ([f]) => {
+          assert.deepEqual([f?.severity, f?.blocker, f?.remedy], ['error', true, 'change-vmm']);
+          assert.equal(f?.data['message'], 'Migration disabled: vhost lacks VHOST_F_LOG_ALL feature.');
+        },
+      })),
       { shows: 'refuses x-svq=on on 5.2, which has no such option', ...pair('5.2.0'), vm: { xSvq: true }, codes: ['hypervisor-blockers/noXSvqOption'] },
-      ...['8.0.0', '8.1.2'].map(
-        (version): Case => ({
-          shows: `blocks ${version} without x-svq when the device offers CTRL_VQ`,
-          ...pair(version),
-          codes: ['hypervisor-blockers/cvq'],
-          and: ([f]) => assert.equal(f?.data['message'], 'net vdpa cannot migrate with CVQ feature'),
-        }),
-      ),
+      ...['8.0.0', '8.1.2'].map((version): Case => ({
+        shows: `blocks ${version} without x-svq when the device offers CTRL_VQ`,
+        ...pair(version),
+        codes: ['hypervisor-blockers/cvq'],
+        and: ([f]) => assert.equal(f?.data['message'], 'net vdpa cannot migrate with CVQ feature'),
+      })),
       {
         shows: 'warns, failsSafe, naming the releases, when the source version is unknown',
         ...pair(null),

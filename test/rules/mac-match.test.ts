@@ -57,7 +57,7 @@ describe('mac-match', () => {
         codes: ['mac-match/writtenByQemu'],
         and: ([f]) => assert.equal(f?.data['guestMac'], '52:54:00:00:00:01'),
       },
-      { shows: 'passes equal MACs on a parent that ignores config writes (edits: the source given othermac\'s MAC, othermac as an mlx5)', source: () => q(SIM, 'nomacctl', othermacsMac), target: () => q(SIM, 'othermac', asMlx5), codes: [] },
+      { shows: "passes equal MACs on a parent that ignores config writes (edits: the source given othermac's MAC, othermac as an mlx5)", source: () => q(SIM, 'nomacctl', othermacsMac), target: () => q(SIM, 'othermac', asMlx5), codes: [] },
       { shows: 'notes the replay on an mlx5 target too: it isolates the CVQ (edit: othermac as an mlx5)', source: () => q(SIM, 'src'), target: () => q(SIM, 'othermac', asMlx5), codes: ['mac-match/replayed'] },
     ]);
   });

@@ -10,7 +10,10 @@ import { cases, type Case } from '../helpers/rules.js';
 // B (MQ, 2), C (no MQ), D (MQ, 2, negotiated), E (MQ, 4); the simulator offers no MQ (1 pair).
 const VP = 'e2e/k6.12/vp2-netlink';
 const SIM = 'e2e/k6.12/sim-netlink';
-const at = (version: string | null) => (name: string, dump = VP, edit?: (doc: DeviceDoc) => void) => device(dump, name, edit, version);
+const at =
+  (version: string | null) =>
+  (name: string, dump = VP, edit?: (doc: DeviceDoc) => void) =>
+    device(dump, name, edit, version);
 
 /** Edit: whether the device offers MQ forgotten, and with it its max_vq_pairs. */
 function mqUnknown(d: DeviceDoc): void {
@@ -42,7 +45,7 @@ describe('max-vq-pairs', () => {
       { shows: 'fails fewer pairs (A: 4 → B: 2)', source: () => q('vpa'), target: () => q('vpb'), codes: ['max-vq-pairs/differ'], and: ([f]) => assert.deepEqual([f?.source, f?.target], [4, 2]) },
       { shows: 'fails a device without MQ (1 pair) against one with it (B: 2 → C)', source: () => q('vpb'), target: () => q('vpc'), codes: ['max-vq-pairs/differ'], and: ([f]) => assert.deepEqual([f?.source, f?.target], [2, 1]) },
       {
-        shows: 'warns, unverified, when whether the target offers MQ is unknown (edit: E\'s MQ and max_vq_pairs forgotten)',
+        shows: "warns, unverified, when whether the target offers MQ is unknown (edit: E's MQ and max_vq_pairs forgotten)",
         source: () => q('vpd'),
         target: () => q('vpe', VP, mqUnknown),
         codes: ['max-vq-pairs/unverified'],

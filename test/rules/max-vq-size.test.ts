@@ -22,17 +22,18 @@ const sizeUnknown = (d: DeviceDoc) => (d.maxVqSize = null);
 describe('max-vq-size', () => {
   describe('valid', () => {
     cases(maxVqSize, [
-      ...['7.2.22', '10.0.2', '10.2.2'].map(
-        (version): Case => ({ shows: `passes QEMU ${version}'s default 256-entry rings on a 256-entry device`, source: () => at(K612, 'src', version), target: () => at(K612, 'same', version), codes: [] }),
-      ),
-      ...[null, '10.1.0', '10.0.13'].map(
-        (version): Case => ({
-          shows: `passes a target that accepts 1024-entry rings whatever the source QEMU (${version ?? 'unknown'}): no QEMU makes a larger ring (edit: max_vq_size 1024)`,
-          source: () => at(K612, 'src', version),
-          target: () => device(K612, 'same', accepts1024, null),
-          codes: [],
-        }),
-      ),
+      ...['7.2.22', '10.0.2', '10.2.2'].map((version): Case => ({
+        shows: `passes QEMU ${version}'s default 256-entry rings on a 256-entry device`,
+        source: () => at(K612, 'src', version),
+        target: () => at(K612, 'same', version),
+        codes: [],
+      })),
+      ...[null, '10.1.0', '10.0.13'].map((version): Case => ({
+        shows: `passes a target that accepts 1024-entry rings whatever the source QEMU (${version ?? 'unknown'}): no QEMU makes a larger ring (edit: max_vq_size 1024)`,
+        source: () => at(K612, 'src', version),
+        target: () => device(K612, 'same', accepts1024, null),
+        codes: [],
+      })),
       { shows: 'passes a 10.0.2 source into a 10.0.13 destination: the ring size comes from the stream (measured)', source: () => at(K612, 'src', '10.0.2'), target: () => at(K612, 'same', '10.0.13'), codes: [] },
     ]);
   });
@@ -46,7 +47,13 @@ describe('max-vq-size', () => {
         codes: ['max-vq-size/forcedRings'],
         and: ([f]) => assert.deepEqual([f?.severity, f?.remedy, f?.data['ring'], f?.data['targetSize'], f?.data['kernel']], ['error', 'change-vmm', 1024, 256, '6.12.117+deb13-amd64']),
       },
-      { shows: 'fails rx_queue_size 1024 the same way on a kernel that refuses the ring (6.12.117)', source: () => at(K612, 'src', '10.0.2'), target: () => at(K612, 'same', '10.0.2'), vm: { rxQueueSize: 1024 }, codes: ['max-vq-size/tooSmall'] },
+      {
+        shows: 'fails rx_queue_size 1024 the same way on a kernel that refuses the ring (6.12.117)',
+        source: () => at(K612, 'src', '10.0.2'),
+        target: () => at(K612, 'same', '10.0.2'),
+        vm: { rxQueueSize: 1024 },
+        codes: ['max-vq-size/tooSmall'],
+      },
       {
         shows: 'only warns for rx_queue_size 1024 where the kernel accepts the ring (6.1)',
         source: () => at(K61, 'src', '10.0.2'),

@@ -66,7 +66,12 @@ describe('mtu-match', () => {
         codes: ['mtu-match/targetHasNoMtu'],
         and: ([f]) => assert.match(String(f?.data['hostMtuNote']), /host_mtu 1500/),
       },
-      { shows: 'does not compare when neither F_MTU nor host_mtu is in play (edit: F_MTU neither negotiated nor offered)', source: () => device(NEGOTIATED, 'vdpa0', withoutFMtu), target: () => device(MTU9000), codes: ['mtu-match/notInPlay'] },
+      {
+        shows: 'does not compare when neither F_MTU nor host_mtu is in play (edit: F_MTU neither negotiated nor offered)',
+        source: () => device(NEGOTIATED, 'vdpa0', withoutFMtu),
+        target: () => device(MTU9000),
+        codes: ['mtu-match/notInPlay'],
+      },
       { shows: 'is not applicable to block devices', source: () => device(SIM, 'blk'), target: () => device(SIM, 'blk'), codes: [], status: 'not-applicable' },
     ]);
   });

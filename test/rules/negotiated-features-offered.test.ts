@@ -23,8 +23,14 @@ const VHOST = 'profiles/vdpasim/k6.12-vhost';
 const K61_UNBOUND = 'k6.1-default-unbound';
 const K61_CONFIG_STOPS = 'k6.1-config-dump-stops-at-blk';
 const VP_THREE = 'profiles/vp_vdpa/k6.12-three-vhost';
-const at = (version: string | null) => (dump: string, name = 'vdpa0', edit?: Parameters<typeof device>[2]) => device(dump, name, edit, version);
-const q = (dump: string, name = 'vdpa0', edit?: Parameters<typeof device>[2]) => () => at('10.0.2')(dump, name, edit);
+const at =
+  (version: string | null) =>
+  (dump: string, name = 'vdpa0', edit?: Parameters<typeof device>[2]) =>
+    device(dump, name, edit, version);
+const q =
+  (dump: string, name = 'vdpa0', edit?: Parameters<typeof device>[2]) =>
+  () =>
+    at('10.0.2')(dump, name, edit);
 const ofCode = (findings: readonly Finding[], code: string) => findings.filter((f) => f.code === code);
 
 /** The two notes of every pair whose source virtio_vdpa negotiated (SIM src, NEGOTIATED): it took MAC, which is QEMU's own, so the target need not offer it. */
@@ -72,7 +78,10 @@ describe('negotiated-features-offered', () => {
         codes: [...HOST_NOTES, 'negotiated-features-offered/missing', 'negotiated-features-offered/missing'],
         and: (findings) => {
           const missing = ofCode(findings, 'negotiated-features-offered/missing');
-          assert.deepEqual(missing.map((f) => f.data['feature']), ['CTRL_VQ', 'CTRL_MAC_ADDR']);
+          assert.deepEqual(
+            missing.map((f) => f.data['feature']),
+            ['CTRL_VQ', 'CTRL_MAC_ADDR'],
+          );
           assert.deepEqual([missing[0]?.severity, missing[0]?.remedy, missing[0]?.path, missing[0]?.data['bit']], ['error', 'reprovision-target', '/features/offered', NET.CTRL_VQ]);
           // The suggested device_features restores the guest's set on that parent.
           assert.equal(missing[0]?.data['deviceFeatures'], '0x0000000308830028');
@@ -96,14 +105,22 @@ describe('negotiated-features-offered', () => {
         source: q(NEGOTIATED),
         target: q(K61_UNBOUND),
         codes: [...HOST_NOTES, 'negotiated-features-offered/notSupported', 'negotiated-features-offered/unverified'],
-        and: (findings) => assert.deepEqual(ofCode(findings, 'negotiated-features-offered/notSupported').map((f) => [f.data['feature'], f.data['bit'], f.severity]), [['STATUS', NET.STATUS, 'error']]),
+        and: (findings) =>
+          assert.deepEqual(
+            ofCode(findings, 'negotiated-features-offered/notSupported').map((f) => [f.data['feature'], f.data['bit'], f.severity]),
+            [['STATUS', NET.STATUS, 'error']],
+          ),
       },
       {
         shows: 'fails when iproute2 shows the target lacks a negotiated bit (F_MTU known absent from the config)',
         source: q(NEGOTIATED),
         target: q(NO_MTU),
         codes: [...HOST_NOTES, 'negotiated-features-offered/missing', 'negotiated-features-offered/unverified'],
-        and: (findings) => assert.deepEqual(ofCode(findings, 'negotiated-features-offered/missing').map((f) => f.data['feature']), ['MTU']),
+        and: (findings) =>
+          assert.deepEqual(
+            ofCode(findings, 'negotiated-features-offered/missing').map((f) => f.data['feature']),
+            ['MTU'],
+          ),
       },
       {
         shows: 'warns, unverified, when iproute2 cannot show whether the target offers them (idle 6.12 simulator profile)',
@@ -146,7 +163,10 @@ describe('negotiated-features-offered', () => {
       const source = await at('7.2.22')(VP, 'vpa');
       const on72 = run(negotiatedFeaturesOffered, source, await at('7.2.22')(VP, 'vpe'));
       // Parent E's virtio-net-pci has guest_announce=off: the parent cannot offer it at all.
-      assert.ok(on72.some((f) => f.code === 'negotiated-features-offered/notSupported' && f.data['feature'] === 'GUEST_ANNOUNCE'), codes(on72).join(', '));
+      assert.ok(
+        on72.some((f) => f.code === 'negotiated-features-offered/notSupported' && f.data['feature'] === 'GUEST_ANNOUNCE'),
+        codes(on72).join(', '),
+      );
       const unknown = run(negotiatedFeaturesOffered, source, await at(null)(VP, 'vpe'));
       const dependent = unknown.find((f) => f.code === 'negotiated-features-offered/dependsOnVersion');
       assert.match(String(dependent?.data['features']), /GUEST_ANNOUNCE/);

@@ -25,7 +25,10 @@ const rule = (id: string) => {
 
 describe('rule packs', () => {
   it('compile the example pack into rules with docs', () => {
-    assert.deepEqual(example.map((r) => r.id), ['site-same-parent', 'site-kernel-checks-rings', 'site-offers-what-guest-uses', 'site-ring-size']);
+    assert.deepEqual(
+      example.map((r) => r.id),
+      ['site-same-parent', 'site-kernel-checks-rings', 'site-offers-what-guest-uses', 'site-ring-size'],
+    );
     assert.match(rule('site-same-parent').doc ?? '', /^# site-same-parent\n[\s\S]*### `site-same-parent\/violated`[\s\S]*### `site-same-parent\/unverified`/);
   });
 
@@ -62,15 +65,30 @@ describe('rule packs', () => {
       () =>
         compile([
           { id: 'mtu-match', summary: 's', severity: 'error', require: [{ fact: 'target.mtu', op: 'Exists' }] },
-          { id: 'x', summary: 's', severity: 'error', require: [{ fact: 'target.turbo', op: 'Exists' }, { fact: 'target.mtu', op: 'Gt' }, { fact: 'target.kernel', op: 'VersionIn', value: 'not a range' }] },
+          {
+            id: 'x',
+            summary: 's',
+            severity: 'error',
+            require: [
+              { fact: 'target.turbo', op: 'Exists' },
+              { fact: 'target.mtu', op: 'Gt' },
+              { fact: 'target.kernel', op: 'VersionIn', value: 'not a range' },
+            ],
+          },
         ]),
       (e: unknown) => {
         assert.ok(e instanceof ValidationError);
         assert.equal(e.code, 'RULE_PACK_INVALID');
-        assert.deepEqual(e.problems.map((p) => p.pointer), ['/rules/0/id', '/rules/1/require/0/fact', '/rules/1/require/1', '/rules/1/require/1/value', '/rules/1/require/2/value']);
+        assert.deepEqual(
+          e.problems.map((p) => p.pointer),
+          ['/rules/0/id', '/rules/1/require/0/fact', '/rules/1/require/1', '/rules/1/require/1/value', '/rules/1/require/2/value'],
+        );
         return true;
       },
     );
-    assert.throws(() => compile([{ id: 'x', summary: 's', severity: 'fatal', require: [] }]), (e: unknown) => e instanceof ValidationError && e.code === 'RULE_PACK_INVALID');
+    assert.throws(
+      () => compile([{ id: 'x', summary: 's', severity: 'fatal', require: [] }]),
+      (e: unknown) => e instanceof ValidationError && e.code === 'RULE_PACK_INVALID',
+    );
   });
 });

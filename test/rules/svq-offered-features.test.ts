@@ -80,7 +80,13 @@ describe('svq-offered-features', () => {
         codes: ['svq-offered-features/sourceDependsOnVersion'],
         and: ([f]) => assert.deepEqual([f?.unverified, f?.failsSafe, f?.data['refusing'], f?.data['accepting']], [true, true, '8.0', '8.1 and later']),
       },
-      { shows: 'blocks that CTRL_RX on 7.2 with x-svq=on, which checks the set (edit: E offers CTRL_RX)', source: on('7.2.22')(VP, 'vpe', withCtrlRx), target: on('7.2.22')(VP, 'vpe'), vm: { xSvq: true }, codes: ['svq-offered-features/sourceOffers'] },
+      {
+        shows: 'blocks that CTRL_RX on 7.2 with x-svq=on, which checks the set (edit: E offers CTRL_RX)',
+        source: on('7.2.22')(VP, 'vpe', withCtrlRx),
+        target: on('7.2.22')(VP, 'vpe'),
+        vm: { xSvq: true },
+        codes: ['svq-offered-features/sourceOffers'],
+      },
       {
         // Its LOG_ALL blocker is hypervisor-blockers' finding.
         shows: 'only notes that 7.2 without x-svq never shadows, whatever the source offers (edit: E offers CTRL_RX)',

@@ -62,7 +62,7 @@ describe('check: graded verdicts', () => {
     assert.ok(report.findings.some((f) => f.code === 'max-vq-size/ringUnknown'));
   });
 
-  it('--strict turns every could-not-verify warning into an error, and keeps the rule\'s severity beside it', async () => {
+  it("--strict turns every could-not-verify warning into an error, and keeps the rule's severity beside it", async () => {
     const lax = await pair(TOOL, 'same', 'idle', qemu('10.0.2'));
     const strict = await pair(TOOL, 'same', 'idle', { ...qemu('10.0.2'), strict: true });
     assert.equal(strict.verdict, 'incompatible');
@@ -109,7 +109,7 @@ describe('check: fingerprints', () => {
 });
 
 describe('check: policies', () => {
-  it('overrides severities, applies waivers, reports expired ones, and keeps the rule\'s severity', async () => {
+  it("overrides severities, applies waivers, reports expired ones, and keeps the rule's severity", async () => {
     const policy = {
       kind: 'vdpa-compat/policy' as const,
       schemaVersion: '1.0.0',

@@ -76,12 +76,7 @@ export async function checkCommand(source: string, target: string, options: Chec
     throw new UsageError('USAGE', 'SOURCE and TARGET are both - (stdin), which holds one profile', 'Pipe in one side and name the other as a file or dump directory: `… | vdpa-compat check - dst.yaml`.');
   }
   const load = (input: string) => (input === '-' ? stdinProfile(options.stdinTimeout) : loadInput(input));
-  const [sourceProfile, targetProfile, rules, policy] = await Promise.all([
-    load(source),
-    load(target),
-    loadRules(options.rules),
-    options.policy === undefined ? undefined : loadPolicy(options.policy),
-  ]);
+  const [sourceProfile, targetProfile, rules, policy] = await Promise.all([load(source), load(target), loadRules(options.rules), options.policy === undefined ? undefined : loadPolicy(options.policy)]);
   const now = new Date();
   const report = check(sourceProfile, targetProfile, {
     ...(options.sourceDevice !== undefined ? { sourceDevice: options.sourceDevice } : {}),

@@ -43,14 +43,20 @@ export function docSection(markdown: string, code: string): string | null {
   const start = lines.findIndex((line) => /^###\s/.test(line) && line.includes(`\`${code}\``));
   if (start === -1) return null;
   const end = lines.findIndex((line, i) => i > start && /^#{1,3}\s/.test(line));
-  return lines.slice(start, end === -1 ? undefined : end).join('\n').trim();
+  return lines
+    .slice(start, end === -1 ? undefined : end)
+    .join('\n')
+    .trim();
 }
 
 /** The rule doc's text before its first code section: what it checks and why. */
 function docIntro(markdown: string): string {
   const lines = markdown.split('\n');
   const end = lines.findIndex((line) => /^##\s+Codes/.test(line));
-  return lines.slice(0, end === -1 ? undefined : end).join('\n').trim();
+  return lines
+    .slice(0, end === -1 ? undefined : end)
+    .join('\n')
+    .trim();
 }
 
 /** Prints the explanation of a code (rule/message) or of a whole rule. */
@@ -65,7 +71,11 @@ export async function explainCommand(code: string | undefined, options: { rules?
   const [ruleId] = code.split('/');
   const rule = rules.find((r) => r.id === ruleId);
   if (!rule || (code.includes('/') && !allCodes(rules).includes(code))) {
-    throw new UsageError('UNKNOWN_CODE', `unknown finding code "${code}"`, `Run \`vdpa-compat explain${options.rules ? options.rules.map((f) => ` --rules ${f}`).join('') : ''}\` to list every code; codes look like mtu-match/targetSmaller. Site rules need their pack: --rules FILE.`);
+    throw new UsageError(
+      'UNKNOWN_CODE',
+      `unknown finding code "${code}"`,
+      `Run \`vdpa-compat explain${options.rules ? options.rules.map((f) => ` --rules ${f}`).join('') : ''}\` to list every code; codes look like mtu-match/targetSmaller. Site rules need their pack: --rules FILE.`,
+    );
   }
   // A pack rule carries its own documentation; built-in rules and the policy have docs/rules/<id>.md.
   const markdown = rule.doc ?? readFileSync(new URL(`${rule.id}.md`, docsDir()), 'utf8');

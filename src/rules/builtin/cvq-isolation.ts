@@ -41,7 +41,7 @@ export const cvqIsolation = defineRule({
     targetNoReplay: {
       severity: 'warning',
       remedy: 'reprovision-target',
-      text: "QEMU replays nothing the guest set through its control queue into target {target}: {why}. The device keeps its reset state (MAC filters, RX mode, VLANs, RSS)",
+      text: 'QEMU replays nothing the guest set through its control queue into target {target}: {why}. The device keeps its reset state (MAC filters, RX mode, VLANs, RSS)',
       fix: 'Use a target whose parent isolates the CVQ and offers only SVQ-handled features (vdpa_sim, mlx5), or run the netdev with x-svq=on.',
     },
     queuePairsNotRestored: {

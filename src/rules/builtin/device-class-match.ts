@@ -20,7 +20,10 @@ export const deviceClassMatch = defineRule({
     },
   },
   check({ source, target, report }) {
-    for (const [side, facts] of [['source', source], ['target', target]] as const) {
+    for (const [side, facts] of [
+      ['source', source],
+      ['target', target],
+    ] as const) {
       if (facts.doc.virtioDeviceId === null) {
         report('unknownClass', { side, device: facts.name }, { path: '/virtioDeviceId', [side]: null });
       }
@@ -28,11 +31,7 @@ export const deviceClassMatch = defineRule({
     const s = source.doc.virtioDeviceId;
     const t = target.doc.virtioDeviceId;
     if (s !== null && t !== null && s !== t) {
-      report(
-        'mismatch',
-        { source: source.name, target: target.name, sourceClass: source.cls, targetClass: target.cls, sourceId: s, targetId: t },
-        { path: '/virtioDeviceId', source: s, target: t },
-      );
+      report('mismatch', { source: source.name, target: target.name, sourceClass: source.cls, targetClass: target.cls, sourceId: s, targetId: t }, { path: '/virtioDeviceId', source: s, target: t });
     }
   },
 });

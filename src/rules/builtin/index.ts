@@ -13,16 +13,4 @@ import { targetUnused } from './target-unused.js';
 import { targetVhostVdpa } from './target-vhost-vdpa.js';
 
 /** Every built-in rule. */
-export const builtinRules: readonly Rule[] = [
-  deviceClassMatch,
-  hypervisorBlockers,
-  svqOfferedFeatures,
-  negotiatedFeaturesOffered,
-  mtuMatch,
-  macMatch,
-  maxVqPairs,
-  maxVqSize,
-  cvqIsolation,
-  targetVhostVdpa,
-  targetUnused,
-];
+export const builtinRules: readonly Rule[] = [deviceClassMatch, hypervisorBlockers, svqOfferedFeatures, negotiatedFeaturesOffered, mtuMatch, macMatch, maxVqPairs, maxVqSize, cvqIsolation, targetVhostVdpa, targetUnused];

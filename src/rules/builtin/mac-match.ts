@@ -33,7 +33,7 @@ export const macMatch = defineRule({
       severity: 'warning',
       unverified: true,
       remedy: 'reprovision-target',
-      text: "target {target} has MAC {targetMac}, the guest uses {guestMac}: QEMU writes {domainMac} into the device at start, and whether {parent} takes the write is unknown ({why}){replayWhy}",
+      text: 'target {target} has MAC {targetMac}, the guest uses {guestMac}: QEMU writes {domainMac} into the device at start, and whether {parent} takes the write is unknown ({why}){replayWhy}',
       fix: 'Give the target the guest MAC to be safe: `vdpa dev add … mac {guestMac}`, or `vdpa dev set name {target} mac {guestMac}`; then `vdpa dev config show {target}` after the destination QEMU starts shows which MAC the device uses.',
     },
     unverified: {
@@ -47,7 +47,7 @@ export const macMatch = defineRule({
       severity: 'warning',
       unverified: true,
       remedy: 'reprovision-target',
-      text: 'target {target} will have MAC {targetMac}, the guest uses {guestMac}{replayWhy}: if the replay does not happen, the target device filters the guest\'s traffic away',
+      text: "target {target} will have MAC {targetMac}, the guest uses {guestMac}{replayWhy}: if the replay does not happen, the target device filters the guest's traffic away",
       fix: 'Re-create the target with the guest MAC (`vdpa dev add name {target} mgmtdev {mgmtdev} mac {guestMac}`, or `vdpa dev set name {target} mac {guestMac}`), or pass --target-qemu VERSION so the replay is known.',
     },
     replayed: {
@@ -103,9 +103,10 @@ export const macMatch = defineRule({
     if (after === null) {
       const shown = unknownReason(target.doc, '/config/mac') ?? (offeredState(target, NET.MAC) === 'absent' ? 'F_MAC not offered' : `whether it offers F_MAC is unknown: ${unknownReason(target.doc, '/features/offered') ?? 'not read'}`);
       const write = target.parent.fact('setConfig');
-      const why = write.known && write.value === 'no-op'
-        ? `${target.parent.name} ignores config writes and the target shows no MAC (${shown})`
-        : `the target shows no MAC (${shown}) and ${target.parent.name} ${write.known ? `forwards QEMU's config write to the device (${write.source}), which may or may not take it` : `may or may not take QEMU's config write (${write.why})`}`;
+      const why =
+        write.known && write.value === 'no-op'
+          ? `${target.parent.name} ignores config writes and the target shows no MAC (${shown})`
+          : `the target shows no MAC (${shown}) and ${target.parent.name} ${write.known ? `forwards QEMU's config write to the device (${write.source}), which may or may not take it` : `may or may not take QEMU's config write (${write.why})`}`;
       report('unverified', { side: 'target', why }, place);
       return;
     }

@@ -89,7 +89,11 @@ export const maxVqSize = defineRule({
       return;
     }
     if (ring.value === 'unknown') {
-      report('ringUnknown', { target: target.name, targetSize, outcomes: `unknown on ${releaseList(ring.releases)}`, why: `packs/qemu.yaml does not know which ring size QEMU ${releaseList(ring.releases)} uses (not read in its source)` }, place);
+      report(
+        'ringUnknown',
+        { target: target.name, targetSize, outcomes: `unknown on ${releaseList(ring.releases)}`, why: `packs/qemu.yaml does not know which ring size QEMU ${releaseList(ring.releases)} uses (not read in its source)` },
+        place,
+      );
       return;
     }
     if (ring.value <= targetSize) return;

@@ -28,12 +28,16 @@ const BASIS = {
  * host_mtu makes it QEMU's; every bit for other classes.
  */
 function requiredBy(target: Side, vm: VmConfig, mask: bigint) {
-  return decide(migratable(target.qemu), (release) => {
-    if (target.cls !== 'net') return mask;
-    let required = mask & deviceControlledMask(release);
-    if (vm.hostMtu.value !== null && release.facts.mtuBypassBackend.value) required &= ~bitMask(NET.MTU);
-    return required;
-  }, (m) => m.toString(16));
+  return decide(
+    migratable(target.qemu),
+    (release) => {
+      if (target.cls !== 'net') return mask;
+      let required = mask & deviceControlledMask(release);
+      if (vm.hostMtu.value !== null && release.facts.mtuBypassBackend.value) required &= ~bitMask(NET.MTU);
+      return required;
+    },
+    (m) => m.toString(16),
+  );
 }
 
 export const negotiatedFeaturesOffered = defineRule({
@@ -135,7 +139,7 @@ export const negotiatedFeaturesOffered = defineRule({
 
     // A device_features value that would satisfy the guest on the target's parent, when one exists.
     const transport = (bitMask(TRANSPORT.VERSION_1) | bitMask(TRANSPORT.ACCESS_PLATFORM)) & (target.provisionable ?? 0n);
-    const want = (always | sometimes) | target.offeredPresent | transport;
+    const want = always | sometimes | target.offeredPresent | transport;
     const deviceFeatures = formatMask(target.provisionable === null ? want : want & target.provisionable);
     const common = { target: target.name, mgmtdev: target.doc.mgmtdev, basis, deviceFeatures };
 

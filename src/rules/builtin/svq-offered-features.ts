@@ -49,7 +49,8 @@ function analyse(side: Side, vm: VmConfig) {
 /** VERSION_1 and ACCESS_PLATFORM: required by every shadow virtqueue. */
 const REQUIRED = bitMask(TRANSPORT.VERSION_1) | bitMask(TRANSPORT.ACCESS_PLATFORM);
 
-const FIX_TARGET = 'Re-create the target without them: `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} device_features {suggested}` (iproute2 >= 6.2, a parent that accepts device_features); a vp_vdpa parent takes them from the virtio-net-pci under it (indirect_desc=off, queue_reset=off, guest_announce=off, iommu_platform=on, …).';
+const FIX_TARGET =
+  'Re-create the target without them: `vdpa dev del {target}` then `vdpa dev add name {target} mgmtdev {mgmtdev} device_features {suggested}` (iproute2 >= 6.2, a parent that accepts device_features); a vp_vdpa parent takes them from the virtio-net-pci under it (indirect_desc=off, queue_reset=off, guest_announce=off, iommu_platform=on, …).';
 const FIX_SOURCE = 'No target can fix this. Restart the guest on a source device that offers none of them (`vdpa dev add … device_features {suggested}`), or use a QEMU whose shadow virtqueue handles them.';
 
 export const svqOfferedFeatures = defineRule({
@@ -120,7 +121,10 @@ export const svqOfferedFeatures = defineRule({
     },
   },
   check({ source, target, vm, report }) {
-    for (const [side, facts] of [['source', source], ['target', target]] as const) {
+    for (const [side, facts] of [
+      ['source', source],
+      ['target', target],
+    ] as const) {
       const a = analyse(facts, vm);
       if (a === null) {
         if (side === 'source') report('noShadowVirtqueue', { releases: releaseList(facts.qemu.candidates) }, { path: '/features/offered' });
@@ -164,4 +168,3 @@ export const svqOfferedFeatures = defineRule({
     }
   },
 });
-

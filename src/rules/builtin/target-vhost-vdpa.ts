@@ -6,8 +6,7 @@
 import { unknownReason } from '../../profile/facts.js';
 import { defineRule } from '../define.js';
 
-const FIX_BIND =
-  'Bind it to vhost_vdpa: `echo {target} > /sys/bus/vdpa/drivers/{driver}/unbind; echo {target} > /sys/bus/vdpa/drivers/vhost_vdpa/bind` (or `driverctl -b vdpa set-override {target} vhost_vdpa`).';
+const FIX_BIND = 'Bind it to vhost_vdpa: `echo {target} > /sys/bus/vdpa/drivers/{driver}/unbind; echo {target} > /sys/bus/vdpa/drivers/vhost_vdpa/bind` (or `driverctl -b vdpa set-override {target} vhost_vdpa`).';
 
 export const targetVhostVdpa = defineRule({
   id: 'target-vhost-vdpa',
