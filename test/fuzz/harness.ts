@@ -122,7 +122,11 @@ export async function expectTyped<T>(figures: Figures, run: () => T | Promise<T>
  * readers refuse larger files before parsing, so larger inputs test nothing real.
  */
 export function fits(tree: unknown, limit: number): boolean {
-  return (JSON.stringify(tree)?.length ?? 0) <= limit;
+  try {
+    return (JSON.stringify(tree)?.length ?? 0) <= limit;
+  } catch {
+    return false; // longer than V8's longest string: far past any limit
+  }
 }
 
 /** fast-check parameters: `runs` in npm test, RUNS under npm run fuzz; a fixed seed unless FUZZ_SEED says otherwise. */
@@ -260,9 +264,10 @@ export function editTree(doc: unknown, edits: readonly TreeEdit[]): unknown {
       put(value);
     } else if (e.kind === 'grow') {
       // Copies of one value, no more than GROW_BYTES of them: a few edits must not compound into gigabytes.
+      // Each copy is its own: shared, a later edit inside one copy would change them all and multiply.
       const value = get();
       const copies = Math.max(2, Math.min(e.copies, Math.floor(GROW_BYTES / ((JSON.stringify(value) ?? '').length + 1))));
-      put(Array.from({ length: copies }, () => value));
+      put(Array.from({ length: copies }, () => structuredClone(value)));
     } else if (e.kind === 'delete' && parent !== null) {
       if (Array.isArray(parent)) parent.splice(Number(key), 1);
       else delete parent[key as string];
