@@ -171,7 +171,8 @@ export async function serializeProfile(profile: Profile, format: 'yaml' | 'json'
   if (format === 'json') return `${JSON.stringify(profile, null, 2)}\n`;
   const { dump, visit, COLLECTION_STYLE } = await import('js-yaml');
   // The default dump schema quotes what YAML 1.1 readers would mistake for numbers: MACs, 0x masks.
-  return dump(profile, {
+  // The document is the JSON form's, so both formats say the same: JSON writes -0 as 0, YAML would keep it.
+  return dump(JSON.parse(JSON.stringify(profile)), {
     lineWidth: -1,
     noRefs: true,
     // Lists of scalars (feature names, sources) read better on one line: [MTU, MAC, STATUS].

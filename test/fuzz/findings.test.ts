@@ -9,7 +9,7 @@ import { collect } from '../../src/collect/collect.js';
 import { decodeNetlink } from '../../src/collect/vdpa-netlink.js';
 import { parseMgmtdevShow } from '../../src/collect/vdpa-json.js';
 import { parseDomainXml } from '../../src/libvirt/domain.js';
-import { toProfile } from '../../src/profile/load.js';
+import { parseProfileText, serializeProfile, toProfile } from '../../src/profile/load.js';
 import { repoPath } from '../helpers/paths.js';
 import { typedProblem } from './harness.js';
 
@@ -61,5 +61,16 @@ describe('fuzz findings, fixed', () => {
   it('K4: domain XML messages quote attribute values escaped (src/libvirt/domain.ts)', async () => {
     await refusedTyped(() => parseDomainXml("<domain><devices><interface type='vdpa\u009b2J'/></devices></domain>", 'domain.xml'));
     await refusedTyped(() => parseDomainXml("<domain><devices><interface type='vdpa'><mac address='52:54:00:00:00:01'/><driver queues='1\u202e'/></interface></devices></domain>", 'domain.xml'));
+  });
+
+  it('K6: a -0 in a profile reads back from YAML as from JSON, as 0 (src/profile/load.ts serializeProfile)', async () => {
+    const { profile } = await collect({ from: repoPath('profiles/vdpasim/k6.12-negotiated') });
+    const doc = JSON.parse(JSON.stringify(profile)) as { devices: Array<{ maxVqSize: number }> };
+    doc.devices[0]!.maxVqSize = -0;
+    const loaded = await toProfile(doc, 'minus-zero.json');
+    for (const format of ['yaml', 'json'] as const) {
+      const again = await toProfile(await parseProfileText(await serializeProfile(loaded, format), `again.${format}`, format), `again.${format}`);
+      assert.ok(Object.is(again.devices[0]!.maxVqSize, 0), format);
+    }
   });
 });
