@@ -37,7 +37,7 @@ export function loadNetlinkBinding(): NetlinkBinding | string {
   }
 }
 
-/** Kernel errno names for the failures the vdpa family returns (reference §1.3). */
+/** Kernel errno names for the failures the vdpa family returns (drivers/vdpa/vdpa.c, the vdpa_nl_cmd_* handlers). */
 function errorName(error: unknown): RecordedFailure {
   const e = error as { code?: string; errno?: number; message?: string };
   const code = e.code ?? /\b(E[A-Z]+)\b/.exec(e.message ?? '')?.[1] ?? 'error';

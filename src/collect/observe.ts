@@ -76,9 +76,9 @@ function oneLine(text: string | null, max: number, where: string, why: string): 
 }
 
 /**
- * iproute2 prints config fields only for a net device (pr_out_dev_config has
- * only a VIRTIO_ID_NET case, reference §2.7): fields for a device `dev show`
- * calls block mean the two files disagree on what the device is.
+ * iproute2 prints config fields only for a net device (vdpa/vdpa.c
+ * pr_out_dev_config has only a VIRTIO_ID_NET case, 5.17 on): fields for a
+ * device `dev show` calls block mean the two files disagree on what it is.
  */
 function refuseNetKeys(entry: ConfigEntry, name: string, type: string, where: string, pointer: string): void {
   if (type === 'network' || Object.keys(entry).length === 0) return;

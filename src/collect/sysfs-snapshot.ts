@@ -25,7 +25,7 @@ interface Shape {
 const SYS_PATH: Shape = { pattern: /^\/sys\/[^\0]{0,4091}$/, what: 'an absolute path under /sys' };
 /** A driver is the basename of the `driver` link: one path component (NAME_MAX, 255). */
 const DRIVER: Shape = { pattern: /^[^/\0]{1,255}$/, what: 'a driver name (one path component)' };
-/** drivers/vhost/vdpa.c names the char device "vhost-vdpa-%u" (reference §4.1). */
+/** drivers/vhost/vdpa.c vhost_vdpa_probe names the char device "vhost-vdpa-%u" (dev_set_name). */
 const VHOST_VDPA: Shape = { pattern: /^vhost-vdpa-[0-9]{1,10}$/, what: 'vhost-vdpa-N' };
 /** The `dev` attribute: "major:minor". */
 const DEV_NUMBER: Shape = { pattern: /^[0-9]{1,10}:[0-9]{1,10}$/, what: 'major:minor' };

@@ -2,7 +2,9 @@
  * Parsers for `vdpa -j` output (iproute2 5.17 and later), quirks included:
  * keys ending in a space (`"link "`), feature arrays mixing names and bare
  * bit numbers, empty `{}` entries for block devices, keys that exist only when
- * the device offers the matching feature. Reference: vdpa-tool-and-netlink.md §2–3.
+ * the device offers the matching feature. Sources: iproute2 vdpa/vdpa.c
+ * (pr_out_mgmtdev_show, pr_out_dev, pr_out_dev_net_config, print_features) and
+ * lib/json_print.c; seen in real output of iproute2 6.1.0 and 6.15.0.
  */
 import { InputError } from '../errors.js';
 import { featureBit, type DeviceClass } from '../profile/feature-bits.js';
@@ -55,8 +57,9 @@ function optionalCount(value: Json | undefined, where: string, pointer: string, 
 
 /**
  * Why a management device handle is not one the kernel can print, or null.
- * A handle is BUS/NAME or NAME (reference §2.1); neither part is empty, and a
- * kernel device name never holds a "/" (the driver core turns it into "!").
+ * A handle is BUS/NAME or NAME (iproute2 vdpa/vdpa.c pr_out_handle_start,
+ * vdpa_argv_handle); neither part is empty, and a kernel device name never
+ * holds a "/" (the driver core turns it into "!").
  */
 export function handleProblem(handle: string): string | null {
   const parts = handle.split('/');
@@ -108,7 +111,7 @@ export function parseMgmtdevShow(text: string, where: string): MgmtdevObservatio
       throw unexpected(where, `${pointer}/supported_classes`, 'must be an array of strings');
     }
     const classes = classesValue;
-    // iproute2 names device bits with the net table only when the class list has net (reference §2.2).
+    // iproute2 names device bits with the net table only when the class list has net (vdpa/vdpa.c pr_out_mgmtdev_show).
     const context: DeviceClass = classes.includes('net') ? 'net' : 'other';
     return {
       handle,

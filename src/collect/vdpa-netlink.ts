@@ -1,6 +1,8 @@
 /**
  * The kernel's `vdpa` generic-netlink replies, decoded: numbers from
- * include/uapi/linux/vdpa.h (reference vdpa-tool-and-netlink.md §1.1–1.3).
+ * include/uapi/linux/vdpa.h (enum vdpa_command, enum vdpa_attr), replies as
+ * drivers/vdpa/vdpa.c fills them (vdpa_mgmtdev_fill, vdpa_dev_fill,
+ * vdpa_dev_net_config_fill, vdpa_dev_blk_config_fill).
  * This is what iproute2 reads too, plus what it never prints: the device's
  * offered features (attribute 20), min_vq_size and the block config. Pure:
  * the live socket is in netlink.ts; this reads what it recorded.
@@ -37,7 +39,7 @@ export const VDPA_ATTR = {
   ATTR_21: 21,
 } as const;
 
-/** Blk config attributes 22–36 (6.9+), each gated by its feature bit (reference §1.2). */
+/** Blk config attributes 22–36 (6.9+), each gated by its feature bit (drivers/vdpa/vdpa.c vdpa_dev_blk_config_fill). */
 const BLK_ATTRS: ReadonlyArray<[number, keyof BlkConfig]> = [
   [22, 'sizeMax'],
   [23, 'blkSize'],
@@ -86,7 +88,7 @@ export interface NetlinkObservations {
   configs: Map<string, ConfigResult>;
 }
 
-/** Names of the attributes read here, for messages (enum vdpa_attr, reference §1.2). */
+/** Names of the attributes read here, for messages (enum vdpa_attr, include/uapi/linux/vdpa.h). */
 const ATTR_NAMES: ReadonlyMap<number, string> = new Map<number, string>([
   ...Object.entries(VDPA_ATTR).map(([name, type]): [number, string] => [type, name]),
   [21, 'DEV_FEATURES (6.1) / BLK_CFG_CAPACITY'],
@@ -95,9 +97,10 @@ const ATTR_NAMES: ReadonlyMap<number, string> = new Map<number, string>([
 
 /**
  * The payload widths the kernel sends for the attributes read here, in bytes
- * (nla_put_u8/u16/u32/u64; reference §1.2). Anything else is not what a kernel
- * sent: a wider value used to be cut to 8 bytes, a short MAC dropped silently.
- * NET_STATUS is sent as u16 though the uapi header says u8, so both are read.
+ * (nla_put_u8/u16/u32/u64 in drivers/vdpa/vdpa.c). Anything else is not what
+ * a kernel sent: a wider value used to be cut to 8 bytes, a short MAC dropped
+ * silently. NET_STATUS is sent as u16 though the uapi header says u8, so both
+ * are read.
  */
 const ATTR_WIDTHS: ReadonlyMap<number, readonly number[]> = new Map<number, readonly number[]>([
   [VDPA_ATTR.MGMTDEV_SUPPORTED_CLASSES, [8]],
@@ -336,7 +339,7 @@ function configEntry(reply: Reply, name: string, deviceId: number | undefined): 
   if (mac !== null) entry.mac = [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
   const status = reply.uint(VDPA_ATTR.DEV_NET_STATUS);
   if (status !== null) {
-    // virtio-net status: bit 0 LINK_UP, bit 1 ANNOUNCE (virtio-features.md §3.1).
+    // virtio-net status: bit 0 LINK_UP, bit 1 ANNOUNCE (virtio 1.2 §5.1.4).
     entry.linkUp = (status & 1n) !== 0n;
     entry.announce = (status & 2n) !== 0n;
   }
@@ -347,7 +350,9 @@ function configEntry(reply: Reply, name: string, deviceId: number | undefined): 
   const negotiated = reply.uint(VDPA_ATTR.DEV_NEGOTIATED_FEATURES);
   if (negotiated !== null) entry.negotiated = negotiated;
   // Offered features: attribute 20 from 6.2 on; on 6.1-era kernels attribute 21 in
-  // net replies (reference §1.2 "Numbering hazard"). For block devices 21 is capacity.
+  // net replies (VDPA_ATTR_VDPA_DEV_SUPPORTED_FEATURES in iproute2 6.1's copy of uapi vdpa.h,
+  // synced from 6.1-rc, dropped by the 6.2 sync; unverified on a released 6.1).
+  // For block devices 21 is capacity.
   const offeredType = reply.bytes(VDPA_ATTR.DEV_FEATURES) !== null ? VDPA_ATTR.DEV_FEATURES : id === 1 ? VDPA_ATTR.ATTR_21 : null;
   const offered = offeredType === null ? null : reply.uint(offeredType);
   if (offered !== null) {

@@ -1,8 +1,8 @@
 /**
  * `vdpa-compat annotate`: the `<metadata>` element that carries the source
- * devices' profiles to the destination hook inside the domain XML (reference
- * libvirt.md §3). One compact, validated profile per vdpa device of the
- * domain, keyed the way the guest knows the device (interface MAC, disk
+ * devices' profiles to the destination hook inside the domain XML (libvirt
+ * docs/formatdomain.rst "General metadata"; virDomainSetMetadata). One
+ * compact, validated profile per vdpa device of the domain, keyed the way the guest knows the device (interface MAC, disk
  * target), because the `/dev/vhost-vdpa-N` path differs between hosts.
  */
 import { XMLBuilder } from 'fast-xml-parser';

@@ -1,5 +1,5 @@
 /**
- * A libvirt domain XML as libvirt itself reads it (reference libvirt.md §1.4):
+ * A libvirt domain XML as libvirt itself reads it (docs/formatdomain.rst):
  * every `<interface type='vdpa'>` and `<disk type='vhostvdpa'>` in every
  * `<devices>` element (libvirt's XPath `./devices/interface` walks them all),
  * with what QEMU makes of them (`<source dev>`, `<model>`, `<driver

@@ -1,7 +1,7 @@
 /**
  * The libvirt hook script: what `hook install` writes into
  * /etc/libvirt/hooks/qemu.d (libvirt ≥ 6.5 runs every executable there;
- * reference libvirt.md §2), and how `hook status`/`hook uninstall` read it back.
+ * libvirt docs/hooks.rst), and how `hook status`/`hook uninstall` read it back.
  *
  * libvirt runs every script in qemu.d for every phase of every domain, and a
  * script that fails blocks the operation: a hook whose node or CLI moved must

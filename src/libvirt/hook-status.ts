@@ -4,8 +4,8 @@
  * for hooks once, when the daemon starts: if neither hooks/qemu nor an
  * executable in hooks/qemu.d existed then, scripts added later are not called
  * until it restarts; if one did, libvirt lists qemu.d again on every call
- * (libvirt's virHookInitialize/virHookCall; measured with libvirt 9.0,
- * reference lab/libvirt-migration.md).
+ * (libvirt src/util/virhook.c virHookInitialize, virHookCall; measured with
+ * libvirt 9.0).
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The libvirt qemu hook (reference libvirt.md §2). For `migrate begin`,
+ * The libvirt qemu hook (libvirt docs/hooks.rst). For `migrate begin`,
  * libvirt runs it on the destination with the incoming domain XML on stdin:
  * exit 0 lets the migration in, anything else cancels it and libvirt logs
  * stderr; stdout would be read as a replacement XML, so it stays empty. Every

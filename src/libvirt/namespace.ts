@@ -1,8 +1,8 @@
 /**
  * Our element in a domain's `<metadata>` (one element per namespace URI,
- * reference libvirt.md §3) and the command that puts it there. Kept apart
- * from the XML code so the hook's fast path and the help text can name them
- * without loading a parser.
+ * libvirt docs/formatdomain.rst "General metadata") and the command that puts
+ * it there. Kept apart from the XML code so the hook's fast path and the help
+ * text can name them without loading a parser.
  */
 
 /** The namespace URI readers match, whatever prefix libvirt gives the element. */

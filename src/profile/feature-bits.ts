@@ -8,11 +8,11 @@
 /** The device classes we distinguish; 'other' covers every other virtio id. */
 export type DeviceClass = 'net' | 'blk' | 'other';
 
-/** The vdpa netlink attributes and VHOST_GET_FEATURES are u64 (reference §1.2). */
+/** The vdpa netlink feature attributes and VHOST_GET_FEATURES are u64 (include/uapi/linux/vdpa.h, vhost.h). */
 export const ALL_BITS = (1n << 64n) - 1n;
 
 /**
- * Transport bits as iproute2 names them (`ext_feature_strs`, reference §3.1).
+ * Transport bits as iproute2 names them (vdpa/vdpa.c `ext_feature_strs`, 5.18 on).
  * iproute2 prints these names for every device class.
  */
 const IPROUTE2_TRANSPORT: Readonly<Record<number, string>> = {
@@ -28,7 +28,7 @@ const IPROUTE2_TRANSPORT: Readonly<Record<number, string>> = {
 };
 
 /**
- * virtio-net bits as iproute2 names them (`net_feature_strs`, reference §3.2).
+ * virtio-net bits as iproute2 names them (vdpa/vdpa.c `net_feature_strs`, 5.18 on).
  * 24 and 27 are legacy transport bits that only the net table names.
  */
 const IPROUTE2_NET: Readonly<Record<number, string>> = {
@@ -65,9 +65,9 @@ const IPROUTE2_NET: Readonly<Record<number, string>> = {
 
 /**
  * Bits iproute2 prints as `bit_N` (a bare N in JSON) but that have spec
- * names (virtio spec "Reserved Feature Bits"; reference virtio-features.md
- * §2). We print these names in our own output so a user sees "RING_RESET",
- * and accept them on input in case a newer iproute2 learns them.
+ * names (virtio 1.3 §6 "Reserved Feature Bits"). We print these names in our
+ * own output so a user sees "RING_RESET", and accept them on input in case a
+ * newer iproute2 learns them.
  */
 const SPEC_TRANSPORT: Readonly<Record<number, string>> = {
   24: 'NOTIFY_ON_EMPTY',

@@ -18,7 +18,7 @@ export function featureSet(mask: bigint, cls: DeviceClass): FeatureSetDoc {
   return { bits: formatMask(mask), names: featureNames(mask, cls) };
 }
 
-/** `dev show` type → class and virtio device id (1 net, 2 blk; reference §2.3). */
+/** `dev show` type → class and virtio device id (iproute2 vdpa/vdpa.c device_type_name: 1 network, 2 block). */
 function classOf(type: string): { cls: DeviceClass; id: number | null } {
   if (type === 'network') return { cls: 'net', id: 1 };
   if (type === 'block') return { cls: 'blk', id: 2 };

@@ -1,6 +1,7 @@
 /**
  * What iproute2's output tells about the features a device offers, although
- * it never prints them (reference §2.7). Three kinds of evidence:
+ * it never prints them (iproute2 vdpa/vdpa.c pr_out_dev_net_config prints only
+ * the negotiated set, 5.17 on). Three kinds of evidence:
  *
  * 1. Negotiated ⊆ offered: a driver can only accept offered bits.
  * 2. Offered ⊆ the management device's `dev_features`: a parent never gives a

@@ -89,7 +89,8 @@ export interface DeviceConfigDoc {
 
 /**
  * What we know of the features the device offers. iproute2 never prints them
- * (reference §2.7), so most bits are usually neither present nor absent.
+ * (iproute2 vdpa/vdpa.c pr_out_dev_net_config, 5.17 on), so most bits are
+ * usually neither present nor absent.
  */
 export interface OfferedDoc {
   present: FeatureSetDoc;

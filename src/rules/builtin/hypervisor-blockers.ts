@@ -1,12 +1,14 @@
 /**
  * What the source QEMU refuses, whatever the target device: migration
  * blockers are installed by the QEMU the VM runs on, and `migrate` fails at
- * once with their message (qemu-versions.md §1.1; checked for outgoing
- * migrations only). 5.2 and 7.2 without x-svq: "Migration disabled: vhost
- * lacks VHOST_F_LOG_ALL feature." (hw/virtio/vhost.c vhost_dev_init); 8.0 and
- * 8.1 without x-svq, when the device offers CTRL_VQ: "net vdpa cannot migrate
- * with CVQ feature" (net/vhost-vdpa.c); the generic vhost-vdpa-device-pci is
- * unmigratable (hw/virtio/vdpa-dev.c). A vhost-vdpa block device driven by
+ * once with their message (read in the QEMU 5.2.0, 7.2.22, 10.0.2, 10.0.13
+ * and 10.2.2 sources; 8.0 and 8.1 dated from the qemu-devel pull requests;
+ * checked for outgoing migrations only). 5.2 and 7.2 without x-svq:
+ * "Migration disabled: vhost lacks VHOST_F_LOG_ALL feature."
+ * (hw/virtio/vhost.c vhost_dev_init); 8.0 and 8.1 without x-svq, when the device offers CTRL_VQ: "net vdpa cannot migrate
+ * with CVQ feature" (net/vhost-vdpa.c net_vhost_vdpa_init); the generic
+ * vhost-vdpa-device-pci is unmigratable (hw/virtio/vdpa-dev.c
+ * vmstate_vhost_vdpa_device). A vhost-vdpa block device driven by
  * libblkio (virtio-blk-vhost-vdpa) has no blocker (block/blkio.c), but its
  * data moves only with shared storage. When the source version is unknown,
  * the rule names the releases for which the answer differs; since QEMU

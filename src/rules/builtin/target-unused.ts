@@ -1,7 +1,9 @@
 /**
  * A device whose features are negotiated is being driven (by a QEMU on this
  * host, or by virtio_vdpa); the incoming QEMU cannot take it over, and
- * opening it resets it under its user (reference §1 operational warning).
+ * opening it resets it under its user (drivers/vhost/vdpa.c: vhost_vdpa_open
+ * refuses a second open with EBUSY; it and vhost_vdpa_release call
+ * vhost_vdpa_reset).
  */
 import { describeBits } from '../../profile/feature-bits.js';
 import { defineRule } from '../define.js';

@@ -1,7 +1,8 @@
 /**
  * QEMU drives a vdpa device through /dev/vhost-vdpa-N, which exists only
  * while the device is bound to the vhost_vdpa bus driver; a device bound to
- * virtio_vdpa is used by the host kernel (reference §4.1 sysfs).
+ * virtio_vdpa is used by the host kernel (drivers/vhost/vdpa.c vhost_vdpa_probe
+ * adds vhost-vdpa-N under the vdpa device; seen in sysfs on kernel 6.12.117).
  */
 import { unknownReason } from '../../profile/facts.js';
 import { defineRule } from '../define.js';
