@@ -56,7 +56,7 @@ function overMemory(inputs: number): number | null {
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** What one input did, for the figures. */
-export type Outcome = 'accepted' | `refused ${string}`;
+export type Outcome = 'accepted' | 'unverified' | `refused ${string}`;
 
 /** Per-target figures: inputs, outcomes, slowest input. */
 export class Figures {
