@@ -76,6 +76,19 @@ describe('check --decision-log', () => {
     assert.match(first?.packs.qemuPack ?? '', /^\d{4}\./);
   });
 
+  it('keeps every line whole when several checks append at once (as hooks of concurrent migrations do)', async () => {
+    const log = join(scratch, 'concurrent.jsonl');
+    const runs = await Promise.all(Array.from({ length: 8 }, () => runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'fewer', ...q, '--decision-log', log])));
+    assert.deepEqual(
+      runs.map((r) => r.code),
+      Array.from({ length: 8 }, () => 1),
+    );
+    const lines = (await readFile(log, 'utf8')).split('\n');
+    assert.equal(lines.pop(), '', 'ends with a newline');
+    assert.equal(lines.length, 8);
+    for (const line of lines) assert.equal((JSON.parse(line) as { verdict: string }).verdict, 'incompatible');
+  });
+
   it('fails with exit 2 and one line when the log cannot be written', async () => {
     const r = await runCli(['check', SIM, SIM, '--source-device', 'src', '--target-device', 'same', ...q, '--decision-log', join(scratch, 'no-such-dir', 'log.jsonl')]);
     assert.equal(r.code, 2);
