@@ -6,8 +6,14 @@
  */
 import { InputError } from './errors.js';
 
-/** Nesting deeper than any of our documents needs. */
-const MAX_YAML_DEPTH = 64;
+/**
+ * Nesting deeper than any of our documents needs. js-yaml counts two levels
+ * more than the containers a document holds (a maxDepth of 64 refuses 63
+ * nested containers), so 66 reads the 64 that a profile may hold as JSON
+ * (MAX_PROFILE_DEPTH in src/profile/load.ts): what one format writes, the
+ * other reads back.
+ */
+const MAX_YAML_DEPTH = 66;
 
 /** Parses YAML text; `path` names it in errors, `fix` says how to correct it. */
 export async function parseYaml(text: string, path: string, fix: string, code: 'PROFILE_PARSE' | 'POLICY_PARSE' | 'RULE_PACK_PARSE' = 'PROFILE_PARSE'): Promise<unknown> {

@@ -27,7 +27,7 @@ export function profileFormat(path: string): 'yaml' | 'json' | null {
   return null;
 }
 
-/** As deep as YAML may nest (src/yaml.ts); a profile itself is six levels deep. */
+/** Containers inside containers, the root counted; src/yaml.ts lets YAML nest as deep. A profile itself is six levels deep. */
 const MAX_PROFILE_DEPTH = 64;
 
 /**
@@ -134,6 +134,8 @@ export function consistencyProblems(profile: Profile, options: { newerMinor?: bo
 
 /** Validates a parsed document and returns it as a profile; `path` names it in errors. */
 export async function toProfile(doc: unknown, path: string): Promise<Profile> {
+  // Documents arrive parsed, too (the hook's metadata, library callers): the same bound as parsed text.
+  if (nestsDeeper(doc, MAX_PROFILE_DEPTH)) throw new InputError('PROFILE_PARSE', `${path}: nested deeper than ${MAX_PROFILE_DEPTH} levels`, PROFILE_FIX);
   const object = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : null;
   if (object === null || object['kind'] !== PROFILE_KIND) {
     throw new InputError('INPUT_NOT_PROFILE', `${path}: not a vdpa-compat host profile (no "kind: ${PROFILE_KIND}")`, 'Pass a profile written by `vdpa-compat collect -o FILE`, or a dump directory.');

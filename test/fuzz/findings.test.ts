@@ -1,7 +1,7 @@
 // Reproducers of what the fuzzer found (test/fuzz/README.md, K1–K4), kept as regression tests:
 // each states the behaviour the project standard asks for, on the input that once broke it.
 import assert from 'node:assert/strict';
-import { mkdtemp, cp, writeFile } from 'node:fs/promises';
+import { mkdtemp, cp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -72,5 +72,21 @@ describe('fuzz findings, fixed', () => {
       const again = await toProfile(await parseProfileText(await serializeProfile(loaded, format), `again.${format}`, format), `again.${format}`);
       assert.ok(Object.is(again.devices[0]!.maxVqSize, 0), format);
     }
+  });
+
+  it('K7: what a profile may hold reads back from YAML as from JSON: 64 nested levels both ways, 65 refused (src/yaml.ts, src/profile/load.ts)', async () => {
+    // A newer minor keeps fields this version does not know, whatever they hold: host.cpu grows one.
+    const future = await parseProfileText(await readFile(repoPath('test/fixtures/profiles/future-minor-1.9.0.yaml'), 'utf8'), 'future.yaml', 'yaml');
+    const nested = (levels: number) => {
+      const doc = structuredClone(future) as { host: { cpu: Record<string, unknown> } };
+      let value: unknown = 'leaf';
+      // The root, host and host.cpu are three levels: the field adds the rest.
+      for (let i = 3; i < levels; i++) value = i % 2 ? [value] : { x: value };
+      doc.host.cpu['nestedField'] = value;
+      return doc;
+    };
+    const loaded = await toProfile(nested(64), 'deep.json');
+    for (const format of ['yaml', 'json'] as const) await toProfile(await parseProfileText(await serializeProfile(loaded, format), `again.${format}`, format), `again.${format}`);
+    await assert.rejects(toProfile(nested(65), 'deeper.json'), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'PROFILE_PARSE' && /nested deeper than 64 levels/.test(e.message));
   });
 });
