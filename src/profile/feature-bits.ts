@@ -177,8 +177,11 @@ export const TRANSPORT = {
 
 /** A mask with one bit set. */
 export function bitMask(bit: number): bigint {
-  return 1n << BigInt(bit);
+  return BIT_MASKS[bit] ?? 1n << BigInt(bit);
 }
+
+/** 1n << bit for bits 0–63, made once: a BigInt shift allocates, and every check reads hundreds of bits. */
+const BIT_MASKS: readonly bigint[] = Array.from({ length: 64 }, (_, bit) => 1n << BigInt(bit));
 
 /** Whether `bit` is set in `mask`. */
 export function hasBit(mask: bigint, bit: number): boolean {
@@ -187,8 +190,10 @@ export function hasBit(mask: bigint, bit: number): boolean {
 
 /** The set bits of a mask, lowest first. */
 export function bitsOf(mask: bigint): number[] {
+  // Two 32-bit halves as numbers: one BigInt operation each instead of 64.
+  const halves = [Number(BigInt.asUintN(32, mask)), Number(BigInt.asUintN(32, mask >> 32n))];
   const bits: number[] = [];
-  for (let bit = 0; bit < 64; bit++) if (hasBit(mask, bit)) bits.push(bit);
+  for (let bit = 0; bit < 64; bit++) if ((halves[bit >> 5]! >>> (bit & 31)) & 1) bits.push(bit);
   return bits;
 }
 

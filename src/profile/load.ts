@@ -46,7 +46,7 @@ function nestsDeeper(doc: unknown, max: number): boolean {
   return false;
 }
 
-/** Parses profile text (YAML or JSON) into a document, not yet validated; `path` names it in errors. */
+/** Parses profile text (YAML or JSON) into a document, not yet validated (toProfile does that); `path` names it in errors. */
 export async function parseProfileText(text: string, path: string, format: 'yaml' | 'json'): Promise<unknown> {
   let doc: unknown;
   if (format === 'json') {
@@ -59,7 +59,7 @@ export async function parseProfileText(text: string, path: string, format: 'yaml
   } else {
     doc = await parseYaml(text, path, PROFILE_FIX);
   }
-  if (nestsDeeper(doc, MAX_PROFILE_DEPTH)) throw new InputError('PROFILE_PARSE', `${path}: nested deeper than ${MAX_PROFILE_DEPTH} levels`, PROFILE_FIX);
+  // Not walked here for depth: toProfile, which every document goes through, does that once.
   return doc;
 }
 
