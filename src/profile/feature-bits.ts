@@ -137,12 +137,17 @@ function nameToBit(cls: DeviceClass): Map<string, number> {
 
 /** The display name of one bit for a device class; `bit_N` when it has none. */
 export function featureName(bit: number, cls: DeviceClass): string {
-  for (const table of tablesFor(cls)) {
-    const name = table[bit];
-    if (name !== undefined) return name;
+  let names = nameCache.get(cls);
+  if (names === undefined) {
+    // Every bit's name for the class, once: loading a profile names each of its masks' bits.
+    const tables = tablesFor(cls);
+    names = Array.from({ length: 64 }, (_, b) => tables.map((table) => table[b]).find((name) => name !== undefined) ?? `bit_${b}`);
+    nameCache.set(cls, names);
   }
-  return `bit_${bit}`;
+  return names[bit] ?? `bit_${bit}`;
 }
+
+const nameCache = new Map<DeviceClass, readonly string[]>();
 
 /** The bit number for a name (or `bit_N`), or undefined when the name is not ours. */
 export function featureBit(name: string, cls: DeviceClass): number | undefined {
