@@ -90,7 +90,10 @@ describe('YAML and JSON that would cost time or memory', () => {
 
   it('refuses JSON nested deeper than 64 levels (a million brackets once overflowed every later walk)', async () => {
     const deep = `{"kind":"vdpa-compat/host-profile","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-    await assert.rejects(parseProfileText(deep, 'deep.json', 'json').then((doc) => toProfile(doc, 'deep.json')), (e: unknown) => e instanceof InputError && e.code === 'PROFILE_PARSE' && /deeper than 64/.test(e.message));
+    await assert.rejects(
+      parseProfileText(deep, 'deep.json', 'json').then((doc) => toProfile(doc, 'deep.json')),
+      (e: unknown) => e instanceof InputError && e.code === 'PROFILE_PARSE' && /deeper than 64/.test(e.message),
+    );
     const ok = `{"x":${'['.repeat(60)}${']'.repeat(60)}}`;
     assert.deepEqual(await parseProfileText(ok, 'ok.json', 'json').then(() => 'parsed'), 'parsed');
   });
