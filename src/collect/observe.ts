@@ -4,7 +4,7 @@
  * Pure: no I/O, so the same code reads a dump and the live host.
  */
 import { InputError } from '../errors.js';
-import { hasControls } from '../control-chars.js';
+import { escapeControls, hasControls } from '../control-chars.js';
 import type { ConfigEntry, ConfigResult, Observations, SysfsSnapshot } from '../profile/observations.js';
 import { DUMP_FILES, OWN_DUMP_FILES, type CommandRecord, type RawDump } from './dump-layout.js';
 import { controlString, isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
@@ -40,12 +40,13 @@ function metaFacts(meta: unknown, where: string): MetaFacts {
     throw refuse('/collectedAt', 'must be a date and time (ISO 8601, as Date.toISOString writes it)', collectedAt);
   }
   const sources = ownValue(meta, 'sources') ?? [];
-  if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string')) throw refuse('/sources', 'must be an array of source names', sources);
+  if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string' && !hasControls(s))) throw refuse('/sources', 'must be an array of source names (printable)', sources);
   const unavailable = ownValue(meta, 'unavailable') ?? {};
   if (!isRecord(unavailable)) throw refuse('/unavailable', 'must be an object of reasons by source name', unavailable);
   const netlink = ownValue(unavailable, 'netlink');
   if (netlink !== undefined && typeof netlink !== 'string') throw refuse('/unavailable/netlink', 'must be a string', netlink);
-  return { collectedAt, sources, ...(netlink !== undefined ? { netlinkMissing: netlink } : {}) };
+  // Why netlink could not be used is free text (an error message) the profile quotes: printable, escaped.
+  return { collectedAt, sources, ...(netlink !== undefined ? { netlinkMissing: escapeControls(netlink) } : {}) };
 }
 
 /** One recorded `vdpa -j dev config show DEV` run from the per-device file, checked. */
@@ -115,7 +116,7 @@ function observeVdpaTool(raw: RawDump, label: (file: string) => string): Pick<Ob
       const parsed = single.rc === 0 && single.stdout.trim() !== '' ? parseDevConfigShow(single.stdout, `${where} ${name}`).get(name) : undefined;
       if (parsed) refuseNetKeys(parsed, name, type, where, `/${pointerToken(name)}/stdout`);
       // A failed query still prints a {"config":{}} skeleton, sometimes with exit status 0.
-      configs.set(name, parsed ? { shown: true, entry: parsed } : { shown: false, reason: `\`vdpa dev config show ${name}\` failed: ${firstLine(single.stderr) || `exit status ${single.rc ?? 'unknown'}`}` });
+      configs.set(name, parsed ? { shown: true, entry: parsed } : { shown: false, reason: `\`vdpa dev config show ${name}\` failed: ${escapeControls(firstLine(single.stderr)) || `exit status ${single.rc ?? 'unknown'}`}` });
       continue;
     }
     configs.set(name, {

@@ -89,4 +89,17 @@ describe('fuzz findings, fixed', () => {
     for (const format of ['yaml', 'json'] as const) await toProfile(await parseProfileText(await serializeProfile(loaded, format), `again.${format}`, format), `again.${format}`);
     await assert.rejects(toProfile(nested(65), 'deeper.json'), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'PROFILE_PARSE' && /nested deeper than 64 levels/.test(e.message));
   });
+
+  it('K8: what a failed command printed reaches the profile escaped, and collect writes a profile that loads (src/collect/observe.ts)', async () => {
+    // The per-device config file of a 6.1 dump records `vdpa -j dev config show blk` failing (rc 1): its stderr is quoted as the reason.
+    const dir = join(await mkdtemp(join(tmpdir(), 'vdpa-compat-known-')), 'dump');
+    await cp(repoPath('test/fixtures/e2e/k6.1/dumps/sim-tool61'), dir, { recursive: true });
+    const file = join(dir, 'vdpa-dev-config-show-per-device.json');
+    const records = JSON.parse(await readFile(file, 'utf8')) as Record<string, { stderr: string }>;
+    records['blk']!.stderr = 'kernel says \u202eno\u001b[2J\n';
+    await writeFile(file, JSON.stringify(records));
+    const { profile } = await collect({ from: dir });
+    const reasons = JSON.stringify(profile.devices.find((d) => d.name === 'blk')?.unknown);
+    assert.match(reasons, /kernel says \\\\u202eno\\\\x1b\[2J/);
+  });
 });
