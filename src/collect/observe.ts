@@ -40,7 +40,7 @@ function metaFacts(meta: unknown, where: string): MetaFacts {
     throw refuse('/collectedAt', 'must be a date and time (ISO 8601, as Date.toISOString writes it)', collectedAt);
   }
   const sources = ownValue(meta, 'sources') ?? [];
-  if (!Array.isArray(sources) || !sources.every((s) => typeof s === 'string' && !hasControls(s))) throw refuse('/sources', 'must be an array of source names (printable)', sources);
+  if (!Array.isArray(sources) || !sources.every((s): s is string => typeof s === 'string' && !hasControls(s))) throw refuse('/sources', 'must be an array of source names (printable)', sources);
   const unavailable = ownValue(meta, 'unavailable') ?? {};
   if (!isRecord(unavailable)) throw refuse('/unavailable', 'must be an object of reasons by source name', unavailable);
   const netlink = ownValue(unavailable, 'netlink');
