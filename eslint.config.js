@@ -7,7 +7,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'src/generated/', 'node_modules/', 'test/fixtures/', 'test/e2e/.runs/', 'test/e2e-libvirt/.runs/'] },
+  { ignores: ['dist/', 'src/generated/', 'node_modules/', 'test/fixtures/', 'test/e2e/.runs/', 'test/e2e-libvirt/.runs/', 'test/e2e-qemu/.runs/'] },
   // A disable comment that no longer disables anything fails the lint (as after a reformat moves it).
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,

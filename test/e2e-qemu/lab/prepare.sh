@@ -1,0 +1,79 @@
+#!/bin/bash
+# Prepares what the QEMU migration suite needs beyond test/e2e/lab/prepare.sh (run that first:
+# kernel 6.12, vDPA modules, Debian 13 root), once per machine, into the same cache
+# (default /var/cache/vdpa-compat-e2e, or $VDPA_COMPAT_E2E_CACHE):
+#   - QEMU 10.0.2 from bookworm-backports (qemu-system-x86, -common, -data
+#     1:10.0.2+ds-2+deb13u1~bpo12+1, the lab's QEMU for real vhost-vdpa migrations), fetched
+#     with a throw-away apt config and unpacked with dpkg-deb -x into $CACHE/qemu-10.0.2, never
+#     installed. It runs on Debian 12's libraries; this machine's QEMU 7.2 is the other version.
+#   - the L2 guest's initramfs (busybox, virtio_net of kernel 6.12, lab/l2-init) in
+#     $CACHE/l2-initrd-6.12.cpio.gz.
+# Adapted from the lab's setup (../shared/lab: qemu-migration.md, mkinitramfs.sh with
+# MODULES=virtio_net INIT=guest/l2-init-migration). Every step is skipped when its result is
+# already in the cache. Needs root.
+#   prepare.sh
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+CACHE=${VDPA_COMPAT_E2E_CACHE:-/var/cache/vdpa-compat-e2e}
+. "$CACHE/kernels.env"
+export DEBIAN_FRONTEND=noninteractive
+log() { echo "prepare-qemu: $*" >&2; }
+QVER=1:10.0.2+ds-2+deb13u1~bpo12+1
+
+# --- QEMU 10.0.2 from bookworm-backports: a private apt state, the host's sources stay as they are
+Q=$CACHE/qemu-10.0.2
+if [ ! -f "$Q/.done" ]; then
+  A=$CACHE/apt-bookworm-backports
+  mkdir -p "$A/lists/partial" "$A/cache/archives/partial" "$CACHE/debs/bpo"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main" > "$A/sources.list"
+  BA=(-o "Dir::Etc::SourceList=$A/sources.list" -o Dir::Etc::SourceParts=/nonexistent -o "Dir::State::Lists=$A/lists"
+      -o "Dir::Cache=$A/cache" -o Dir::State::status=/dev/null -o APT::Sandbox::User=root -o DPkg::Lock::Timeout=300)
+  log "fetching QEMU $QVER from bookworm-backports"
+  timeout 900 apt-get "${BA[@]}" update -q >/dev/null
+  rm -f "$CACHE"/debs/bpo/*.deb
+  (cd "$CACHE/debs/bpo" && timeout 900 apt-get "${BA[@]}" download -q "qemu-system-x86=$QVER" "qemu-system-common=$QVER" "qemu-system-data=$QVER" >/dev/null)
+  rm -rf "$Q"; mkdir -p "$Q"
+  for deb in "$CACHE"/debs/bpo/*.deb; do dpkg-deb -x "$deb" "$Q"; done
+  timeout 60 "$Q/usr/bin/qemu-system-x86_64" -L "$Q/usr/share/qemu" --version | head -n1 > "$Q/.version"
+  grep -q 'version 10\.0\.2 ' "$Q/.version" || { log "unexpected QEMU: $(cat "$Q/.version")"; exit 1; }
+  mv "$Q/.version" "$Q/.done"
+fi
+log "QEMU 10.0.2: $(cat "$Q/.done")"
+log "QEMU 7.2: $(timeout 60 qemu-system-x86_64 --version | head -n1)"
+
+# --- the L2 guest's initramfs: busybox, virtio_net and its dependencies, lab/l2-init
+L2=$CACHE/l2-initrd-6.12.cpio.gz
+SUM=$(cat "$HERE/l2-init" /bin/busybox | sha256sum | cut -c1-16)
+if [ ! -f "$L2" ] || [ "$(cat "$L2.sum" 2>/dev/null)" != "$SUM" ]; then
+  MD=$CACHE/kernel-6.12/usr/lib/modules/$K612
+  W=$(mktemp -d "${TMPDIR:-/tmp}/vdpa-compat-l2.XXXXXX")
+  trap 'rm -rf "$W"' EXIT
+  mkdir -p "$W"/{bin,proc,sys,dev,mods}
+  cp /bin/busybox "$W/bin/busybox"
+  declare -A seen=(); order=()
+  add() {
+    local rel=$1 dep
+    [ -n "${seen[$rel]:-}" ] && return; seen[$rel]=1
+    for dep in $(grep -E "^${rel//+/\\+}:" "$MD/modules.dep" | cut -d: -f2-); do add "$dep"; done
+    order+=("$rel")
+  }
+  for m in virtio_pci virtio_net; do
+    rel=$(grep -oE "^[^:]*/$m\.ko(\.xz|\.zst)?:" "$MD/modules.dep" | tr -d : || true)
+    [ -n "$rel" ] && add "$rel"
+  done
+  : > "$W/modules.order"
+  for rel in "${order[@]}"; do
+    b=$(basename "$rel")
+    case $b in
+      *.xz) xz -dc "$MD/$rel" > "$W/mods/${b%.xz}"; b=${b%.xz} ;;
+      *.zst) zstd -qdc "$MD/$rel" > "$W/mods/${b%.zst}"; b=${b%.zst} ;;
+      *) cp "$MD/$rel" "$W/mods/$b" ;;
+    esac
+    echo "$b" >> "$W/modules.order"
+  done
+  cp "$HERE/l2-init" "$W/init"; chmod +x "$W/init"
+  (cd "$W" && find . | cpio -o -H newc --quiet | gzip -1) > "$L2"
+  echo "$SUM" > "$L2.sum"
+  log "L2 initramfs: $(tr '\n' ' ' < "$W/modules.order")"
+fi
+log "ready: $Q, $L2"

@@ -1,0 +1,171 @@
+#!/bin/bash
+# The QEMU migration suite, run inside the Debian 13 kernel 6.12 lab guest by
+# test/e2e/lab/boot.sh (test/e2e-qemu/qemu.test.ts starts it). Adapted from the lab's
+# scenarios/qemu-migration.sh (../shared/lab/qemu-migration.md): a tiny L2 guest
+# (lab/l2-init) runs under a source QEMU on a vhost-vdpa netdev of a vdpa_sim_net device, a
+# destination QEMU waits with -incoming on a target device of the same lab guest, and QMP
+# `migrate` moves it. For each case (hop) it records, under $OUT/run/<case>/:
+#   src-dump/ dst-dump/   `vdpa-compat collect --save-raw` of the host, the source QEMU running
+#   check.json check.rc   `vdpa-compat check --json` on that pair, as the QEMUs of the case
+#   qmp-*.jsonl           QMP replies (lab/qmp.mjs): migrate, the last query-migrate,
+#                         query-status of both sides, x-query-virtio-status of both
+#   src.stderr dst.stderr serial-*.txt cmdline-*.txt   the QEMUs' logs and command lines
+#   case.env              what the test side needs to classify the outcome
+# A hop whose destination refuses the stream leaves the source paused: it gets `cont`,
+# and ends its chain (the lab saw a resumed source's NIC dead and a second migrate crash it).
+# Guest RAM is a shared memfd: vdpa_sim's VA mode maps only shared file-backed memory.
+# $OUT/lab.env (written by qemu.test.ts): E2E_CACHE, QEMU_CHAINS.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$E2E_REPO"
+RUN=$OUT/run; mkdir -p "$RUN"
+. "$HERE/../../e2e-libvirt/lab/record.sh"
+. "$OUT/lab.env"
+. "$E2E_CACHE/kernels.env"
+Q10=$E2E_CACHE/qemu-10.0.2
+L2K=$E2E_CACHE/kernel-6.12/boot/vmlinuz-$K612
+L2I=$E2E_CACHE/l2-initrd-6.12.cpio.gz
+W=/run/tmp/q; mkdir -p "$W"
+t0=$(date +%s)
+log() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
+mp() { modprobe -d "$E2E_MODROOT" "$@"; }
+vdpa615() { timeout 30 chroot "$E2E_TRIXIE" /usr/sbin/vdpa "$@"; }
+vhostdev() { basename "$(ls -d /sys/bus/vdpa/devices/$1/vhost-vdpa-* 2>/dev/null | head -n1)"; }
+qmp() { timeout 40 node "$HERE/../lab/qmp.mjs" "$@"; }
+cli() { timeout 180 node "$E2E_REPO/dist/bin/vdpa-compat.cjs" "$@"; }
+ticks() { grep -c 'L2 tick' "$1" 2>/dev/null; }
+waitfor() { local f=$1 pat=$2 t=$3 i=0; while [ $i -lt "$t" ]; do grep -q "$pat" "$f" 2>/dev/null && return 0; sleep 2; i=$((i + 2)); done; return 1; }
+waitticks() { local f=$1 n=$2 t=$3 i=0 b; b=$(ticks "$f"); while [ $i -lt "$t" ]; do [ $(( $(ticks "$f") - b )) -ge "$n" ] && return 0; sleep 2; i=$((i + 2)); done; return 1; }
+alive() { kill -0 "$1" 2>/dev/null; }
+stop() { alive "$1" || return 0; kill "$1"; sleep 2; alive "$1" && kill -9 "$1"; wait "$1" 2>/dev/null; }
+PIDS=()
+cleanup() { local p; for p in "${PIDS[@]}"; do stop "$p"; done; }
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
+
+VP=/machine/peripheral/net0/virtio-backend
+vstatus() { # vstatus SOCK: the device's virtio status and its three queues
+  qmp "$1" '{"execute":"x-query-virtio-status","arguments":{"path":"'$VP'"}}' \
+    '{"execute":"x-query-virtio-queue-status","arguments":{"path":"'$VP'","queue":0}}' \
+    '{"execute":"x-query-virtio-queue-status","arguments":{"path":"'$VP'","queue":1}}' \
+    '{"execute":"x-query-virtio-queue-status","arguments":{"path":"'$VP'","queue":2}}'
+}
+qversion() { case $1 in 7.2) timeout 60 qemu-system-x86_64 --version | head -n1 ;; *) timeout 60 "$Q10/usr/bin/qemu-system-x86_64" -L "$Q10/usr/share/qemu" --version | head -n1 ;; esac; }
+
+ip link set lo up
+mp vdpa_sim_net && mp vhost_vdpa || { echo "qemu: modprobe failed"; exit 1; }
+rec versions sh -c "uname -r; echo \"10.0.2: $(qversion 10.0.2)\"; echo \"7.2: $(qversion 7.2)\"; node --version; /usr/sbin/vdpa -V; chroot '$E2E_TRIXIE' /usr/sbin/vdpa -V"
+
+# qstart NAME VER DEV [PORT]: starts QEMU VER (10.0.2 or 7.2) on the vhost-vdpa char device of
+# vdpa device DEV (with -incoming on PORT when given); sets QPID QSOCK QSER.
+DEVP="disable-legacy=on,romfile=,mac=52:54:00:00:00:01,host_mtu=1500"
+qstart() {
+  local name=$1 ver=$2 dev=$3 port=${4:-} vd pre
+  vd=$(vhostdev "$dev")
+  case $ver in 7.2) pre=(qemu-system-x86_64) ;; *) pre=("$Q10/usr/bin/qemu-system-x86_64" -L "$Q10/usr/share/qemu") ;; esac
+  local a=(-accel tcg -M q35,memory-backend=mem0 -object memory-backend-memfd,id=mem0,size=128M,share=on -m 128 -smp 1
+    -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4"
+    -serial "file:$W/$name.serial" -qmp "unix:$W/$name.qmp,server=on,wait=off"
+    -netdev "type=vhost-vdpa,vhostdev=/dev/$vd,id=n0" -device "virtio-net-pci,netdev=n0,id=net0,$DEVP")
+  [ -n "$port" ] && a+=(-incoming "tcp:127.0.0.1:$port")
+  echo "${pre[*]} ${a[*]}" > "$RUN/cmdline-$name.txt"
+  timeout 3000 "${pre[@]}" "${a[@]}" > "$RUN/$name.stderr" 2>&1 < /dev/null &
+  QPID=$!; QSOCK=$W/$name.qmp; QSER=$W/$name.serial; PIDS+=("$QPID")
+  local i=0; while [ $i -lt 30 ] && [ ! -S "$QSOCK" ]; do sleep 1; i=$((i + 1)); done
+}
+
+# The current source of a chain: S_NAME S_VER S_DEV S_PID S_SOCK S_SER
+start_chain() { # start_chain NAME VER DEV "vdpa attrs"
+  # shellcheck disable=SC2086
+  rec "add-$3" vdpa615 dev add name "$3" mgmtdev vdpasim_net $4
+  qstart "$1" "$2" "$3"; S_NAME=$1 S_VER=$2 S_DEV=$3 S_PID=$QPID S_SOCK=$QSOCK S_SER=$QSER
+  local t=$(date +%s) rc
+  waitfor "$S_SER" "L2 READY" "${QEMU_READY_WAIT:-900}"; rc=$?
+  echo "$1 $(( $(date +%s) - t ))" >> "$RUN/l2-boot-seconds.txt"
+  log "$1: L2 READY after $(( $(date +%s) - t ))s (rc=$rc)"
+  waitticks "$S_SER" 3 120
+}
+
+PORT=4440
+hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
+  local cs=$1 tdev=$2 tattrs=$3 tver=$4 C=$RUN/$1 t=$(date +%s) st="" i sname=$S_NAME
+  mkdir -p "$C"; PORT=$((PORT + 1))
+  log "case $cs: $S_NAME (QEMU $S_VER, $S_DEV) -> $tdev ($tattrs, QEMU $tver)"
+  # shellcheck disable=SC2086
+  rec "$cs-add-target" vdpa615 dev add name "$tdev" mgmtdev vdpasim_net $tattrs
+  rec "$cs-config" vdpa615 -jp dev config show
+  # What vdpa-compat sees, the source QEMU running: each side collected as its own host.
+  rec "$cs-collect-src" cli collect --save-raw "$C/src-dump" --force -o "$C/src-profile.json"
+  rec "$cs-collect-dst" cli collect --save-raw "$C/dst-dump" --force -o "$C/dst-profile.json"
+  rec "$cs-check" cli check "$C/src-dump" "$C/dst-dump" --source-device "$S_DEV" --target-device "$tdev" \
+    --source-qemu "$(qversion "$S_VER")" --target-qemu "$(qversion "$tver")" --host-mtu 1500 --json
+  cp "$RUN/cmd/$(printf '%03d' "$REC_N")-$cs-check.stdout" "$C/check.json"
+  cp "$RUN/cmd/$(printf '%03d' "$REC_N")-$cs-check.rc" "$C/check.rc"
+  vstatus "$S_SOCK" > "$C/qmp-src-virtio-before.jsonl"
+  cp "$S_SER" "$C/serial-src-before.txt"
+  # The real migration.
+  qstart "$cs-dst" "$tver" "$tdev" "$PORT"; local D_PID=$QPID D_SOCK=$QSOCK D_SER=$QSER
+  cp "$RUN/cmdline-$S_NAME.txt" "$C/cmdline-src.txt"; cp "$RUN/cmdline-$cs-dst.txt" "$C/cmdline-dst.txt"
+  sleep 5
+  qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status-before.jsonl"
+  local tm=$(date +%s)
+  qmp "$S_SOCK" '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:'$PORT'"}}' > "$C/qmp-migrate.jsonl"
+  i=0
+  while [ $i -lt 600 ]; do
+    grep -q '"error"' "$C/qmp-migrate.jsonl" && break
+    qmp "$S_SOCK" '{"execute":"query-migrate"}' > "$C/qmp-query-migrate.jsonl"
+    st=$(sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p' "$C/qmp-query-migrate.jsonl" | head -n1)
+    case $st in completed | failed | cancelled) break ;; esac
+    alive "$S_PID" || { echo "source QEMU exited" > "$C/src-exited.txt"; break; }
+    sleep 2; i=$((i + 2))
+  done
+  echo "$(( $(date +%s) - tm ))" > "$C/migrate-seconds.txt"
+  sleep 5
+  local dalive=no salive=no; alive "$D_PID" && dalive=yes; alive "$S_PID" && salive=yes
+  qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status.jsonl"
+  qmp "$S_SOCK" '{"execute":"query-status"}' > "$C/qmp-src-status.jsonl"
+  local dstate; dstate=$(sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p' "$C/qmp-dst-status.jsonl" | head -n1)
+  local next=stop
+  if [ $dalive = yes ] && [ "$dstate" = running ]; then
+    # Datapath on the destination: four ticks of the L2 guest after the switch.
+    waitticks "$D_SER" 4 180
+    vstatus "$D_SOCK" > "$C/qmp-dst-virtio.jsonl"
+    cp "$D_SER" "$C/serial-dst.txt"; cp "$S_SER" "$C/serial-src.txt"
+    rec "$cs-vstats" sh -c "for d in $S_DEV $tdev; do for q in 0 1; do echo \"== \$d qidx \$q\"; chroot '$E2E_TRIXIE' /usr/sbin/vdpa -jp dev vstats show \$d qidx \$q; done; done"
+    stop "$S_PID"
+    S_NAME=$cs-dst S_VER=$tver S_DEV=$tdev S_PID=$D_PID S_SOCK=$D_SOCK S_SER=$D_SER; next=continue
+  else
+    vstatus "$D_SOCK" > "$C/qmp-dst-virtio.jsonl" 2>&1
+    cp "$D_SER" "$C/serial-dst.txt" 2>/dev/null
+    stop "$D_PID"
+    if grep -q postmigrate "$C/qmp-src-status.jsonl"; then qmp "$S_SOCK" '{"execute":"cont"}' > "$C/qmp-src-cont.jsonl"; fi
+    [ $salive = yes ] && waitticks "$S_SER" 3 120
+    qmp "$S_SOCK" '{"execute":"query-status"}' > "$C/qmp-src-status-after.jsonl"
+    vstatus "$S_SOCK" > "$C/qmp-src-virtio-after.jsonl"
+    cp "$S_SER" "$C/serial-src.txt"
+  fi
+  cp "$RUN/$cs-dst.stderr" "$C/dst.stderr"; cp "$RUN/$sname.stderr" "$C/src.stderr"
+  { echo "CASE=$cs"; echo "SRC_QEMU=$(qversion "$S_VER")"; echo "DST_QEMU=$(qversion "$tver")"; echo "MIGRATION_STATUS=$st"
+    echo "DST_ALIVE=$dalive"; echo "SRC_ALIVE=$salive"; echo "DST_STATE=$dstate"; echo "NEXT=$next"; echo "WALL=$(( $(date +%s) - t ))"; } > "$C/case.env"
+  log "case $cs: migration ${st:-?}, dst alive=$dalive state=${dstate:-?}, $(( $(date +%s) - t ))s"
+  [ $next = continue ]
+}
+end_chain() { stop "$S_PID"; }
+
+MA="mac 52:54:00:00:00:01"
+chain() {
+  case $1 in
+    # QEMU 10.0.2 both sides: default -> default, then on to a target without CTRL_MAC_ADDR.
+    q10) PORT=4440; start_chain q10-src 10.0.2 vdpa0 "$MA"
+         hop identical vdpa1 "$MA" 10.0.2 && hop no-ctrl-mac-addr vdpa2 "$MA device_features 0x308030028" 10.0.2
+         end_chain ;;
+    # QEMU 7.2 (this machine's, no x-svq) both sides, default -> default.
+    q72) PORT=4450; start_chain q72-src 7.2 vdpa10 "$MA"
+         hop qemu72-identical vdpa11 "$MA" 7.2
+         end_chain ;;
+  esac
+}
+for c in ${QEMU_CHAINS:-q10 q72}; do chain "$c"; done
+rec dmesg-vdpa sh -c 'dmesg | grep -iE "vringh|vdpa|vhost" | tail -n 40'
+log "done"
+echo "qemu: scenario done"
