@@ -1,0 +1,149 @@
+/**
+ * `npm run test:qemu`: real QEMU live migrations over vhost-vdpa, held against what
+ * `vdpa-compat check` says about the same pair. test/e2e/lab/boot.sh boots the Debian 13
+ * kernel 6.12 lab guest (vdpa_sim_net + vhost_vdpa) and runs scenarios/migrate.sh in it: an L2
+ * guest migrates between two QEMUs (10.0.2 from bookworm-backports, and this machine's 7.2) on
+ * simulator devices of that one guest. This file classifies each real outcome (outcome.ts) and
+ * asserts that it is the lab's (expectations.ts) and that check's verdict agrees with it.
+ * Everything stays in test/e2e-qemu/.runs/latest/ (README.md there says what is where).
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { repoPath } from '../helpers/paths.js';
+import { hasCommand } from '../helpers/replay.js';
+import { CASES, KNOWN_DISAGREEMENTS } from './expectations.js';
+import { AGREES, readCase, type CaseResult } from './outcome.js';
+
+const HERE = repoPath('test/e2e-qemu');
+const E2E_LAB = repoPath('test/e2e/lab');
+const LATEST = join(HERE, '.runs', 'latest');
+const CACHE = process.env.VDPA_COMPAT_E2E_CACHE ?? '/var/cache/vdpa-compat-e2e';
+/** The whole guest run (boot, two L2 boots, three migrations) may take this long; boot.sh's own limit ends QEMU first. */
+const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 2400);
+
+/** Why QEMU cannot run here at all, or null. Anything else that fails is a failure, not a skip. */
+function cannotRun(): string | null {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return `needs Linux on x86_64 (this is ${process.platform}/${process.arch})`;
+  if (process.getuid?.() !== 0) return 'needs root: it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace';
+  const hasQemu = hasCommand('qemu-system-x86_64', ['--version']);
+  if (!hasQemu && !existsSync('/usr/bin/apt-get')) return 'qemu-system-x86_64 is not installed and there is no apt-get to install it';
+  return null;
+}
+
+function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string; seconds: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}`, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+const skipReason = cannotRun();
+const SUITE = 'qemu: real live migrations over vhost-vdpa against the verdict';
+if (skipReason !== null) {
+  // One line, and a skip, not a pass.
+  console.log(`qemu: skipped: ${skipReason}`);
+  it(SUITE, { skip: skipReason }, () => {});
+}
+
+const timings: Record<string, number> = {};
+let guest: { code: number | null; output: string; seconds: number };
+const results: Record<string, CaseResult> = {};
+
+if (skipReason === null)
+  describe(SUITE, () => {
+    before(async () => {
+      const started = Date.now();
+      const lab = await run('bash', [join(E2E_LAB, 'prepare.sh')], 20 * 60_000);
+      assert.equal(lab.code, 0, `test/e2e/lab/prepare.sh failed:\n${lab.output}`);
+      timings['prepare lab'] = lab.seconds;
+      const prepared = await run('bash', [join(HERE, 'lab/prepare.sh')], 20 * 60_000);
+      assert.equal(prepared.code, 0, `test/e2e-qemu/lab/prepare.sh failed:\n${prepared.output}`);
+      timings['prepare qemu'] = prepared.seconds;
+      await rm(LATEST, { recursive: true, force: true });
+      await mkdir(LATEST, { recursive: true });
+      // The guest reads this from its output share (boot.sh passes only the e2e settings).
+      writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? 'q10 q72'}"\n`);
+      // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
+      guest = await run('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), LATEST], (BOOT_LIMIT_S + 120) * 1000, {
+        ...process.env,
+        E2E_BOOT_TIMEOUT: String(BOOT_LIMIT_S),
+        E2E_SMP: '2',
+        E2E_MEM: '3072',
+      });
+      timings['guest boot and scenario'] = guest.seconds;
+      const l2 = existsSync(join(LATEST, 'run/l2-boot-seconds.txt')) ? readFileSync(join(LATEST, 'run/l2-boot-seconds.txt'), 'utf8') : '';
+      for (const line of l2.split('\n').filter((l) => l !== '')) {
+        const [name, seconds] = line.split(' ');
+        timings[`L2 boot ${name}`] = Number(seconds);
+      }
+      for (const name of Object.keys(CASES)) {
+        const dir = join(LATEST, 'run', name);
+        if (!existsSync(join(dir, 'case.env'))) continue;
+        results[name] = readCase(dir, name);
+        timings[`case ${name}`] = Number(results[name].env.WALL);
+      }
+      timings.total = (Date.now() - started) / 1000;
+      writeFileSync(join(LATEST, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+      writeFileSync(
+        join(LATEST, 'outcomes.json'),
+        `${JSON.stringify(
+          Object.values(results).map((r) => ({ case: r.name, outcome: r.outcome, why: r.why, verdict: r.report.verdict, codes: r.report.findings.map((f) => f.code) })),
+          null,
+          2,
+        )}\n`,
+      );
+      console.log(
+        `qemu: ${Object.entries(timings)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+          .join(', ')}`,
+      );
+      for (const r of Object.values(results)) console.log(`qemu: ${r.name}: real ${r.outcome} (${r.why[0] ?? ''}); check: ${r.report.verdict}`);
+    });
+
+    it('the guest booted and the scenario ran to its end', () => {
+      assert.equal(guest.code, 0, guest.output);
+      assert.match(readFileSync(join(LATEST, 'scenario.log'), 'utf8'), /qemu: scenario done/);
+    });
+
+    for (const [name, expected] of Object.entries(CASES)) {
+      describe(`case ${name} (the lab's ${expected.lab})`, () => {
+        it(`the real migration: ${expected.outcome}`, () => {
+          const r = results[name];
+          assert.ok(r, `case ${name} did not run (scenario.log)`);
+          assert.equal(r.outcome, expected.outcome, r.why.join('\n'));
+          if (expected.why)
+            assert.ok(
+              r.why.some((l) => expected.why?.test(l)),
+              `no line matches ${String(expected.why)}:\n${r.why.join('\n')}`,
+            );
+        });
+
+        if (expected.datapath)
+          it('the datapath works on the destination: the L2 guest gets its own unicast frames back', () => {
+            const r = results[name];
+            assert.ok(r, `case ${name} did not run`);
+            const last = r.dstTicks.slice(-3);
+            assert.equal(last.length, 3, `ticks on the destination: ${r.dstTicks.length}`);
+            for (const t of last) assert.ok(t.uniRx >= 1, `tick ${t.n}: uni_rx=+${t.uniRx}`);
+          });
+
+        it("check's verdict agrees with what QEMU did", () => {
+          const r = results[name];
+          assert.ok(r, `case ${name} did not run`);
+          const codes = r.report.findings.map((f) => `${f.code}: ${f.message}`).join('\n');
+          const known = KNOWN_DISAGREEMENTS[name];
+          if (known) {
+            assert.deepEqual([r.report.verdict, r.outcome], [known.verdict, known.outcome], `known disagreement (${known.reason}) changed:\n${codes}`);
+            return;
+          }
+          assert.ok(AGREES[r.report.verdict].includes(r.outcome), `check said ${r.report.verdict} (exit ${r.checkRc}), QEMU: ${r.outcome}\n${r.why.join('\n')}\n${codes}`);
+        });
+      });
+    }
+  });
