@@ -68,7 +68,7 @@ if (skipReason === null)
       await rm(LATEST, { recursive: true, force: true });
       await mkdir(LATEST, { recursive: true });
       // The guest reads this from its output share (boot.sh passes only the e2e settings).
-      writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? 'q10 q72'}"\n`);
+      writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? 'q10 qmac q72'}"\n`);
       // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
       guest = await run('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), LATEST], (BOOT_LIMIT_S + 120) * 1000, {
         ...process.env,

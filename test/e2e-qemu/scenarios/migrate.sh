@@ -94,6 +94,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   # shellcheck disable=SC2086
   rec "$cs-add-target" vdpa615 dev add name "$tdev" mgmtdev vdpasim_net $tattrs
   rec "$cs-config" vdpa615 -jp dev config show
+  vdpa615 -jp dev config show "$tdev" > "$C/dst-config-before.json" 2>&1
   # What vdpa-compat sees, the source QEMU running: each side collected as its own host.
   rec "$cs-collect-src" cli collect --save-raw "$C/src-dump" --force -o "$C/src-profile.json"
   rec "$cs-collect-dst" cli collect --save-raw "$C/dst-dump" --force -o "$C/dst-profile.json"
@@ -108,6 +109,8 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   cp "$RUN/cmdline-$S_NAME.txt" "$C/cmdline-src.txt"; cp "$RUN/cmdline-$cs-dst.txt" "$C/cmdline-dst.txt"
   sleep 5
   qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status-before.jsonl"
+  # QEMU writes its mac= into a device without CTRL_MAC_ADDR when it starts (the lab's d-mac-differs).
+  vdpa615 -jp dev config show "$tdev" > "$C/dst-config-after-dst-start.json" 2>&1
   local tm=$(date +%s)
   qmp "$S_SOCK" '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:'$PORT'"}}' > "$C/qmp-migrate.jsonl"
   i=0
@@ -155,17 +158,31 @@ end_chain() { stop "$S_PID"; }
 MA="mac 52:54:00:00:00:01"
 chain() {
   case $1 in
-    # QEMU 10.0.2 both sides: default -> default, then on to a target without CTRL_MAC_ADDR.
+    # QEMU 10.0.2 both sides, one L2 guest along the lab's compatible hops (a-identical,
+    # c-mtu-9000, g-no-mac-bit, g-mac-bit-back; e-no-mtu, here from mtu 9000), on from the device
+    # without F_MTU to mtu 9000, then to a target without CTRL_MAC_ADDR, which refuses the stream
+    # and ends the chain.
     q10) PORT=4440; start_chain q10-src 10.0.2 vdpa0 "$MA"
-         hop identical vdpa1 "$MA" 10.0.2 && hop no-ctrl-mac-addr vdpa2 "$MA device_features 0x308030028" 10.0.2
+         hop identical vdpa1 "$MA" 10.0.2 &&
+           hop mtu-9000 vdpa2 "$MA mtu 9000" 10.0.2 &&
+           hop no-mac-bit vdpa3 "mtu 9000 device_features 0x308830008" 10.0.2 &&
+           hop mac-bit-back vdpa4 "$MA mtu 9000" 10.0.2 &&
+           hop no-mtu vdpa5 "$MA device_features 0x308830020" 10.0.2 &&
+           hop no-mtu-to-mtu-9000 vdpa6 "$MA mtu 9000" 10.0.2 &&
+           hop no-ctrl-mac-addr vdpa7 "$MA device_features 0x308030028" 10.0.2
          end_chain ;;
+    # Neither side offers CTRL_MAC_ADDR, the target has another MAC (the lab's d-mac-differs).
+    qmac) PORT=4460; start_chain qmac-src 10.0.2 vdpa20 "$MA device_features 0x308030028"
+          hop mac-differs vdpa21 "mac 52:54:00:00:00:02 device_features 0x308030028" 10.0.2
+          end_chain ;;
     # QEMU 7.2 (this machine's, no x-svq) both sides, default -> default.
     q72) PORT=4450; start_chain q72-src 7.2 vdpa10 "$MA"
          hop qemu72-identical vdpa11 "$MA" 7.2
          end_chain ;;
+    *) echo "qemu: no chain $1"; exit 2 ;;
   esac
 }
-for c in ${QEMU_CHAINS:-q10 q72}; do chain "$c"; done
+for c in ${QEMU_CHAINS:-q10 qmac q72}; do chain "$c"; done
 rec dmesg-vdpa sh -c 'dmesg | grep -iE "vringh|vdpa|vhost" | tail -n 40'
 log "done"
 echo "qemu: scenario done"
