@@ -35,6 +35,30 @@ export interface Finding {
   waiver?: AppliedWaiver;
 }
 
+/**
+ * A finding about vdpa-compat's own inputs (a profile's format, the policy),
+ * not about the device pair: no side, no path, no remedy, never unverified or
+ * a blocker. Fields in the order the report writes them.
+ */
+export function inputFinding(f: Pick<Finding, 'code' | 'rule' | 'severity' | 'ruleSeverity' | 'message' | 'remediation' | 'data'>): Finding {
+  return {
+    code: f.code,
+    rule: f.rule,
+    severity: f.severity,
+    ruleSeverity: f.ruleSeverity,
+    message: f.message,
+    remediation: f.remediation,
+    remedy: 'none',
+    path: '/',
+    source: null,
+    target: null,
+    unverified: false,
+    failsSafe: false,
+    blocker: false,
+    data: f.data,
+  };
+}
+
 /** Outcome of one rule: fail (an error), warn (a warning), pass (nothing worse than info), or not applicable to the pair's device class. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'not-applicable';
 

@@ -11,7 +11,7 @@ import { featureNameDifferences } from '../profile/load.js';
 import { printableText, unknownFields } from '../profile/schema.js';
 import { selectDevice } from '../profile/select.js';
 import { PROFILE_SCHEMA_VERSION, type Profile } from '../profile/types.js';
-import type { Finding } from '../rules/finding.js';
+import { inputFinding, type Finding } from '../rules/finding.js';
 import { builtinRules } from '../rules/builtin/index.js';
 import { buildSide, DEFAULT_VM, type QemuGiven, type Side, type VmConfig } from '../rules/context.js';
 import type { Rule } from '../rules/define.js';
@@ -77,22 +77,15 @@ const MAX_UNKNOWN_FIELD_FINDINGS = 20;
 
 /** A finding of the profile-format pseudo-rule: what a profile of a newer minor holds that this version does not read. */
 function formatFinding(id: 'unknownField' | 'moreUnknownFields' | 'featureNames', message: string, data: Finding['data']): Finding {
-  return {
+  return inputFinding({
     code: `profile-format/${id}`,
     rule: 'profile-format',
     severity: 'info',
     ruleSeverity: 'info',
     message,
     remediation: `Upgrade vdpa-compat here to the version that wrote the profile to have it checked too.`,
-    remedy: 'none',
-    path: '/',
-    source: null,
-    target: null,
-    unverified: false,
-    failsSafe: false,
-    blocker: false,
     data,
-  };
+  });
 }
 
 /**

@@ -8,7 +8,7 @@
  * policy-file.ts's job.
  */
 import type { Severity } from '../rules/define.js';
-import type { Finding } from '../rules/finding.js';
+import { inputFinding, type Finding } from '../rules/finding.js';
 
 /** One waiver. */
 export interface Waiver {
@@ -65,7 +65,7 @@ function expiresAt(waiver: Waiver): number {
 
 /** A finding the policy itself reports. */
 function policyFinding(id: string, severity: Severity, message: string, remediation: string, data: Finding['data']): Finding {
-  return {
+  return inputFinding({
     code: `policy/${id}`,
     rule: 'policy',
     severity,
@@ -73,15 +73,8 @@ function policyFinding(id: string, severity: Severity, message: string, remediat
     ruleSeverity: 'warning',
     message,
     remediation,
-    remedy: 'none',
-    path: '/',
-    source: null,
-    target: null,
-    unverified: false,
-    failsSafe: false,
-    blocker: false,
     data,
-  };
+  });
 }
 
 /** The findings after the policy, plus the policy's own findings (expired waivers). */

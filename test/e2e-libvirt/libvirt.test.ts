@@ -7,7 +7,6 @@
  * test/e2e-libvirt/.runs/latest/ (README.md there says what is where).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -15,7 +14,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { hookCalls, type HookCall } from '../helpers/libvirt-log.js';
 import { repoPath } from '../helpers/paths.js';
-import { hasCommand } from '../helpers/replay.js';
+import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
 
 const HERE = repoPath('test/e2e-libvirt');
 const E2E_LAB = repoPath('test/e2e/lab');
@@ -27,26 +26,11 @@ const GUEST_RUN = join(GUEST, 'run');
 const CACHE = process.env.VDPA_COMPAT_LIBVIRT_CACHE ?? '/var/cache/vdpa-compat-libvirt';
 /** The libvirt daemons (and their helpers) whose presence after the run would mean one of ours was left behind. */
 const DAEMONS = new Set(['libvirtd', 'virtqemud', 'virtlogd', 'virtlockd', 'virtproxyd']);
+/** The hook calls libvirt makes for a domain that starts and stops on a host, in order. */
+const START_STOP = ['prepare begin', 'start begin', 'started begin', 'stopped end', 'release end'];
+
 /** Our hook's stderr line for a blocking finding: `vdpa-compat: domain D: interface MAC (/dev/…) → TARGET: CODE: …`. */
 const VETO_LINE = /^vdpa-compat: domain vm-vdpa: interface 52:54:00:00:00:01 \(\/dev\/vhost-vdpa-\d+\) → vdpa1: negotiated-features-offered\/missing: /m;
-
-/** Why the suite cannot run here at all, or null. Anything else that fails is a failure, not a skip. */
-function cannotRun(): string | null {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `needs Linux on x86_64 (this is ${process.platform}/${process.arch})`;
-  if (process.getuid?.() !== 0) return 'needs root: it installs libvirt, runs libvirtd in its own mount namespaces and boots a kernel under QEMU';
-  const hasLibvirt = hasCommand('libvirtd', ['--version']) && hasCommand('virsh', ['--version']);
-  if (!hasLibvirt && !existsSync('/usr/bin/apt-get')) return 'libvirt is not installed and there is no apt-get to install it';
-  return null;
-}
-
-function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string; seconds: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}`, seconds: (Date.now() - started) / 1000 });
-    });
-  });
-}
 
 /** A recorded command of a scenario (lab/record.sh), by name. */
 interface Recorded {
@@ -130,7 +114,7 @@ function ourQemus(): string[] {
     });
 }
 
-const skipReason = cannotRun();
+const skipReason = labCannotRun('it installs libvirt, runs libvirtd in its own mount namespaces and boots a kernel under QEMU', { commands: ['libvirtd', 'virsh'], missing: 'libvirt is not installed' });
 const SUITE = 'libvirt: real live migrations with the hook installed';
 if (skipReason !== null) {
   // One line, and a skip, not a pass (counted as a skipped test).
@@ -140,18 +124,18 @@ if (skipReason !== null) {
 
 const found = { etc: [] as string[], runLibvirt: false, daemons: [] as string[] };
 const timings: Record<string, number> = {};
-let hostRun: { code: number | null; output: string; seconds: number };
-let guestRun: { code: number | null; output: string; seconds: number };
+let hostRun: LabRun;
+let guestRun: LabRun;
 
 if (skipReason === null)
   describe(SUITE, () => {
     before(async () => {
       const started = Date.now();
       // The lab guest's kernel, modules and Debian 13 root (the e2e suite's cache), then libvirt.
-      const lab = await run('bash', [join(E2E_LAB, 'prepare.sh')], 20 * 60_000);
+      const lab = await runLab('bash', [join(E2E_LAB, 'prepare.sh')], 20 * 60_000);
       assert.equal(lab.code, 0, `test/e2e/lab/prepare.sh failed:\n${lab.output}`);
       timings['prepare lab'] = lab.seconds;
-      const prepared = await run('bash', [join(HERE, 'lab/prepare.sh')], 30 * 60_000);
+      const prepared = await runLab('bash', [join(HERE, 'lab/prepare.sh')], 30 * 60_000);
       assert.equal(prepared.code, 0, `lab/prepare.sh failed:\n${prepared.output}`);
       timings['prepare libvirt'] = prepared.seconds;
       // What "as found" means, taken once libvirt is installed.
@@ -165,9 +149,9 @@ if (skipReason === null)
       writeFileSync(join(GUEST, 'lab.env'), `LIBVIRT_CACHE=${CACHE}\n`);
       // Both at once: the guest is mostly one busy TCG thread, this machine's part another.
       [hostRun, guestRun] = await Promise.all([
-        run('bash', [join(HERE, 'scenarios/host.sh'), HOST, repoPath('dist/bundle')], 10 * 60_000),
+        runLab('bash', [join(HERE, 'scenarios/host.sh'), HOST, repoPath('dist/bundle')], 10 * 60_000),
         // boot.sh's own limit ends QEMU before this one ends boot.sh.
-        run('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/vdpa-guest.sh'), GUEST], 15 * 60_000, { ...process.env, E2E_BOOT_TIMEOUT: '840' }),
+        runLab('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/vdpa-guest.sh'), GUEST], 15 * 60_000, { ...process.env, E2E_BOOT_TIMEOUT: '840' }),
       ]);
       timings['host scenario'] = hostRun.seconds;
       timings['guest boot and scenario'] = guestRun.seconds;
@@ -218,7 +202,7 @@ if (skipReason === null)
       it('libvirt tolerates a hook that exits without reading its stdin (256 KiB of XML, more than a pipe holds)', () => {
         assert.equal(recorded(HOST, 'create-large').rc, 0, recorded(HOST, 'create-large').stderr);
         const calls = ourCalls(HOST, 'dst').filter((c) => c.domain === 'vm-large');
-        assert.deepEqual(calls.map(phase), ['prepare begin', 'start begin', 'started begin', 'stopped end', 'release end']);
+        assert.deepEqual(calls.map(phase), START_STOP);
         for (const call of calls) assert.deepEqual([call.status, call.stdinClosedEarly], [0, true], phase(call));
       });
 
@@ -237,13 +221,7 @@ if (skipReason === null)
         const local = ourCalls(HOST, 'dst').filter((c) => c.domain === 'vm-local');
         assert.deepEqual(
           local.map((c) => [phase(c), c.status]),
-          [
-            ['prepare begin', 0],
-            ['start begin', 0],
-            ['started begin', 0],
-            ['stopped end', 0],
-            ['release end', 0],
-          ],
+          START_STOP.map((p) => [p, 0]),
         );
         const plain = ourCalls(HOST, 'dst').filter((c) => c.domain === 'vm-plain' && phase(c) === 'migrate begin');
         assert.deepEqual(
@@ -318,13 +296,7 @@ if (skipReason === null)
         const local = ourCalls(GUEST_RUN, 'dst').filter((c) => c.domain === 'vm-vdpa-local');
         assert.deepEqual(
           local.map((c) => [phase(c), c.status]),
-          [
-            ['prepare begin', 0],
-            ['start begin', 0],
-            ['started begin', 0],
-            ['stopped end', 0],
-            ['release end', 0],
-          ],
+          START_STOP.map((p) => [p, 0]),
         );
       });
     });

@@ -8,13 +8,12 @@
  * Everything stays in test/e2e-qemu/.runs/latest/ (README.md there says what is where).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { repoPath } from '../helpers/paths.js';
-import { hasCommand } from '../helpers/replay.js';
+import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
 import { CASES, KNOWN_DISAGREEMENTS } from './expectations.js';
 import { AGREES, readCase, type CaseResult } from './outcome.js';
 
@@ -25,25 +24,7 @@ const CACHE = process.env.VDPA_COMPAT_E2E_CACHE ?? '/var/cache/vdpa-compat-e2e';
 /** The whole guest run (boot, two L2 boots, three migrations) may take this long; boot.sh's own limit ends QEMU first. */
 const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 2400);
 
-/** Why QEMU cannot run here at all, or null. Anything else that fails is a failure, not a skip. */
-function cannotRun(): string | null {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `needs Linux on x86_64 (this is ${process.platform}/${process.arch})`;
-  if (process.getuid?.() !== 0) return 'needs root: it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace';
-  const hasQemu = hasCommand('qemu-system-x86_64', ['--version']);
-  if (!hasQemu && !existsSync('/usr/bin/apt-get')) return 'qemu-system-x86_64 is not installed and there is no apt-get to install it';
-  return null;
-}
-
-function run(file: string, args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; output: string; seconds: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}`, seconds: (Date.now() - started) / 1000 });
-    });
-  });
-}
-
-const skipReason = cannotRun();
+const skipReason = labCannotRun('it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace', { commands: ['qemu-system-x86_64'], missing: 'qemu-system-x86_64 is not installed' });
 const SUITE = 'qemu: real live migrations over vhost-vdpa against the verdict';
 if (skipReason !== null) {
   // One line, and a skip, not a pass.
@@ -52,17 +33,17 @@ if (skipReason !== null) {
 }
 
 const timings: Record<string, number> = {};
-let guest: { code: number | null; output: string; seconds: number };
+let guest: LabRun;
 const results: Record<string, CaseResult> = {};
 
 if (skipReason === null)
   describe(SUITE, () => {
     before(async () => {
       const started = Date.now();
-      const lab = await run('bash', [join(E2E_LAB, 'prepare.sh')], 20 * 60_000);
+      const lab = await runLab('bash', [join(E2E_LAB, 'prepare.sh')], 20 * 60_000);
       assert.equal(lab.code, 0, `test/e2e/lab/prepare.sh failed:\n${lab.output}`);
       timings['prepare lab'] = lab.seconds;
-      const prepared = await run('bash', [join(HERE, 'lab/prepare.sh')], 20 * 60_000);
+      const prepared = await runLab('bash', [join(HERE, 'lab/prepare.sh')], 20 * 60_000);
       assert.equal(prepared.code, 0, `test/e2e-qemu/lab/prepare.sh failed:\n${prepared.output}`);
       timings['prepare qemu'] = prepared.seconds;
       await rm(LATEST, { recursive: true, force: true });
@@ -70,7 +51,7 @@ if (skipReason === null)
       // The guest reads this from its output share (boot.sh passes only the e2e settings).
       writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? 'q10 qmac q72'}"\n`);
       // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
-      guest = await run('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), LATEST], (BOOT_LIMIT_S + 120) * 1000, {
+      guest = await runLab('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), LATEST], (BOOT_LIMIT_S + 120) * 1000, {
         ...process.env,
         E2E_BOOT_TIMEOUT: String(BOOT_LIMIT_S),
         E2E_SMP: '2',

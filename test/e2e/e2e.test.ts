@@ -6,41 +6,23 @@
  * for replay; `npm run e2e:fixtures` copies it into test/fixtures/e2e.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
 import type { Report } from '../../src/verdict/types.js';
 import { repoPath } from '../helpers/paths.js';
-import { hasCommand } from '../helpers/replay.js';
+import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
 import { EXPECTED, STATES, assertReport, assertSourcesAgree, assertSvqOnlyParents } from './expectations.js';
 
 const LAB = repoPath('test/e2e/lab');
 const RUNS = repoPath('test/e2e/.runs');
 const KERNELS = ['6.1', '6.12'] as const;
 
-/** Why QEMU cannot run here at all, or null. Anything else that fails is a failure, not a skip. */
-function cannotRun(): string | null {
-  if (process.platform !== 'linux' || process.arch !== 'x64') return `needs Linux on x86_64 (this is ${process.platform}/${process.arch})`;
-  if (process.getuid?.() !== 0) return 'needs root: it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace';
-  const hasQemu = hasCommand('qemu-system-x86_64', ['--version']);
-  if (!hasQemu && !existsSync('/usr/bin/apt-get')) return 'qemu-system-x86_64 is not installed and there is no apt-get to install it';
-  return null;
-}
-
-function sh(script: string, args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', [script, ...args], { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}` });
-    });
-  });
-}
-
-const skipReason = cannotRun();
+const skipReason = labCannotRun('it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace', { commands: ['qemu-system-x86_64'], missing: 'qemu-system-x86_64 is not installed' });
 const outDir = (kernel: string) => join(RUNS, 'latest', kernel);
-const boots: Record<string, { code: number | null; output: string; seconds: number }> = {};
+const boots: Record<string, LabRun> = {};
 
 if (skipReason !== null) {
   // One line, and a skip, not a pass.
@@ -49,16 +31,14 @@ if (skipReason !== null) {
 
 describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
   before(async () => {
-    const prepared = await sh(join(LAB, 'prepare.sh'), [], 20 * 60_000);
+    const prepared = await runLab('bash', [join(LAB, 'prepare.sh')], 20 * 60_000);
     assert.equal(prepared.code, 0, `prepare.sh failed:\n${prepared.output}`);
     await rm(join(RUNS, 'latest'), { recursive: true, force: true });
     await mkdir(join(RUNS, 'latest'), { recursive: true });
     // Both kernels at once: each guest is mostly one busy TCG thread.
     await Promise.all(
       KERNELS.map(async (kernel) => {
-        const started = Date.now();
-        const result = await sh(join(LAB, 'boot.sh'), [kernel, repoPath('test/e2e/scenarios/suite.sh'), outDir(kernel)], 9 * 60_000);
-        boots[kernel] = { ...result, seconds: (Date.now() - started) / 1000 };
+        boots[kernel] = await runLab('bash', [join(LAB, 'boot.sh'), kernel, repoPath('test/e2e/scenarios/suite.sh'), outDir(kernel)], 9 * 60_000);
       }),
     );
   });

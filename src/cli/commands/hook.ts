@@ -2,7 +2,6 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { SourceMode } from '../../collect/collect.js';
 import { hookScript, installHook, uninstallHook } from '../../libvirt/hook-install.js';
 import { runHook, type HookOptions } from '../../libvirt/hook.js';
 import { escapeControls } from '../../control-chars.js';
@@ -11,39 +10,14 @@ import type { Io } from '../io.js';
 import { bakedAs } from '../options.js';
 import { readStdin } from '../stdin.js';
 
-/** Hook options as commander parses them. */
-export interface HookCommandOptions {
-  timeout: number;
-  onError: 'deny' | 'allow';
-  missingProfile: 'deny' | 'allow';
-  profileDir?: string;
-  from?: string;
-  strict: boolean;
-  allowUnverified: boolean;
-  policy?: string;
-  rules?: string[];
-  decisionLog?: string;
-  vdpa: string;
-  source: SourceMode;
-  sysfsRoot: string;
-}
+/**
+ * Hook options as commander parses them: the library's HookOptions under the
+ * option names (--timeout, --vdpa), so a new hook option is declared once there.
+ */
+export type HookCommandOptions = Omit<HookOptions, 'timeoutMs' | 'vdpaPath' | 'rules'> & { timeout: number; vdpa: string; rules?: string[] };
 
-function hookOptions(o: HookCommandOptions): HookOptions {
-  return {
-    timeoutMs: o.timeout,
-    onError: o.onError,
-    missingProfile: o.missingProfile,
-    ...(o.profileDir !== undefined ? { profileDir: o.profileDir } : {}),
-    ...(o.from !== undefined ? { from: o.from } : {}),
-    strict: o.strict,
-    allowUnverified: o.allowUnverified,
-    ...(o.policy !== undefined ? { policy: o.policy } : {}),
-    ...(o.rules !== undefined ? { rules: o.rules } : {}),
-    ...(o.decisionLog !== undefined ? { decisionLog: o.decisionLog } : {}),
-    vdpaPath: o.vdpa,
-    source: o.source,
-    sysfsRoot: o.sysfsRoot,
-  };
+function hookOptions({ timeout, vdpa, ...rest }: HookCommandOptions): HookOptions {
+  return { ...rest, timeoutMs: timeout, vdpaPath: vdpa };
 }
 
 /** Runs the hook as libvirt calls it: DOMAIN OPERATION SUB-OPERATION [EXTRA], XML on stdin. */

@@ -43,37 +43,11 @@ log "QEMU 7.2: $(timeout 60 qemu-system-x86_64 --version | head -n1)"
 
 # --- the L2 guest's initramfs: busybox, virtio_net and its dependencies, lab/l2-init
 L2=$CACHE/l2-initrd-6.12.cpio.gz
-SUM=$(cat "$HERE/l2-init" /bin/busybox | sha256sum | cut -c1-16)
+SUM=$(cat "$HERE/l2-init" "$HERE/../../e2e/lab/initramfs.sh" /bin/busybox | sha256sum | cut -c1-16)
 if [ ! -f "$L2" ] || [ "$(cat "$L2.sum" 2>/dev/null)" != "$SUM" ]; then
-  MD=$CACHE/kernel-6.12/usr/lib/modules/$K612
-  W=$(mktemp -d "${TMPDIR:-/tmp}/vdpa-compat-l2.XXXXXX")
-  trap 'rm -rf "$W"' EXIT
-  mkdir -p "$W"/{bin,proc,sys,dev,mods}
-  cp /bin/busybox "$W/bin/busybox"
-  declare -A seen=(); order=()
-  add() {
-    local rel=$1 dep
-    [ -n "${seen[$rel]:-}" ] && return; seen[$rel]=1
-    for dep in $(grep -E "^${rel//+/\\+}:" "$MD/modules.dep" | cut -d: -f2-); do add "$dep"; done
-    order+=("$rel")
-  }
-  for m in virtio_pci virtio_net; do
-    rel=$(grep -oE "^[^:]*/$m\.ko(\.xz|\.zst)?:" "$MD/modules.dep" | tr -d : || true)
-    [ -n "$rel" ] && add "$rel"
-  done
-  : > "$W/modules.order"
-  for rel in "${order[@]}"; do
-    b=$(basename "$rel")
-    case $b in
-      *.xz) xz -dc "$MD/$rel" > "$W/mods/${b%.xz}"; b=${b%.xz} ;;
-      *.zst) zstd -qdc "$MD/$rel" > "$W/mods/${b%.zst}"; b=${b%.zst} ;;
-      *) cp "$MD/$rel" "$W/mods/$b" ;;
-    esac
-    echo "$b" >> "$W/modules.order"
-  done
-  cp "$HERE/l2-init" "$W/init"; chmod +x "$W/init"
-  (cd "$W" && find . | cpio -o -H newc --quiet | gzip -1) > "$L2"
+  # The e2e suite's initramfs builder, with the L2 guest's init and modules (dependencies first).
+  "$HERE/../../e2e/lab/initramfs.sh" 6.12 "$L2" "$HERE/l2-init" virtio_pci virtio_net
   echo "$SUM" > "$L2.sum"
-  log "L2 initramfs: $(tr '\n' ' ' < "$W/modules.order")"
+  log "L2 initramfs: $L2"
 fi
 log "ready: $Q, $L2"
