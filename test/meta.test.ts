@@ -66,15 +66,24 @@ describe('project', () => {
     assert.equal(TOOL_VERSION, pkg.version);
   });
 
-  it('imports go one way: the front end (cli) → libvirt → verdict → rules → knowledge → profile, collect → profile; nothing imports cli/; static and dynamic', () => {
+  // The import rule, in the words README ("Layout") uses; STYLE.md's, with our stages named.
+  const IMPORT_RULE = 'Imports go one way: front ends (cli, hook) → index → libvirt → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge and verdict never do I/O. Nothing imports cli/ or hook/.';
+
+  it('README states the import rule this test keeps, word for word', () => {
+    const readme = readFileSync(repoPath('README.md'), 'utf8').replace(/\s+/g, ' ');
+    assert.ok(readme.includes(IMPORT_RULE), `README.md must say: ${IMPORT_RULE}`);
+  });
+
+  it(IMPORT_RULE, () => {
     // Which top-level entries of src/ each one may import from, by static import/export and by
-    // dynamic import() alike. Root files are leaves (errors, control characters, version, generated,
-    // yaml, the input and output file helpers) except input.ts (loads any input: profile, dump,
-    // policy, rule pack) and index.ts (the library API, re-exports only). The hook libvirt runs is
-    // the CLI's `hook qemu`: its decision, its script and its status are library code in libvirt/,
-    // so no src/hook/ front end exists for anything to import. The CLI imports the stages it runs
-    // directly rather than through index.ts, so that `check` never loads collect's live sources.
+    // dynamic import() alike: the rule of STYLE.md and README ("Layout"), with our stages in it.
+    // The front ends import the library through index.ts only, which re-exports and nothing else.
+    // The hook libvirt runs is the CLI's `hook qemu` command (one entry, one bundle, one code cache),
+    // so src/hook/ does not exist; should it, it is a front end like src/cli. Root files are leaves
+    // (errors, control characters, version, generated, yaml, the input and output file helpers)
+    // except input.ts (loads any input: profile, dump, policy, rule pack).
     const leaves = ['errors.ts', 'control-chars.ts', 'version.ts', 'generated', 'yaml.ts', 'input-file.ts'];
+    const frontEnd = ['index.ts'];
     const allowed: Record<string, string[]> = {
       'errors.ts': ['control-chars.ts'],
       'control-chars.ts': [],
@@ -83,15 +92,18 @@ describe('project', () => {
       'input-file.ts': ['errors.ts'],
       'output-file.ts': ['errors.ts'],
       'input.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict'],
-      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'libvirt', 'input.ts'],
+      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'libvirt', 'input.ts', 'output-file.ts'],
       profile: ['profile', ...leaves],
       knowledge: ['knowledge', 'profile', 'generated'],
       collect: ['collect', 'profile', 'output-file.ts', ...leaves],
       rules: ['rules', 'knowledge', 'profile', 'errors.ts', 'generated'],
       verdict: ['verdict', 'rules', 'knowledge', 'profile', ...leaves],
       libvirt: ['libvirt', 'collect', 'profile', 'rules', 'verdict', 'input.ts', 'output-file.ts', ...leaves],
-      cli: ['cli', 'libvirt', 'collect', 'profile', 'rules', 'verdict', 'knowledge', 'input.ts', 'output-file.ts', ...leaves],
+      cli: frontEnd,
+      hook: frontEnd,
     };
+    // The engine is pure: rules, the knowledge they read and the verdict do no I/O.
+    const pure = ['rules', 'knowledge', 'verdict'];
     const src = repoPath('src');
     const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
     let seen = 0;
@@ -101,6 +113,7 @@ describe('project', () => {
       const rules = allowed[top];
       assert.ok(rules, `src/${top} has no import rule here: add it`);
       const text = readFileSync(file, 'utf8');
+      if (pure.includes(top)) assert.doesNotMatch(text, /['"]node:|\brequire\(|\bprocess\./, `${relative(src, file)} is engine code: no I/O, no process`);
       const specs = [...text.matchAll(/^(?:import|export)[^'"]*from '(\.[^']+)'/gm), ...text.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g)].map((m) => m[1]!);
       for (const spec of specs) {
         const target = relative(src, join(file, '..', spec)).split('/')[0] ?? '';

@@ -5,10 +5,10 @@
  * paths, choices as their words, explain's argument as the finding codes.
  */
 import type { Command, Option } from 'commander';
-import { builtinRules } from '../rules/builtin/index.js';
 import { allCodes } from './commands/explain.js';
 import { EXIT } from './exit.js';
 import type { Io } from './io.js';
+import { builtinRules } from '../index.js';
 
 /** A word for a bash case pattern or a compgen -W list: our names are plain, but quote anyway. */
 function q(word: string): string {

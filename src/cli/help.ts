@@ -1,9 +1,9 @@
+import { SET_METADATA_COMMAND } from '../index.js';
 /**
  * What `--help` prints after the options: the examples of each command and
  * the exit statuses. The man page (scripts/man.mjs) prints the same text, so
  * the two cannot drift apart.
  */
-import { SET_METADATA_COMMAND } from '../libvirt/namespace.js';
 
 /** Every command's help text ends with real examples; the man page prints the same. */
 export const EXAMPLES: Readonly<Record<string, string>> = {

@@ -8,12 +8,12 @@
 import { CommanderError, type Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { UsageError } from '../errors.js';
 import { EXIT } from './exit.js';
 import type { Io } from './io.js';
 import { buildProgram, type OutputFormat } from './program.js';
 import { reportError } from './report-error.js';
 import { fdStream } from './stdio.js';
+import { UsageError } from '../index.js';
 
 /** The command words at the start of argv ("check", "hook status"), options skipped. */
 function commandPath(words: readonly string[]): string[] {

@@ -7,7 +7,7 @@
  * from /), a command only when it names a path.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_TIMEOUT_MS } from '../collect/limits.js';
+import { DEFAULT_TIMEOUT_MS } from '../index.js';
 
 /** How `hook install` copies an option's value into the script. */
 export type BakedAs = 'value' | 'path' | 'command';

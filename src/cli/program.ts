@@ -6,7 +6,6 @@
  * generated from this same program.
  */
 import { Argument, Command, Option } from 'commander';
-import { TOOL_VERSION } from '../version.js';
 import type { AnnotateOptions } from './commands/annotate.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import type { CollectCommandOptions } from './commands/collect.js';
@@ -14,6 +13,7 @@ import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStat
 import { CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP } from './help.js';
 import type { Io } from './io.js';
 import { collectList, hookOptions, hostOptions, mtu, queueSize, stdinTimeoutOption } from './options.js';
+import { TOOL_VERSION } from '../index.js';
 
 /** What the command prints its result as; errors follow it (an error document, a failed test case). */
 export type OutputFormat = 'text' | 'json' | 'junit';

@@ -4,11 +4,9 @@
  * asked for, a document on stdout too, so that a consumer of --json or
  * --format junit always gets something it can parse.
  */
-import { escapeControls } from '../control-chars.js';
-import { renderErrorLine, summarizeError } from '../verdict/render-error.js';
-import { errorReport, renderJson } from '../verdict/render-json.js';
 import type { Io } from './io.js';
 import type { OutputFormat } from './program.js';
+import { errorReport, escapeControls, renderErrorLine, renderJson, renderJunitError, summarizeError } from '../index.js';
 
 /** The stack of `error` and of each cause, escaped like any other line we print. */
 function stackOf(error: unknown): string {
@@ -23,5 +21,5 @@ export async function reportError(error: unknown, io: Io, options: { format: Out
   io.stderr.write(`${renderErrorLine(summary)}${options.debug ? stackOf(error) : ''}`);
   if (options.format === 'json') io.stdout.write(renderJson(errorReport(summary)));
   // Loaded only for JUnit: the XML builder is not needed by any other output.
-  else if (options.format === 'junit') io.stdout.write((await import('../verdict/render-junit.js')).renderJunitError(summary));
+  else if (options.format === 'junit') io.stdout.write(renderJunitError(summary));
 }

@@ -1,10 +1,10 @@
+import { InputError, UsageError } from '../index.js';
 /**
  * Reading `-` (standard input): the domain XML libvirt pipes to the hook or
  * an operator pipes to annotate, or a profile for `check -`. Capped in size,
  * like a file, and in time: a pipe whose writer never closes it (a hung ssh,
  * a forgotten redirect) must not hang the caller.
  */
-import { InputError, UsageError } from '../errors.js';
 
 /** What stdin should hold, and the limits. */
 export interface StdinOptions {

@@ -1,16 +1,8 @@
 /** `vdpa-compat annotate DOMAIN_XML [SOURCE]`: the metadata element carrying the source profiles. */
-import { collect, type SourceMode } from '../../collect/collect.js';
-import { qemuVersionOf } from '../../collect/vmm.js';
-import { InputError } from '../../errors.js';
-import { buildAnnotation } from '../../libvirt/annotation.js';
-import { MAX_DOMAIN_XML, parseDomainXml } from '../../libvirt/domain.js';
-import { readInputFile } from '../../input-file.js';
-import { loadInput } from '../../input.js';
-import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { writeFileAtomic } from '../../output-file.js';
 import { readStdin } from '../stdin.js';
+import { InputError, MAX_DOMAIN_XML, buildAnnotation, collect, escapeControls, loadInput, parseDomainXml, qemuVersionOf, readInputFile, writeFileAtomic, type SourceMode } from '../../index.js';
 
 /** Options of the annotate command. */
 export interface AnnotateOptions {

@@ -1,17 +1,26 @@
 /** `vdpa-compat check SOURCE TARGET`: the verdict on one migration pair. */
-import { InputError, UsageError } from '../../errors.js';
-import { loadInput, loadPolicy, loadRules } from '../../input.js';
-import { appendLine } from '../../output-file.js';
-import { MAX_PROFILE_BYTES, toProfile } from '../../profile/load.js';
-import { PROFILE_FIX, type Profile } from '../../profile/types.js';
-import type { VmConfig } from '../../rules/context.js';
-import { check } from '../../verdict/check.js';
-import { decisionRecord } from '../../verdict/decision.js';
-import { renderJson } from '../../verdict/render-json.js';
-import { renderText } from '../../verdict/render-text.js';
 import { useColor, type ColorMode } from '../color.js';
 import type { Io } from '../io.js';
 import { readStdin } from '../stdin.js';
+import {
+  InputError,
+  MAX_PROFILE_BYTES,
+  PROFILE_FIX,
+  UsageError,
+  appendLine,
+  check,
+  decisionRecord,
+  loadInput,
+  loadPolicy,
+  loadRules,
+  parseYaml,
+  renderJson,
+  renderJunit,
+  renderText,
+  toProfile,
+  type Profile,
+  type VmConfig,
+} from '../../index.js';
 
 /** Options of the check command. */
 export interface CheckCommandOptions {
@@ -65,7 +74,7 @@ async function stdinProfile(timeoutMs: number): Promise<Profile> {
       throw new InputError('PROFILE_PARSE', `stdin: not valid JSON (${(error as Error).message})`, PROFILE_FIX, { cause: error });
     }
   } else {
-    doc = await (await import('../../yaml.js')).parseYaml(text, 'stdin', PROFILE_FIX);
+    doc = await parseYaml(text, 'stdin', PROFILE_FIX);
   }
   return toProfile(doc, 'stdin');
 }
@@ -98,8 +107,7 @@ export async function checkCommand(source: string, target: string, options: Chec
   if (format === 'json') {
     text = renderJson(report);
   } else if (format === 'junit') {
-    // Loaded only for JUnit: the XML builder is not needed by any other output.
-    text = (await import('../../verdict/render-junit.js')).renderJunit(report);
+    text = renderJunit(report);
   } else {
     text = renderText(report, { color: useColor(options.color, io), quiet: options.quiet });
   }

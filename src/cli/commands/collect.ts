@@ -1,12 +1,7 @@
 /** `vdpa-compat collect`: read this host (or a dump directory) into a profile. */
-import { collect, type SourceMode } from '../../collect/collect.js';
-import { writeDump } from '../../collect/dump.js';
-import { UsageError } from '../../errors.js';
-import { profileFormat, serializeProfile } from '../../profile/load.js';
-import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
-import { stageFile } from '../../output-file.js';
+import { UsageError, collect, escapeControls, profileFormat, serializeProfile, stageFile, writeDump, type SourceMode } from '../../index.js';
 
 /** Options of the collect command, as parsed from the command line. */
 export interface CollectCommandOptions {

@@ -3,11 +3,9 @@
  * breaks, how to fix it. The text is the code's section of docs/rules/<rule>.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
-import { loadRules } from '../../input.js';
-import type { Rule } from '../../rules/define.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
+import { UsageError, loadRules, type Rule } from '../../index.js';
 
 /**
  * The package's docs/rules/ directory. This module runs from src/, from dist/

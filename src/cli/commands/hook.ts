@@ -2,13 +2,11 @@
 import { realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { hookScript, installHook, uninstallHook } from '../../libvirt/hook-install.js';
-import { runHook, type HookOptions } from '../../libvirt/hook.js';
-import { escapeControls } from '../../control-chars.js';
 import { EXIT } from '../exit.js';
 import type { Io } from '../io.js';
 import { bakedAs } from '../options.js';
 import { readStdin } from '../stdin.js';
+import { escapeControls, hookScript, hookStatus, installHook, runHook, uninstallHook, type HookOptions } from '../../index.js';
 
 /**
  * Hook options as commander parses them: the library's HookOptions under the
@@ -81,8 +79,7 @@ export async function hookInstallCommand(options: HookInstallOptions, command: C
     onError: options.onError,
     timeoutMs: options.timeout,
   });
-  const path = await installHook(options.dir, options.name, script, { force: options.force, createDir: options.createDir });
-  const { hookStatus } = await import('../../libvirt/hook-status.js');
+  const path = installHook(options.dir, options.name, script, { force: options.force, createDir: options.createDir });
   const status = await hookStatus(options.dir, options.name, { root: options.sysfsRoot, timeoutMs: 5000 });
   io.stderr.write(`vdpa-compat: installed ${escapeControls(path)}\n`);
   for (const problem of status.problems) io.stderr.write(`vdpa-compat: warning: ${escapeControls(problem)}\n`);
@@ -98,7 +95,6 @@ export interface HookStatusOptions extends HookPlaceOptions {
 
 /** Prints what is installed and whether it works; exit 0 healthy, 1 a problem found. */
 export async function hookStatusCommand(options: HookStatusOptions, io: Io): Promise<number> {
-  const { hookStatus } = await import('../../libvirt/hook-status.js');
   const status = await hookStatus(options.dir, options.name, { root: options.sysfsRoot, timeoutMs: 5000 });
   if (options.json) {
     // JSON.stringify escapes control characters itself.
@@ -127,7 +123,7 @@ export async function hookStatusCommand(options: HookStatusOptions, io: Io): Pro
 
 /** Removes the script vdpa-compat installed. */
 export async function hookUninstallCommand(options: HookPlaceOptions, io: Io): Promise<number> {
-  const removed = await uninstallHook(options.dir, options.name);
+  const removed = uninstallHook(options.dir, options.name);
   const path = escapeControls(`${options.dir}/${options.name}`);
   io.stderr.write(removed ? `vdpa-compat: removed ${path}\n` : `vdpa-compat: nothing installed as ${path}\n`);
   return EXIT.OK;
