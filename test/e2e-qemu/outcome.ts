@@ -29,6 +29,8 @@ export interface CaseResult {
   env: Record<string, string>;
   /** Ticks of the L2 guest on the destination after the switch, with their unicast counters. */
   dstTicks: { n: number; uniRx: number; bcRx: number }[];
+  /** The same on the source, before the migration. */
+  srcTicksBefore: { n: number; uniRx: number; bcRx: number }[];
   srcStderr: string;
   dstStderr: string;
   /** `vhost-started` of the destination's virtio-net (x-query-virtio-status), null when unknown. */
@@ -99,6 +101,7 @@ export function readCase(dir: string, name: string): CaseResult {
     why,
     env,
     dstTicks: ticks(readText(join(dir, 'serial-dst.txt'))),
+    srcTicksBefore: ticks(readText(join(dir, 'serial-src-before.txt'))),
     srcStderr,
     dstStderr,
     dstVhostStarted: typeof status?.['vhost-started'] === 'boolean' ? status['vhost-started'] : null,

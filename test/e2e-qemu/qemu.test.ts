@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { repoPath } from '../helpers/paths.js';
 import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
-import { CASES, KNOWN_DISAGREEMENTS } from './expectations.js';
+import { CASES, CHAINS, KNOWN_DISAGREEMENTS } from './expectations.js';
 import { AGREES, readCase, type CaseResult } from './outcome.js';
 
 const HERE = repoPath('test/e2e-qemu');
@@ -49,7 +49,7 @@ if (skipReason === null)
       await rm(LATEST, { recursive: true, force: true });
       await mkdir(LATEST, { recursive: true });
       // The guest reads this from its output share (boot.sh passes only the e2e settings).
-      writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? 'q10 qmac q72'}"\n`);
+      writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? CHAINS.join(' ')}"\n`);
       // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
       guest = await runLab('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), LATEST], (BOOT_LIMIT_S + 120) * 1000, {
         ...process.env,
@@ -105,13 +105,21 @@ if (skipReason === null)
             );
         });
 
-        if (expected.datapath)
+        if (expected.datapath === true)
           it('the datapath works on the destination: the L2 guest gets its own unicast frames back', () => {
             const r = results[name];
             assert.ok(r, `case ${name} did not run`);
             const last = r.dstTicks.slice(-3);
             assert.equal(last.length, 3, `ticks on the destination: ${r.dstTicks.length}`);
             for (const t of last) assert.ok(t.uniRx >= 1, `tick ${t.n}: uni_rx=+${t.uniRx}`);
+          });
+        if (expected.datapath === false)
+          it(`the datapath is dead on the source before the migration (${expected.deadBefore ?? ''})`, () => {
+            const r = results[name];
+            assert.ok(r, `case ${name} did not run`);
+            const before = r.srcTicksBefore.slice(-2);
+            assert.equal(before.length, 2, `ticks on the source before: ${r.srcTicksBefore.length}`);
+            for (const t of before) assert.equal(t.uniRx + t.bcRx, 0, `tick ${t.n}: the source passed frames, so the lab can judge this datapath now`);
           });
 
         it("check's verdict agrees with what QEMU did", () => {

@@ -6,6 +6,10 @@
 #     1:10.0.2+ds-2+deb13u1~bpo12+1, the lab's QEMU for real vhost-vdpa migrations), fetched
 #     with a throw-away apt config and unpacked with dpkg-deb -x into $CACHE/qemu-10.0.2, never
 #     installed. It runs on Debian 12's libraries; this machine's QEMU 7.2 is the other version.
+#   - QEMU 10.0.13 from Debian 13 (qemu-system-x86 1:10.0.13+ds-0+deb13u1, the one that asks for
+#     1024-entry rings): the packages the Debian 13 root lacks for it, by apt's own resolution
+#     against that root's dpkg status, unpacked into $CACHE/qemu-10.0.13; the scenario runs it
+#     with the root's loader and libraries. The root itself is left as it is.
 #   - the L2 guest's initramfs (busybox, virtio_net of kernel 6.12, lab/l2-init) in
 #     $CACHE/l2-initrd-6.12.cpio.gz.
 # Adapted from the lab's setup (../shared/lab: qemu-migration.md, mkinitramfs.sh with
@@ -39,6 +43,32 @@ if [ ! -f "$Q/.done" ]; then
   mv "$Q/.version" "$Q/.done"
 fi
 log "QEMU 10.0.2: $(cat "$Q/.done")"
+
+# --- QEMU 10.0.13 from Debian 13, beside the e2e suite's Debian 13 root (which stays untouched)
+Q13=$CACHE/qemu-10.0.13
+Q13VER=1:10.0.13+ds-0+deb13u1
+if [ ! -f "$Q13/.done" ]; then
+  T=$CACHE/apt-trixie R=$CACHE/trixie-root
+  TA=(-o "Dir::Etc::SourceList=$T/sources.list" -o Dir::Etc::SourceParts=/nonexistent -o "Dir::State::Lists=$T/lists"
+      -o "Dir::Cache=$T/cache" -o "Dir::State::status=$R/var/lib/dpkg/status" -o APT::Sandbox::User=root -o DPkg::Lock::Timeout=300)
+  [ -n "$(ls "$T/lists" 2>/dev/null | grep -v partial)" ] || timeout 900 apt-get "${TA[@]}" update -q >/dev/null
+  # Debian keeps only a suite's current version: should 10.0.13 be gone, say so rather than test another QEMU.
+  PKGS=$(apt-get "${TA[@]}" install --simulate --no-install-recommends -q "qemu-system-x86=$Q13VER" 2>&1 | sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p') ||
+    true
+  [ -n "$PKGS" ] || { log "Debian 13 has no qemu-system-x86 $Q13VER any more: $(apt-cache "${TA[@]}" policy qemu-system-x86 | sed -n 's/ *Candidate: //p') instead; update Q13VER and the suite's expectations"; exit 1; }
+  log "fetching QEMU $Q13VER from Debian 13 ($(echo "$PKGS" | wc -l) packages the root lacks)"
+  rm -rf "$CACHE/debs/trixie-qemu"; mkdir -p "$CACHE/debs/trixie-qemu"
+  # shellcheck disable=SC2086
+  (cd "$CACHE/debs/trixie-qemu" && timeout 900 apt-get "${TA[@]}" download -q $PKGS >/dev/null)
+  rm -rf "$Q13"; mkdir -p "$Q13"
+  for deb in "$CACHE"/debs/trixie-qemu/*.deb; do dpkg-deb -x "$deb" "$Q13"; done
+  timeout 60 env "QEMU_MODULE_DIR=$Q13/usr/lib/x86_64-linux-gnu/qemu" "$R/lib64/ld-linux-x86-64.so.2" \
+    --library-path "$Q13/usr/lib/x86_64-linux-gnu:$R/usr/lib/x86_64-linux-gnu" "$Q13/usr/bin/qemu-system-x86_64" \
+    -L "$Q13/usr/share/qemu" --version | head -n1 > "$Q13/.version"
+  grep -q 'version 10\.0\.13 ' "$Q13/.version" || { log "unexpected QEMU: $(cat "$Q13/.version")"; exit 1; }
+  mv "$Q13/.version" "$Q13/.done"
+fi
+log "QEMU 10.0.13: $(cat "$Q13/.done")"
 log "QEMU 7.2: $(timeout 60 qemu-system-x86_64 --version | head -n1)"
 
 # --- the L2 guest's initramfs: busybox, virtio_net and its dependencies, lab/l2-init
@@ -50,4 +80,4 @@ if [ ! -f "$L2" ] || [ "$(cat "$L2.sum" 2>/dev/null)" != "$SUM" ]; then
   echo "$SUM" > "$L2.sum"
   log "L2 initramfs: $L2"
 fi
-log "ready: $Q, $L2"
+log "ready: $Q, $Q13, $L2"

@@ -5,7 +5,8 @@
 # (lab/l2-init) runs under a source QEMU on a vhost-vdpa netdev of a vdpa_sim_net device, a
 # destination QEMU waits with -incoming on a target device of the same lab guest, and QMP
 # `migrate` moves it. For each case (hop) it records, under $OUT/run/<case>/:
-#   src-dump/ dst-dump/   `vdpa-compat collect --save-raw` of the host, the source QEMU running
+#   host-dump/            `vdpa-compat collect --save-raw` of the host (both devices are on it),
+#                         the source QEMU running
 #   check.json check.rc   `vdpa-compat check --json` on that pair, as the QEMUs of the case
 #   qmp-*.jsonl           QMP replies (lab/qmp.mjs): migrate, the last query-migrate,
 #                         query-status of both sides, x-query-virtio-status of both
@@ -23,6 +24,7 @@ RUN=$OUT/run; mkdir -p "$RUN"
 . "$OUT/lab.env"
 . "$E2E_CACHE/kernels.env"
 Q10=$E2E_CACHE/qemu-10.0.2
+Q13=$E2E_CACHE/qemu-10.0.13
 L2K=$E2E_CACHE/kernel-6.12/boot/vmlinuz-$K612
 L2I=$E2E_CACHE/l2-initrd-6.12.cpio.gz
 W=/run/tmp/q; mkdir -p "$W"
@@ -50,26 +52,47 @@ vstatus() { # vstatus SOCK: the device's virtio status and its three queues
     '{"execute":"x-query-virtio-queue-status","arguments":{"path":"'$VP'","queue":1}}' \
     '{"execute":"x-query-virtio-queue-status","arguments":{"path":"'$VP'","queue":2}}'
 }
-qversion() { case $1 in 7.2) timeout 60 qemu-system-x86_64 --version | head -n1 ;; *) timeout 60 "$Q10/usr/bin/qemu-system-x86_64" -L "$Q10/usr/share/qemu" --version | head -n1 ;; esac; }
+# qcmd VER: sets QCMD to the command that runs QEMU VER: 7.2 is this machine's, 10.0.2 runs on
+# its libraries, 10.0.13 (Debian 13's) with Debian 13's loader and libraries (lab/prepare.sh
+# unpacked what the Debian 13 root lacks into $Q13) and its own module directory, never the
+# host's 7.2 modules. An array, so that `timeout` can run it.
+qcmd() {
+  case $1 in
+    7.2) QCMD=(qemu-system-x86_64) ;;
+    10.0.2) QCMD=("$Q10/usr/bin/qemu-system-x86_64" -L "$Q10/usr/share/qemu") ;;
+    10.0.13) QCMD=(env "QEMU_MODULE_DIR=$Q13/usr/lib/x86_64-linux-gnu/qemu" "$E2E_TRIXIE/lib64/ld-linux-x86-64.so.2"
+      --library-path "$Q13/usr/lib/x86_64-linux-gnu:$E2E_TRIXIE/usr/lib/x86_64-linux-gnu"
+      "$Q13/usr/bin/qemu-system-x86_64" -L "$Q13/usr/share/qemu") ;;
+    *) echo "qemu: no QEMU $1" >&2; return 2 ;;
+  esac
+}
+declare -A QVERSION
+qversion() { # what QEMU VER's --version prints first, asked once
+  [ -n "${QVERSION[$1]:-}" ] || { qcmd "$1" && QVERSION[$1]=$(timeout 60 "${QCMD[@]}" --version | head -n1); }
+  echo "${QVERSION[$1]}"
+}
 
 ip link set lo up
 mp vdpa_sim_net && mp vhost_vdpa || { echo "qemu: modprobe failed"; exit 1; }
-rec versions sh -c "uname -r; echo \"10.0.2: $(qversion 10.0.2)\"; echo \"7.2: $(qversion 7.2)\"; node --version; /usr/sbin/vdpa -V; chroot '$E2E_TRIXIE' /usr/sbin/vdpa -V"
+rec versions sh -c "uname -r; echo \"10.0.2: $(qversion 10.0.2)\"; echo \"10.0.13: $(qversion 10.0.13)\"; echo \"7.2: $(qversion 7.2)\"; node --version; /usr/sbin/vdpa -V; chroot '$E2E_TRIXIE' /usr/sbin/vdpa -V"
 
-# qstart NAME VER DEV [PORT]: starts QEMU VER (10.0.2 or 7.2) on the vhost-vdpa char device of
+# What a chain's QEMUs share, set by chain(): HOST_MTU (the virtio-net-pci host_mtu, or empty for
+# none) and SVQ (on: the vhost-vdpa netdev's x-svq=on, or empty).
+HOST_MTU=1500 SVQ=""
+# qstart NAME VER DEV [PORT]: starts QEMU VER (see qemu) on the vhost-vdpa char device of
 # vdpa device DEV (with -incoming on PORT when given); sets QPID QSOCK QSER.
-DEVP="disable-legacy=on,romfile=,mac=52:54:00:00:00:01,host_mtu=1500"
 qstart() {
-  local name=$1 ver=$2 dev=$3 port=${4:-} vd pre
+  local name=$1 ver=$2 dev=$3 port=${4:-} vd
   vd=$(vhostdev "$dev")
-  case $ver in 7.2) pre=(qemu-system-x86_64) ;; *) pre=("$Q10/usr/bin/qemu-system-x86_64" -L "$Q10/usr/share/qemu") ;; esac
+  local DEVP="disable-legacy=on,romfile=,mac=52:54:00:00:00:01${HOST_MTU:+,host_mtu=$HOST_MTU}"
   local a=(-accel tcg -M q35,memory-backend=mem0 -object memory-backend-memfd,id=mem0,size=128M,share=on -m 128 -smp 1
     -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4"
     -serial "file:$W/$name.serial" -qmp "unix:$W/$name.qmp,server=on,wait=off"
-    -netdev "type=vhost-vdpa,vhostdev=/dev/$vd,id=n0" -device "virtio-net-pci,netdev=n0,id=net0,$DEVP")
+    -netdev "type=vhost-vdpa,vhostdev=/dev/$vd,id=n0${SVQ:+,x-svq=$SVQ}" -device "virtio-net-pci,netdev=n0,id=net0,$DEVP")
   [ -n "$port" ] && a+=(-incoming "tcp:127.0.0.1:$port")
-  echo "${pre[*]} ${a[*]}" > "$RUN/cmdline-$name.txt"
-  timeout 3000 "${pre[@]}" "${a[@]}" > "$RUN/$name.stderr" 2>&1 < /dev/null &
+  qcmd "$ver"
+  echo "${QCMD[*]} ${a[*]}" > "$RUN/cmdline-$name.txt"
+  timeout 3000 "${QCMD[@]}" "${a[@]}" > "$RUN/$name.stderr" 2>&1 < /dev/null &
   QPID=$!; QSOCK=$W/$name.qmp; QSER=$W/$name.serial; PIDS+=("$QPID")
   local i=0; while [ $i -lt 30 ] && [ ! -S "$QSOCK" ]; do sleep 1; i=$((i + 1)); done
 }
@@ -83,7 +106,7 @@ start_chain() { # start_chain NAME VER DEV "vdpa attrs"
   waitfor "$S_SER" "L2 READY" "${QEMU_READY_WAIT:-900}"; rc=$?
   echo "$1 $(( $(date +%s) - t ))" >> "$RUN/l2-boot-seconds.txt"
   log "$1: L2 READY after $(( $(date +%s) - t ))s (rc=$rc)"
-  waitticks "$S_SER" 3 120
+  waitticks "$S_SER" 2 120
 }
 
 PORT=4440
@@ -95,11 +118,15 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   rec "$cs-add-target" vdpa615 dev add name "$tdev" mgmtdev vdpasim_net $tattrs
   rec "$cs-config" vdpa615 -jp dev config show
   vdpa615 -jp dev config show "$tdev" > "$C/dst-config-before.json" 2>&1
-  # What vdpa-compat sees, the source QEMU running: each side collected as its own host.
-  rec "$cs-collect-src" cli collect --save-raw "$C/src-dump" --force -o "$C/src-profile.json"
-  rec "$cs-collect-dst" cli collect --save-raw "$C/dst-dump" --force -o "$C/dst-profile.json"
-  rec "$cs-check" cli check "$C/src-dump" "$C/dst-dump" --source-device "$S_DEV" --target-device "$tdev" \
-    --source-qemu "$(qversion "$S_VER")" --target-qemu "$(qversion "$tver")" --host-mtu 1500 --json
+  # What vdpa-compat sees, the source QEMU running: one collection, since both devices are on this
+  # host (under TCG a collect takes seconds), and check reads it as source and as target host.
+  rec "$cs-collect" cli collect --save-raw "$C/host-dump" --force -o "$C/host-profile.json"
+  # check as the VM is configured: both QEMUs' --version, host_mtu and x-svq as the chain sets them.
+  local args=(--source-device "$S_DEV" --target-device "$tdev" --source-qemu "$(qversion "$S_VER")" --target-qemu "$(qversion "$tver")")
+  [ -n "$HOST_MTU" ] && args+=(--host-mtu "$HOST_MTU")
+  [ "$SVQ" = on ] && args+=(--x-svq)
+  printf '%s\n' "${args[@]}" > "$C/check-args.txt"
+  rec "$cs-check" cli check "$C/host-dump" "$C/host-dump" "${args[@]}" --json
   cp "$RUN/cmd/$(printf '%03d' "$REC_N")-$cs-check.stdout" "$C/check.json"
   cp "$RUN/cmd/$(printf '%03d' "$REC_N")-$cs-check.rc" "$C/check.rc"
   vstatus "$S_SOCK" > "$C/qmp-src-virtio-before.jsonl"
@@ -107,7 +134,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   # The real migration.
   qstart "$cs-dst" "$tver" "$tdev" "$PORT"; local D_PID=$QPID D_SOCK=$QSOCK D_SER=$QSER
   cp "$RUN/cmdline-$S_NAME.txt" "$C/cmdline-src.txt"; cp "$RUN/cmdline-$cs-dst.txt" "$C/cmdline-dst.txt"
-  sleep 5
+  sleep 2
   qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status-before.jsonl"
   # QEMU writes its mac= into a device without CTRL_MAC_ADDR when it starts (the lab's d-mac-differs).
   vdpa615 -jp dev config show "$tdev" > "$C/dst-config-after-dst-start.json" 2>&1
@@ -123,7 +150,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
     sleep 2; i=$((i + 2))
   done
   echo "$(( $(date +%s) - tm ))" > "$C/migrate-seconds.txt"
-  sleep 5
+  sleep 3
   local dalive=no salive=no; alive "$D_PID" && dalive=yes; alive "$S_PID" && salive=yes
   qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status.jsonl"
   qmp "$S_SOCK" '{"execute":"query-status"}' > "$C/qmp-src-status.jsonl"
@@ -158,12 +185,13 @@ end_chain() { stop "$S_PID"; }
 MA="mac 52:54:00:00:00:01"
 chain() {
   case $1 in
-    # QEMU 10.0.2 both sides, one L2 guest along the lab's compatible hops (a-identical,
-    # c-mtu-9000, g-no-mac-bit, g-mac-bit-back; e-no-mtu, here from mtu 9000), on from the device
+    # QEMU 10.0.2 both sides, one L2 guest along the lab's compatible hops (a-identical, a target
+    # with a smaller MTU than the guest's 1500, c-mtu-9000, g-no-mac-bit, g-mac-bit-back; e-no-mtu, here from mtu 9000), on from the device
     # without F_MTU to mtu 9000, then to a target without CTRL_MAC_ADDR, which refuses the stream
     # and ends the chain.
     q10) PORT=4440; start_chain q10-src 10.0.2 vdpa0 "$MA"
          hop identical vdpa1 "$MA" 10.0.2 &&
+           hop mtu-smaller vdpa8 "$MA mtu 1400" 10.0.2 &&
            hop mtu-9000 vdpa2 "$MA mtu 9000" 10.0.2 &&
            hop no-mac-bit vdpa3 "mtu 9000 device_features 0x308830008" 10.0.2 &&
            hop mac-bit-back vdpa4 "$MA mtu 9000" 10.0.2 &&
@@ -179,10 +207,31 @@ chain() {
     q72) PORT=4450; start_chain q72-src 7.2 vdpa10 "$MA"
          hop qemu72-identical vdpa11 "$MA" 7.2
          end_chain ;;
+    # QEMU 7.2 with x-svq=on on both sides: the shadow virtqueues give the dirty log 7.2 needs.
+    q72svq) PORT=4455; SVQ=on; start_chain q72svq-src 7.2 vdpa12 "$MA"
+            hop qemu72-svq-identical vdpa13 "$MA" 7.2
+            end_chain; SVQ="" ;;
+    # 10.0.2 -> 10.0.13 (Debian 13's, which asks for 1024-entry rings; vdpa_sim allows 256), then
+    # that migrated-in 10.0.13 -> 10.0.2.
+    q13) PORT=4470; start_chain q13-src 10.0.2 vdpa30 "$MA"
+         hop to-qemu-10.0.13 vdpa31 "$MA" 10.0.13 &&
+           hop from-migrated-qemu-10.0.13 vdpa32 "$MA" 10.0.2
+         end_chain ;;
+    # A guest started on 10.0.13, to 10.0.13.
+    q13s) PORT=4480; start_chain q13s-src 10.0.13 vdpa40 "$MA"
+          hop qemu-10.0.13-source vdpa41 "$MA" 10.0.13
+          end_chain ;;
+    # No host_mtu: QEMU then offers the guest no F_MTU at all (virtio-net sets it in its host
+    # features only from host_mtu, and vhost keeps only bits QEMU offers), so the guest runs at
+    # 1500 whatever the device says: a target with a smaller MTU, then one without F_MTU.
+    nohm) PORT=4490; HOST_MTU=""; start_chain nohm-src 10.0.2 vdpa50 "$MA mtu 9000"
+          hop mtu-smaller-no-host-mtu vdpa51 "$MA mtu 1500" 10.0.2 &&
+            hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2
+          end_chain; HOST_MTU=1500 ;;
     *) echo "qemu: no chain $1"; exit 2 ;;
   esac
 }
-for c in ${QEMU_CHAINS:-q10 qmac q72}; do chain "$c"; done
+for c in ${QEMU_CHAINS:-q10 qmac q72 q72svq q13 q13s nohm}; do chain "$c"; done
 rec dmesg-vdpa sh -c 'dmesg | grep -iE "vringh|vdpa|vhost" | tail -n 40'
 log "done"
 echo "qemu: scenario done"
