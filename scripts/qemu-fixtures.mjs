@@ -1,0 +1,68 @@
+// `npm run qemu:fixtures`: keeps what the last `npm run test:qemu` recorded that `npm test` replays
+// (test/verdict/qemu-oracle.test.ts), in test/fixtures/qemu/run/, and regenerates the agreement
+// table of test/e2e-qemu/README.md from it:
+//   versions.txt timings.json    the QEMUs, kernel, node and iproute2 of the run; how long it took
+//   <case>/host-dump/            `vdpa-compat collect --save-raw` of the lab guest, both devices on it (raw netlink included)
+//   <case>/check-args.txt        check's options as the run gave them (QEMU versions, host_mtu, x-svq)
+//   <case>/check.json check.rc   what check said then
+//   <case>/case.env qmp-*.jsonl src.stderr dst.stderr serial-*.txt   what decides the real outcome
+//   <case>/case.json             how the two devices were made (`vdpa dev add` attributes)
+// Run with tsx (the outcome reader and the table are the suite's own).
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readCase } from '../test/e2e-qemu/outcome.ts';
+import { agreementTable, readSetup, withTable } from '../test/e2e-qemu/table.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const latest = `${root}test/e2e-qemu/.runs/latest`;
+const out = `${root}test/fixtures/qemu/run`;
+const KEEP = [
+  'case.env',
+  'check-args.txt',
+  'check.json',
+  'check.rc',
+  'qmp-migrate.jsonl',
+  'qmp-query-migrate.jsonl',
+  'qmp-dst-virtio.jsonl',
+  'qmp-dst-status.jsonl',
+  'qmp-src-status.jsonl',
+  'qmp-src-status-after.jsonl',
+  'qmp-src-virtio-after.jsonl',
+  'src.stderr',
+  'dst.stderr',
+  'serial-dst.txt',
+  'serial-src.txt',
+  'serial-src-before.txt',
+  'host-dump',
+];
+
+if (!existsSync(`${latest}/outcomes.json`)) throw new Error(`${latest}/outcomes.json: missing; run npm run test:qemu first`);
+const outcomes = JSON.parse(await readFile(`${latest}/outcomes.json`, 'utf8'));
+// `vdpa dev add name X mgmtdev vdpasim_net ATTRS` of every device the run made, from its command index.
+const attrs = new Map();
+for (const line of (await readFile(`${latest}/run/cmd/INDEX.tsv`, 'utf8')).split('\n')) {
+  const m = /\tvdpa615 dev add name (\S+) mgmtdev vdpasim_net ?(.*)$/.exec(line);
+  if (m) attrs.set(m[1], m[2].trim());
+}
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+await cp(`${latest}/run/cmd/001-versions.stdout`, `${out}/versions.txt`);
+await cp(`${latest}/timings.json`, `${out}/timings.json`);
+const rows = [];
+for (const { case: name } of outcomes) {
+  const from = `${latest}/run/${name}`;
+  const to = `${out}/${name}`;
+  await mkdir(to, { recursive: true });
+  for (const file of KEEP) if (existsSync(`${from}/${file}`)) await cp(`${from}/${file}`, `${to}/${file}`, { recursive: true });
+  const checkArgs = (await readFile(`${from}/check-args.txt`, 'utf8')).split('\n').filter((w) => w !== '');
+  const device = (option) => checkArgs[checkArgs.indexOf(option) + 1];
+  const setup = { case: name, sourceAttrs: attrs.get(device('--source-device')) ?? '?', targetAttrs: attrs.get(device('--target-device')) ?? '?', checkArgs };
+  await writeFile(`${to}/case.json`, `${JSON.stringify(setup, null, 2)}\n`);
+  rows.push({ setup: readSetup(to), result: readCase(to, name) });
+}
+await writeFile(`${out}/cases.txt`, `${outcomes.map((o) => o.case).join('\n')}\n`);
+const readme = `${root}test/e2e-qemu/README.md`;
+await writeFile(readme, withTable(await readFile(readme, 'utf8'), agreementTable(rows)));
+console.log(`test/fixtures/qemu/run <- ${latest} (${rows.length} cases); test/e2e-qemu/README.md's table regenerated`);
