@@ -37,7 +37,7 @@ describe('README', () => {
   it('shows the demo and test commands that .ci/run runs', () => {
     const readme = readFileSync(repoPath('README.md'), 'utf8');
     const ci = readFileSync(repoPath('.ci/run'), 'utf8');
-    for (const command of ['npm ci && npm run demo', 'npm test', 'npm run test:e2e', 'npm run test:libvirt']) {
+    for (const command of ['npm ci && npm run demo', 'npm test', 'npm run test:e2e', 'npm run test:libvirt', 'npm run test:qemu']) {
       assert.ok(readme.includes(`\n${command}\n`), `README shows ${command}`);
       assert.ok(ci.includes(`\n${command}\n`), `.ci/run runs ${command}`);
     }
