@@ -26,6 +26,10 @@ export { check, type CheckOptions } from './verdict/check.js';
 export { decisionRecord } from './verdict/decision.js';
 export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type CheckResult, type Verdict } from './verdict/types.js';
 
+// Provisioning plans: a device on the target host the source's guest can move to, proved with check.
+export { plan, PLAN_VERSION, DEFAULT_DEVICE_NAME, type PlanOptions, type PlanDocument, type Candidate as PlanCandidate, type Requirement as PlanRequirement } from './plan/plan.js';
+export { renderPlanText } from './plan/render-text.js';
+
 // Renderers: the verdict is data; these turn it, or an error, into text, JSON or JUnit.
 export { renderText } from './verdict/render-text.js';
 export { renderJson, errorReport } from './verdict/render-json.js';
