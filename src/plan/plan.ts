@@ -43,22 +43,7 @@ export interface Requirement {
 }
 
 /** The requirements a plan checks, each with a permanent code (docs/plan.md). */
-export type RequirementCode =
-  | 'class'
-  | 'provisionable-features'
-  | 'needed-features'
-  | 'dev-add-attributes'
-  | 'device-features-refused'
-  | 'queue-pairs'
-  | 'max-vqp-refused'
-  | 'max-supported-vqs'
-  | 'mtu'
-  | 'mtu-refused'
-  | 'mac-refused'
-  | 'one-device-per-parent'
-  | 'kernel'
-  | 'iproute2'
-  | 'check';
+export type RequirementCode = 'class' | 'provisionable-features' | 'needed-features' | 'dev-add-attributes' | 'queue-pairs' | 'max-vqp-refused' | 'max-supported-vqs' | 'one-device-per-parent' | 'kernel' | 'iproute2' | 'check';
 
 /** What a plan does with one management device. */
 export interface Candidate {
@@ -171,8 +156,9 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
     fail('class', `${mgmtdev.handle} provisions ${mgmtdev.classes.join(', ') || 'no class'}, not ${className}`);
     return done();
   }
-  // vp_vdpa keeps one device per parent: a second dev add, or one refused while a device exists,
-  // leaves a dangling pointer that oopses the next dev del (drivers/vdpa/virtio_pci/vp_vdpa.c vp_vdpa_dev_add, 6.1, 6.12).
+  // vp_vdpa keeps one device per parent: vp_vdpa_dev_add stores the new device in the parent's one
+  // vp_vdpa pointer before registering it (drivers/vdpa/virtio_pci/vp_vdpa.c, 6.12.117), so a second
+  // dev add, or one refused while a device exists, leaves the pointer dangling for the next dev del.
   const existing = target.devices.filter((d) => d.mgmtdev === mgmtdev.handle);
   if (parent.id === 'vp_vdpa' && existing.length > 0) {
     fail(
@@ -201,23 +187,27 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
   const predictedUnknown: UnknownFact[] = [];
   const notAccepted = (a: string) => (attrs.known ? `${parent.name} takes no ${a} at dev add (its config_attr_mask)` : `whether ${mgmtdev.handle} takes ${a} at dev add is unknown: ${attrs.why}`);
 
+  // A parent that takes no device_features offers all it can; the check below decides whether that is fine.
   if (offer !== provisionable) {
     if (accepts('device_features')) attributes.deviceFeatures = offer;
-    else if (attrs.known) fail('device-features-refused', `${notAccepted('device_features')}, so the device would offer all of ${mgmtdev.handle}'s features, not ${describeBits(provisionable & ~offer, cls)} less`);
-    else unknown('dev-add-attributes', notAccepted('device_features'), 'Say which parent driver it is: collect the target live, so sysfs names its driver.');
+    else if (!attrs.known) unknown('dev-add-attributes', notAccepted('device_features'), 'Collect the target live, so sysfs names the parent driver of each management device.');
   }
   const offered = attributes.deviceFeatures ?? provisionable;
 
+  // The attributes and config below are virtio-net's (VDPA_ATTR_DEV_NET_CFG_*); a block device's config is its parent's.
+  const net = cls === 'net';
   // Queue pairs: the kernel shows max_vq_pairs when MQ or RSS is offered (drivers/vdpa/vdpa.c vdpa_dev_net_mq_config_fill).
-  let pairs: number | null = 1;
-  const multiqueue = hasBit(offered, NET.MQ) || hasBit(offered, NET.RSS);
-  if (source.pairs === null) {
+  let pairs: number | null = net ? 1 : null;
+  const multiqueue = net && (hasBit(offered, NET.MQ) || hasBit(offered, NET.RSS));
+  if (!net) {
+    // Nothing to provision beyond the features: check reads the block config the parent gives.
+  } else if (source.pairs === null) {
     unknown('queue-pairs', `the source's queue pairs are unknown (${unknownReason(source.doc, '/config/maxVqPairs') ?? 'max_vq_pairs not shown'})`, 'Collect the source with raw netlink (`collect --source netlink`).');
     pairs = null;
   } else if (multiqueue) {
     pairs = source.pairs;
     if (accepts('max_vqp')) attributes.maxVqp = source.pairs;
-    else if (source.pairs > 1 || attrs.known) {
+    else {
       // Without max_vqp the parent decides (vp_vdpa: the virtio-net-pci under it); nothing in the profile says what.
       unknown(
         'max-vqp-refused',
@@ -231,6 +221,7 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
     fail('queue-pairs', `the source has ${source.pairs} queue pairs, and the device would offer neither MQ nor RSS`);
   }
   const vqs = pairs === null ? null : 2 * pairs + (hasBit(offered, NET.CTRL_VQ) ? 1 : 0);
+  if (!net) predictedUnknown.push({ fact: '/maxVqs', reason: "the parent's choice" });
   if (vqs !== null) {
     if (mgmtdev.maxSupportedVqs === null) unknown('max-supported-vqs', `${mgmtdev.handle}'s max_supported_vqs is unknown`, 'Collect the target with iproute2 >= 5.18 or raw netlink.');
     else if (mgmtdev.maxSupportedVqs < vqs)
@@ -238,7 +229,7 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
   }
 
   let mtu: number | null = null;
-  if (hasBit(offered, NET.MTU)) {
+  if (net && hasBit(offered, NET.MTU)) {
     if (source.doc.config.mtu === null) {
       // The source has no MTU to copy; the rules say what that means (mtu-match).
       predictedUnknown.push({ fact: '/config/mtu', reason: "not provisioned: the source's MTU is not known" });
@@ -251,7 +242,7 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
   }
   let mac: string | null = null;
   const wantMac = guestMac(source.doc.config.mac, vm);
-  if (hasBit(offered, NET.MAC)) {
+  if (net && hasBit(offered, NET.MAC)) {
     if (wantMac !== null && accepts('mac')) {
       attributes.mac = wantMac;
       mac = wantMac;
@@ -259,14 +250,14 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
       predictedUnknown.push({ fact: '/config/mac', reason: wantMac === null ? "not provisioned: the parent's default" : `not provisioned: ${notAccepted('mac')}` });
     }
   }
-  for (const r of kernelRefusals(attributes, provisionable)) fail('kernel', r.message);
+  if (net) for (const r of kernelRefusals(attributes, provisionable)) fail('kernel', r.message);
   for (const r of iproute2Refusals(attributes, target.host.iproute2)) {
-    if (r.code === 'iproute2-unknown') unknown('iproute2', r.message, 'Collect the target with the vdpa tool (`collect --source vdpa-tool`) to record its iproute2 version.');
+    if (r.code === 'iproute2-unknown') unknown('iproute2', r.message, 'Collect the target where the vdpa tool is on PATH (collect records `vdpa -V`), or pass a profile that has host.iproute2.');
     else fail('iproute2', r.message);
   }
   if (candidate.requirements.length > 0) return done();
 
-  const status = hasBit(offered, NET.STATUS);
+  const status = net && hasBit(offered, NET.STATUS);
   const maxVqSize = parent.fact('maxVqSize');
   if (!(maxVqSize.known && typeof maxVqSize.value === 'number')) predictedUnknown.push({ fact: '/maxVqSize', reason: maxVqSize.known ? `${parent.name}: the hardware's` : maxVqSize.why });
   predictedUnknown.push({ fact: '/charDev', reason: 'assigned by vhost_vdpa at bind' });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { validatePlan } from '../../src/generated/plan-validator.js';
 import { devAddArgv, iproute2Refusals, kernelRefusals } from '../../src/plan/commands.js';
@@ -7,6 +8,7 @@ import { bitMask, featureNames, formatMask, NET, TRANSPORT } from '../../src/pro
 import type { DeviceDoc, MgmtdevDoc, Profile } from '../../src/profile/types.js';
 import { check } from '../../src/verdict/check.js';
 import { profileOf } from '../helpers/devices.js';
+import { repoPath } from '../helpers/paths.js';
 
 const Q10 = { sourceQemu: { text: '10.0.2', origin: 'the test' }, targetQemu: { text: '10.0.2', origin: 'the test' } };
 const SIM_NETLINK = 'profiles/vdpasim/k6.12-netlink'; // nine simulator devices read with raw netlink; iproute2 unknown
@@ -256,3 +258,12 @@ async function freshed(name: string): Promise<Profile> {
   target.devices = target.devices.filter((d) => !d.mgmtdev.startsWith('pci/'));
   return target;
 }
+
+describe('requirement codes', () => {
+  it('are the schema’s, each documented in docs/plan.md', () => {
+    const schema = JSON.parse(readFileSync(repoPath('schemas/plan.v1.json'), 'utf8')) as { $defs: { requirement: { properties: { code: { enum: string[] } } } } };
+    const doc = readFileSync(repoPath('docs/plan.md'), 'utf8');
+    const documented = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+    assert.deepEqual(documented, schema.$defs.requirement.properties.code.enum);
+  });
+});
