@@ -1,7 +1,7 @@
 /**
- * vdpa-compat's library API: collect profiles, load them, check a migration pair, and the libvirt
- * pieces (annotation, hook). The front ends (src/cli, whose `hook qemu` command is the hook libvirt
- * runs) import the library from here only.
+ * vdpa-compat's library API: collect profiles, load them, check a migration pair, plan a device on a
+ * target host, and the libvirt pieces (annotation, hook). The front ends (src/cli, whose `hook qemu`
+ * command is the hook libvirt runs) import the library from here only.
  */
 
 // collect: the only code that reads a host.

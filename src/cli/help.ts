@@ -109,8 +109,8 @@ Exit status:
 /** The exit-status section of every other --help. */
 export const EXIT_HELP = `
 Exit status:
-  0  the command did its job; for check and the hook: identical or compatible; for plan: a plan
-  1  check and the hook: incompatible or blocked by the hypervisor; plan: no plan
+  0  the command did its job; for check and the hook: identical or compatible
+  1  check and the hook: incompatible or blocked by the hypervisor
   2  could not decide: a fact could not be verified (check), bad usage, unreadable or invalid input,
      collection failure, a write error`;
 

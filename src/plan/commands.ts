@@ -9,9 +9,9 @@
  * ("Missing features … for provided attributes", 6.12; 6.1 has no such check
  * and the parent then decides), and device_features must lie within the
  * parent's supported features (vdpa_dev_add of each parent: vp_vdpa refuses
- * other bits with -EINVAL). `max_vqp 0` is refused ("At least one pair of VQs
- * is required"); `mtu` is a u16 and an Ethernet MTU is at least ETH_MIN_MTU, 68
- * (include/uapi/linux/if_ether.h).
+ * other bits with -EINVAL: vp_vdpa.c vp_vdpa_dev_add). `max_vqp 0` is refused
+ * ("At least one pair of VQs is required"); `mtu` is a u16 of at least 68
+ * (vdpa_nl_policy: NLA_POLICY_MIN(NLA_U16, 68), virtio spec 1.1 5.1.4.1).
  *
  * iproute2 (vdpa/vdpa.c cmd_dev_add, vdpa_argv_parse): `mac` and `mtu` from
  * 5.17, `max_vqp` from 5.18, `device_features` from 6.2 (commit a4442ce5),
@@ -38,7 +38,7 @@ export const ATTRIBUTE_KEYWORDS = { mac: 'mac', mtu: 'mtu', maxVqp: 'max_vqp', d
 /** The iproute2 release that first parses each keyword (iproute2 vdpa/vdpa.c history). */
 const KEYWORD_SINCE: Readonly<Record<keyof DevAddAttributes, string>> = { mac: '5.17.0', mtu: '5.17.0', maxVqp: '5.18.0', deviceFeatures: '6.2.0' };
 
-/** Smallest and largest MTU the kernel takes at `dev add`: ETH_MIN_MTU (if_ether.h) and the u16 of VDPA_ATTR_DEV_NET_CFG_MTU. */
+/** Smallest and largest MTU the kernel takes at `dev add`: vdpa_nl_policy's NLA_POLICY_MIN(NLA_U16, 68) for VDPA_ATTR_DEV_NET_CFG_MTU. */
 export const MTU_RANGE = { min: 68, max: 65535 } as const;
 
 /** Why the kernel or the tool would refuse a line: a stable code and the words. */
@@ -116,7 +116,7 @@ export function bindLines(name: string): string[] {
   const dev = shellWord(name);
   return [
     'modprobe vhost_vdpa',
-    `cur=$(basename "$(readlink /sys/bus/vdpa/devices/${dev}/driver)")`,
+    `cur=$(basename "$(readlink /sys/bus/vdpa/devices/${dev}/driver 2>/dev/null)")`,
     `[ -z "$cur" ] || [ "$cur" = vhost_vdpa ] || echo ${dev} > "/sys/bus/vdpa/drivers/$cur/unbind"`,
     `[ "$cur" = vhost_vdpa ] || echo ${dev} > /sys/bus/vdpa/drivers/vhost_vdpa/bind`,
   ];

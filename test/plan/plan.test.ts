@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { validatePlan } from '../../src/generated/plan-validator.js';
+import { validateProfile } from '../../src/generated/profile-validator.js';
 import { devAddArgv, iproute2Refusals, kernelRefusals } from '../../src/plan/commands.js';
 import { plan, type PlanDocument, type PlanOptions } from '../../src/plan/plan.js';
 import { bitMask, featureNames, formatMask, NET, TRANSPORT } from '../../src/profile/feature-bits.js';
@@ -238,6 +239,8 @@ describe('every plan over the real captures', () => {
               assert.deepEqual(kernelRefusals(attributes, BigInt(parent?.supportedFeatures?.bits ?? '0')), []);
               assert.deepEqual(iproute2Refusals(attributes, target.host.iproute2), []);
               assert.deepEqual(doc.plan.argv, devAddArgv(doc.name, doc.plan.mgmtdev, attributes));
+              // The predicted device is a device a profile may hold (schemas/profile.v1.json).
+              assert.ok(validateProfile({ ...target, devices: [...target.devices, doc.plan.predicted] }), JSON.stringify(validateProfile.errors?.slice(0, 3)));
               const verdict = recheck(source, target, doc, qemu).verdict;
               assert.ok(verdict === 'identical' || verdict === 'compatible', `${s} ${device.name} → ${t}: ${verdict}`);
             }
