@@ -189,6 +189,29 @@ describe('plan', () => {
     assert.equal(c?.predicted?.config.maxVqPairs, 2);
   });
 
+  it("masks out what the target QEMU's shadow virtqueue refuses and the guest does not need (CTRL_RX: 8.1 takes it, 8.0 does not)", async () => {
+    const source = await profileOf(SIM_NETLINK);
+    const src = source.devices.find((d) => d.name === 'src') as DeviceDoc;
+    // The source device as if it also offered CTRL_RX, which its guest did not negotiate.
+    src.features.offered.present = setFeatures(BigInt(src.features.offered.present.bits) | bitMask(NET.CTRL_RX));
+    src.features.offered.absent = setFeatures(BigInt(src.features.offered.absent.bits) & ~bitMask(NET.CTRL_RX));
+    delete src.fingerprint;
+    // x-svq=on: QEMU 8.0 and 8.1 block a CVQ without it.
+    const vm = { xSvq: { value: true, origin: 'the test' } };
+    const on = async (targetQemu: string) => {
+      const target = await profileOf(SIM_TOOL);
+      const sim = target.mgmtdevs.find((m) => m.handle === 'vdpasim_net') as MgmtdevDoc;
+      sim.supportedFeatures = setFeatures(BigInt(sim.supportedFeatures?.bits ?? '0') | bitMask(NET.CTRL_RX));
+      return plan(source, target, { sourceDevice: 'src', vm, sourceQemu: { text: '8.1.0', origin: 'the test' }, targetQemu: { text: targetQemu, origin: 'the test' } });
+    };
+    const v80 = await on('8.0.0');
+    assert.equal(v80.plan?.argv.at(-2), 'device_features', JSON.stringify(v80.candidates[0]?.requirements));
+    assert.equal(BigInt(v80.plan?.argv.at(-1) ?? '0'), BigInt(src.features.offered.present.bits) & ~bitMask(NET.CTRL_RX));
+    const v81 = await on('8.1.0');
+    assert.equal(v81.status, 'planned', JSON.stringify(v81.candidates[0]?.requirements));
+    assert.ok(!v81.plan?.argv.includes('device_features'), v81.plan?.argv.join(' '));
+  });
+
   it('a source QEMU blocks: no target can fix it, and the limiting codes say why', async () => {
     const [source, target] = await Promise.all([profileOf('e2e/k6.12/vp-netlink'), freshVpTarget()]);
     const doc = plan(source, target, { ...Q10, sourceDevice: 'vpc' });
