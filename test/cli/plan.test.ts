@@ -69,10 +69,15 @@ describe('vdpa-compat plan', () => {
     assert.equal(doc.error.code, 'USAGE');
   });
 
-  it('a missing argument exits 2, as every usage error', async () => {
+  it('a missing argument exits 2, as every usage error; with --json as the error document', async () => {
     const r = await runCli(['plan', SIM_NETLINK]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /\[USAGE\]/);
+    const json = await runCli(['plan', SIM_NETLINK, '--json']);
+    assert.equal(json.code, 2);
+    const doc = JSON.parse(json.stdout) as { error: { code: string } };
+    assert.ok(validateReport(doc), JSON.stringify(validateReport.errors));
+    assert.equal(doc.error.code, 'USAGE');
   });
 
   it('--help shows the examples and the exit statuses', async () => {
