@@ -1,7 +1,7 @@
 /**
- * vdpa-compat's library API: collect profiles, load them, check a migration pair, and the libvirt
- * pieces (annotation, hook). The front ends (src/cli, whose `hook qemu` command is the hook libvirt
- * runs) import the library from here only.
+ * vdpa-compat's library API: collect profiles, load them, check a migration pair, plan a device on a
+ * target host, and the libvirt pieces (annotation, hook). The front ends (src/cli, whose `hook qemu`
+ * command is the hook libvirt runs) import the library from here only.
  */
 
 // collect: the only code that reads a host.
@@ -25,6 +25,10 @@ export { type VmConfig } from './rules/context.js';
 export { check, type CheckOptions } from './verdict/check.js';
 export { decisionRecord } from './verdict/decision.js';
 export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type CheckResult, type Verdict } from './verdict/types.js';
+
+// Provisioning plans: a device on the target host the source's guest can move to, proved with check.
+export { plan, PLAN_VERSION, DEFAULT_DEVICE_NAME, type PlanOptions, type PlanDocument, type Candidate as PlanCandidate, type Requirement as PlanRequirement } from './plan/plan.js';
+export { renderPlanText } from './plan/render-text.js';
 
 // Renderers: the verdict is data; these turn it, or an error, into text, JSON or JUnit.
 export { renderText } from './verdict/render-text.js';

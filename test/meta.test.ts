@@ -67,7 +67,7 @@ describe('project', () => {
   });
 
   // The import rule, in the words README ("Layout") uses; STYLE.md's, with our stages named.
-  const IMPORT_RULE = 'Imports go one way: front ends (cli, hook) → index → libvirt → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge and verdict never do I/O. Nothing imports cli/ or hook/.';
+  const IMPORT_RULE = 'Imports go one way: front ends (cli, hook) → index → libvirt → plan → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge, verdict and plan never do I/O. Nothing imports cli/ or hook/.';
 
   it('README states the import rule this test keeps, word for word', () => {
     const readme = readFileSync(repoPath('README.md'), 'utf8').replace(/\s+/g, ' ');
@@ -92,18 +92,19 @@ describe('project', () => {
       'input-file.ts': ['errors.ts'],
       'output-file.ts': ['errors.ts'],
       'input.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict'],
-      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'libvirt', 'input.ts', 'output-file.ts'],
+      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan', 'libvirt', 'input.ts', 'output-file.ts'],
       profile: ['profile', ...leaves],
       knowledge: ['knowledge', 'profile', 'generated'],
       collect: ['collect', 'profile', 'output-file.ts', ...leaves],
       rules: ['rules', 'knowledge', 'profile', 'errors.ts', 'generated'],
       verdict: ['verdict', 'rules', 'knowledge', 'profile', ...leaves],
-      libvirt: ['libvirt', 'collect', 'profile', 'rules', 'verdict', 'input.ts', 'output-file.ts', ...leaves],
+      plan: ['plan', 'verdict', 'rules', 'knowledge', 'profile', ...leaves],
+      libvirt: ['libvirt', 'collect', 'profile', 'rules', 'verdict', 'plan', 'input.ts', 'output-file.ts', ...leaves],
       cli: frontEnd,
       hook: frontEnd,
     };
-    // The engine is pure: rules, the knowledge they read and the verdict do no I/O.
-    const pure = ['rules', 'knowledge', 'verdict'];
+    // The engine is pure: rules, the knowledge they read, the verdict and the plan do no I/O.
+    const pure = ['rules', 'knowledge', 'verdict', 'plan'];
     const src = repoPath('src');
     const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
     let seen = 0;

@@ -38,6 +38,14 @@ Examples:
 Colour: --color auto (the default) colours a terminal only; FORCE_COLOR (not 0) turns it on,
 a non-empty NO_COLOR off; --color always/never overrides both.
 With --json or --format junit, every error is a document too: the error report, or one failed test case.`,
+  plan: `
+SOURCE is the source host's profile or dump directory; TARGET_HOST the target host's. The plan is
+printed, not run: run its commands on the target host, then collect it again and check.
+
+Examples:
+  vdpa-compat plan src.yaml dst-host.yaml
+  vdpa-compat plan src.yaml dst-host.yaml --source-device vdpa0 --name vdpa-mig0
+  vdpa-compat plan src.yaml dst-host.yaml --target-qemu 10.0.2 --json`,
   explain: `
 Examples:
   vdpa-compat explain                       list every finding code
@@ -89,6 +97,14 @@ Exit status:
   1  incompatible (this target cannot work) or blocked by the hypervisor (QEMU refuses or breaks it whatever the target)
   2  could not decide: a fact the migration depends on could not be verified (unverified; --allow-unverified
      accepts the risk), or bad usage, unreadable or invalid input, collection failure, a write error`;
+
+/** The exit-status section of `plan --help`. */
+export const PLAN_EXIT_HELP = `
+Exit status:
+  0  a plan: its commands make a device check calls identical or compatible
+  1  no plan: no management device of the target host can host such a device (each says why)
+  2  could not decide: a fact the plan needs is unknown (it says how to get it), or bad usage,
+     unreadable or invalid input`;
 
 /** The exit-status section of every other --help. */
 export const EXIT_HELP = `

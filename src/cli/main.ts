@@ -31,7 +31,7 @@ export function requestedFormat(argv: readonly string[]): OutputFormat {
   const end = argv.indexOf('--');
   const words = end === -1 ? argv : argv.slice(0, end);
   const command = commandPath(words).join(' ');
-  if (command !== 'check' && command !== 'hook status') return 'text';
+  if (command !== 'check' && command !== 'plan' && command !== 'hook status') return 'text';
   let json = false;
   let format: OutputFormat | undefined;
   words.forEach((word, i) => {

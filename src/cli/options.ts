@@ -7,7 +7,7 @@
  * from /), a command only when it names a path.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_TIMEOUT_MS } from '../index.js';
+import { DEFAULT_TIMEOUT_MS, type VmConfig } from '../index.js';
 
 /** How `hook install` copies an option's value into the script. */
 export type BakedAs = 'value' | 'path' | 'command';
@@ -94,4 +94,51 @@ export function hookOptions(): Option[] {
     hookOption(new Option('--rules <file>', 'a rule pack, as for check; may be given more than once').argParser(collectList), 'path'),
     hookOption(new Option('--decision-log <file>', 'append one JSON line per decision to this file'), 'path'),
   ];
+}
+
+/** --source-device, for every command that picks one device of the source. */
+export function sourceDeviceOption(): Option {
+  return new Option('--source-device <name>', 'the source vdpa device, when the source has several');
+}
+
+/** The QEMU of each side and the VM's settings: what check and plan judge a pair with. */
+export function vmOptions(): Option[] {
+  return [
+    new Option('--source-qemu <version>', 'QEMU on the source: a version (8.1.0) or what `qemu-system-x86_64 --version` prints; overrides the profile'),
+    new Option('--target-qemu <version>', 'QEMU on the target, likewise'),
+    new Option('--x-svq', "the VM's netdev runs with x-svq=on (every queue shadowed)").default(false),
+    new Option('--rx-queue-size <n>', "the VM's virtio-net rx_queue_size (QEMU's default: 256)").argParser(queueSize),
+    new Option('--tx-queue-size <n>', "the VM's virtio-net tx_queue_size (QEMU's default: 256)").argParser(queueSize),
+    new Option('--host-mtu <n>', "the VM's virtio-net host_mtu (then F_MTU is QEMU's own)").argParser(mtu),
+  ];
+}
+
+/** --allow-unverified, as check reads it. */
+export function allowUnverifiedOption(): Option {
+  return new Option('--allow-unverified', 'accept facts that could not be verified: such warnings no longer hold the verdict at "unverified" (exit 2)').default(false);
+}
+
+/** --strict, as check reads it. */
+export function strictOption(): Option {
+  return new Option('--strict', 'treat "could not verify" warnings as errors').default(false);
+}
+
+/** The values {@link vmOptions} parse into. */
+export interface VmOptionValues {
+  sourceQemu?: string;
+  targetQemu?: string;
+  xSvq?: boolean;
+  rxQueueSize?: number;
+  txQueueSize?: number;
+  hostMtu?: number;
+}
+
+/** The VM settings given on the command line, each marked as such. */
+export function vmConfigOf(o: VmOptionValues): Partial<VmConfig> {
+  return {
+    ...(o.xSvq ? { xSvq: { value: true, origin: '--x-svq' } } : {}),
+    ...(o.rxQueueSize !== undefined ? { rxQueueSize: { value: o.rxQueueSize, origin: '--rx-queue-size' } } : {}),
+    ...(o.txQueueSize !== undefined ? { txQueueSize: { value: o.txQueueSize, origin: '--tx-queue-size' } } : {}),
+    ...(o.hostMtu !== undefined ? { hostMtu: { value: o.hostMtu, origin: '--host-mtu' } } : {}),
+  };
 }

@@ -9,10 +9,11 @@ import { Argument, Command, Option } from 'commander';
 import type { AnnotateOptions } from './commands/annotate.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import type { CollectCommandOptions } from './commands/collect.js';
+import type { PlanCommandOptions } from './commands/plan.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
-import { CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP } from './help.js';
+import { CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP, PLAN_EXIT_HELP } from './help.js';
 import type { Io } from './io.js';
-import { collectList, hookOptions, hostOptions, mtu, queueSize, stdinTimeoutOption } from './options.js';
+import { allowUnverifiedOption, collectList, hookOptions, hostOptions, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
 import { TOOL_VERSION } from '../index.js';
 
 /** What the command prints its result as; errors follow it (an error document, a failed test case). */
@@ -63,20 +64,14 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .addHelpText('after', `${EXAMPLES['collect']}\n${EXIT_HELP}`)
     .action((options: CollectCommandOptions) => run(async () => (await import('./commands/collect.js')).collectCommand(options, io)));
 
-  program
+  const check = program
     .command('check')
     .description('decide whether the source device can live-migrate to the target device')
     .argument('<source>', 'source profile file or dump directory, or - for a profile on stdin')
     .argument('<target>', 'target profile file or dump directory, or - for a profile on stdin')
-    .option('--source-device <name>', 'the source vdpa device, when the source has several')
-    .option('--target-device <name>', 'the target vdpa device, when the target has several')
-    .option('--source-qemu <version>', 'QEMU on the source: a version (8.1.0) or what `qemu-system-x86_64 --version` prints; overrides the profile')
-    .option('--target-qemu <version>', 'QEMU on the target, likewise')
-    .option('--x-svq', "the VM's netdev runs with x-svq=on (every queue shadowed)", false)
-    .option('--rx-queue-size <n>', "the VM's virtio-net rx_queue_size (QEMU's default: 256)", queueSize)
-    .option('--tx-queue-size <n>', "the VM's virtio-net tx_queue_size (QEMU's default: 256)", queueSize)
-    .option('--host-mtu <n>', "the VM's virtio-net host_mtu (then F_MTU is QEMU's own)", mtu)
-    .option('--allow-unverified', 'accept facts that could not be verified: such warnings no longer hold the verdict at "unverified" (exit 2)', false)
+    .addOption(sourceDeviceOption())
+    .option('--target-device <name>', 'the target vdpa device, when the target has several');
+  withOptions(check, [...vmOptions(), allowUnverifiedOption()])
     .option('--policy <file>', 'site policy (YAML or JSON): severity overrides, waivers, failOn')
     .option('--decision-log <file>', 'append one JSON line per decision to this file')
     .option('--rules <file>', 'a rule pack (YAML or JSON) with site rules; may be given more than once', collectList)
@@ -85,11 +80,26 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .option('-q, --quiet', 'text: only the checks that did not pass, and the verdict; nothing when every check passed', false)
     .addOption(new Option('--color <when>', 'colour the text report: on a terminal only (auto), always, or never').choices(['auto', 'always', 'never']).default('auto'))
     .addOption(stdinTimeoutOption())
-    .option('--strict', 'treat "could not verify" warnings as errors', false)
+    .addOption(strictOption())
     .addHelpText('after', `${EXAMPLES['check']}\n${CHECK_EXIT_HELP}`)
     .action((source: string, target: string, options: CheckCommandOptions) => {
       output.format = options.format ?? (options.json ? 'json' : 'text');
       run(async () => (await import('./commands/check.js')).checkCommand(source, target, options, io));
+    });
+
+  const planCommand = program
+    .command('plan')
+    .description("plan a device on the target host that the source device's guest can migrate to: the commands to run there")
+    .argument('<source>', 'source profile file or dump directory')
+    .argument('<target-host>', 'target host profile file or dump directory')
+    .addOption(sourceDeviceOption())
+    .option('--name <name>', 'name of the vdpa device to create', 'vdpa-mig0');
+  withOptions(planCommand, [...vmOptions(), allowUnverifiedOption(), strictOption()])
+    .option('-j, --json', 'print one JSON plan (schemas/plan.v1.json), an error report on any error', false)
+    .addHelpText('after', `${EXAMPLES['plan']}\n${PLAN_EXIT_HELP}`)
+    .action((source: string, target: string, options: PlanCommandOptions) => {
+      output.format = options.json ? 'json' : 'text';
+      run(async () => (await import('./commands/plan.js')).planCommand(source, target, options, io));
     });
 
   program

@@ -18,6 +18,7 @@ describe('man page (dist/vdpa-compat.1, generated from the CLI definition)', () 
     }
     assert.match(page, /^\.SH EXIT STATUS$/m);
     assert.ok(page.includes('vdpa\\-compat hook install \\-\\-timeout 3000'));
+    assert.ok(page.includes('vdpa\\-compat plan src.yaml dst\\-host.yaml'));
   });
 
   it('renders without warnings', (t) => {

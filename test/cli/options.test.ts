@@ -126,6 +126,7 @@ describe('completion bash', { skip: !hasCommand('bash', ['-c', 'true']) && 'bash
 
   it('completes commands, subcommands, options, choices and finding codes', async () => {
     assert.deepEqual(await complete('vdpa-compat ch'), ['check']);
+    assert.deepEqual(await complete('vdpa-compat pl'), ['plan']);
     assert.deepEqual(await complete('vdpa-compat hook s'), ['status']);
     assert.deepEqual(await complete('vdpa-compat check a b --fo'), ['--format']);
     assert.deepEqual(await complete('vdpa-compat check a b --format '), ['json', 'junit', 'text']);

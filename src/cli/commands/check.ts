@@ -1,29 +1,12 @@
 /** `vdpa-compat check SOURCE TARGET`: the verdict on one migration pair. */
 import { useColor, type ColorMode } from '../color.js';
 import type { Io } from '../io.js';
+import { vmConfigOf, type VmOptionValues } from '../options.js';
 import { readStdin } from '../stdin.js';
-import {
-  InputError,
-  MAX_PROFILE_BYTES,
-  PROFILE_FIX,
-  UsageError,
-  appendLine,
-  check,
-  decisionRecord,
-  loadInput,
-  loadPolicy,
-  loadRules,
-  parseYaml,
-  renderJson,
-  renderJunit,
-  renderText,
-  toProfile,
-  type Profile,
-  type VmConfig,
-} from '../../index.js';
+import { InputError, MAX_PROFILE_BYTES, PROFILE_FIX, UsageError, appendLine, check, decisionRecord, loadInput, loadPolicy, loadRules, parseYaml, renderJson, renderJunit, renderText, toProfile, type Profile } from '../../index.js';
 
 /** Options of the check command. */
-export interface CheckCommandOptions {
+export interface CheckCommandOptions extends VmOptionValues {
   sourceDevice?: string;
   targetDevice?: string;
   json: boolean;
@@ -32,26 +15,10 @@ export interface CheckCommandOptions {
   color: ColorMode;
   stdinTimeout: number;
   strict: boolean;
-  sourceQemu?: string;
-  targetQemu?: string;
-  xSvq?: boolean;
-  rxQueueSize?: number;
-  txQueueSize?: number;
-  hostMtu?: number;
   allowUnverified: boolean;
   policy?: string;
   decisionLog?: string;
   rules?: string[];
-}
-
-/** The VM settings given on the command line, each marked as such. */
-function vmOptions(o: CheckCommandOptions): Partial<VmConfig> {
-  return {
-    ...(o.xSvq ? { xSvq: { value: true, origin: '--x-svq' } } : {}),
-    ...(o.rxQueueSize !== undefined ? { rxQueueSize: { value: o.rxQueueSize, origin: '--rx-queue-size' } } : {}),
-    ...(o.txQueueSize !== undefined ? { txQueueSize: { value: o.txQueueSize, origin: '--tx-queue-size' } } : {}),
-    ...(o.hostMtu !== undefined ? { hostMtu: { value: o.hostMtu, origin: '--host-mtu' } } : {}),
-  };
 }
 
 /** What a side is called in the report and in messages: the path, or "stdin" for -. */
@@ -93,7 +60,7 @@ export async function checkCommand(source: string, target: string, options: Chec
     ...(options.sourceQemu !== undefined ? { sourceQemu: { text: options.sourceQemu, origin: '--source-qemu' } } : {}),
     ...(options.targetQemu !== undefined ? { targetQemu: { text: options.targetQemu, origin: '--target-qemu' } } : {}),
     ...(policy !== undefined && options.policy !== undefined ? { policy: { policy, file: options.policy } } : {}),
-    vm: vmOptions(options),
+    vm: vmConfigOf(options),
     strict: options.strict,
     allowUnverified: options.allowUnverified || (policy?.allowUnverified ?? false),
     rules,

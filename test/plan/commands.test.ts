@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bindLines, devAddArgv, iproute2Refusals, kernelRefusals, shellWord } from '../../src/plan/commands.js';
+import { bitMask, NET, TRANSPORT } from '../../src/profile/feature-bits.js';
+
+const bits = (...b: number[]) => b.reduce((m, x) => m | bitMask(x), 0n);
+const PARENT = bits(NET.MTU, NET.MAC, NET.MQ, NET.CTRL_VQ, TRANSPORT.VERSION_1);
+const codes = (r: Array<{ code: string }>) => r.map((x) => x.code);
+
+describe('kernelRefusals (drivers/vdpa/vdpa.c vdpa_nl_cmd_dev_add_set_doit)', () => {
+  const valid = [
+    { what: 'nothing but name and mgmtdev', attributes: {} },
+    { what: 'mac with F_MAC', attributes: { mac: '52:54:00:00:0a:01', deviceFeatures: bits(NET.MAC, TRANSPORT.VERSION_1) } },
+    { what: 'mtu 68 and 65535 with F_MTU', attributes: { mtu: 68, deviceFeatures: bits(NET.MTU) } },
+    { what: 'mtu 65535', attributes: { mtu: 65535 } },
+    { what: 'max_vqp 4 with F_MQ', attributes: { maxVqp: 4, deviceFeatures: bits(NET.MQ, NET.CTRL_VQ) } },
+    { what: 'max_vqp 1 without F_MQ', attributes: { maxVqp: 1, deviceFeatures: bits(NET.MTU) } },
+    { what: "no device_features: the parent's set has F_MAC", attributes: { mac: '52:54:00:00:0a:01' } },
+  ];
+  for (const v of valid) it(`accepts ${v.what}`, () => assert.deepEqual(kernelRefusals(v.attributes, PARENT), []));
+
+  const invalid = [
+    { what: 'mac without F_MAC', attributes: { mac: '52:54:00:00:0a:01', deviceFeatures: bits(TRANSPORT.VERSION_1) }, codes: ['mac-without-f-mac'] },
+    { what: 'mac on a parent without F_MAC', attributes: { mac: '52:54:00:00:0a:01' }, parent: bits(NET.MTU), codes: ['mac-without-f-mac'] },
+    { what: 'mtu without F_MTU', attributes: { mtu: 1500, deviceFeatures: bits(NET.MAC) }, codes: ['mtu-without-f-mtu'] },
+    { what: 'mtu 67', attributes: { mtu: 67 }, codes: ['mtu-range'] },
+    { what: 'mtu 65536', attributes: { mtu: 65536 }, codes: ['mtu-range'] },
+    { what: 'max_vqp 2 without F_MQ', attributes: { maxVqp: 2, deviceFeatures: bits(NET.MAC) }, codes: ['max-vqp-without-f-mq'] },
+    { what: 'max_vqp 0', attributes: { maxVqp: 0 }, codes: ['max-vqp-zero'] },
+    { what: "device_features beyond the parent's dev_features", attributes: { deviceFeatures: bits(NET.RSS) }, codes: ['features-beyond-parent'] },
+  ];
+  for (const v of invalid) it(`refuses ${v.what}`, () => assert.deepEqual(codes(kernelRefusals(v.attributes, v.parent ?? PARENT)), v.codes));
+});
+
+describe('iproute2Refusals (iproute2 vdpa/vdpa.c: device_features from 6.2, a4442ce5; 92eac7e4 in 6.7)', () => {
+  const features = { deviceFeatures: bits(NET.MAC) };
+  it('6.1 has no device_features', () => assert.deepEqual(codes(iproute2Refusals(features, '6.1.0')), ['iproute2-too-old']));
+  it('6.2, 6.6, 6.7 and 6.15 take it', () => {
+    for (const v of ['6.2.0', '6.6.0', '6.7.0', '6.15.0']) assert.deepEqual(iproute2Refusals(features, v), [], v);
+  });
+  it('an unknown iproute2 is unknown, not assumed', () => assert.deepEqual(codes(iproute2Refusals(features, null)), ['iproute2-unknown']));
+  it('name and mgmtdev alone need no version', () => assert.deepEqual(iproute2Refusals({}, null), []));
+  it('mac and mtu from 5.17, max_vqp from 5.18', () => {
+    assert.deepEqual(codes(iproute2Refusals({ mac: 'x', mtu: 1500 }, '5.16.0')), ['iproute2-too-old', 'iproute2-too-old']);
+    assert.deepEqual(codes(iproute2Refusals({ mac: 'x', maxVqp: 2 }, '5.17.0')), ['iproute2-too-old']);
+    assert.deepEqual(iproute2Refusals({ mac: 'x', maxVqp: 2 }, '5.18.0'), []);
+  });
+});
+
+describe('devAddArgv', () => {
+  it('puts device_features last, in hex with 0x (iproute2 6.2–6.6 parse nothing after it)', () => {
+    const argv = devAddArgv('vdpa-mig0', 'vdpasim_net', { deviceFeatures: 0x308010028n, mtu: 1500, mac: '52:54:00:00:0a:01', maxVqp: 2 });
+    assert.deepEqual(argv, ['vdpa', 'dev', 'add', 'name', 'vdpa-mig0', 'mgmtdev', 'vdpasim_net', 'mac', '52:54:00:00:0a:01', 'mtu', '1500', 'max_vqp', '2', 'device_features', '0x308010028']);
+  });
+  it('has only name and mgmtdev when nothing is provisioned', () => assert.deepEqual(devAddArgv('a', 'pci/0000:00:05.0', {}), ['vdpa', 'dev', 'add', 'name', 'a', 'mgmtdev', 'pci/0000:00:05.0']));
+});
+
+describe('bindLines and shellWord', () => {
+  it('binds through the vdpa bus sysfs files, unbinding another driver first', () => {
+    const lines = bindLines('vdpa-mig0');
+    assert.ok(lines.some((l) => l.includes('/sys/bus/vdpa/drivers/vhost_vdpa/bind')));
+    assert.ok(lines.some((l) => l.includes('/sys/bus/vdpa/drivers/$cur/unbind')));
+  });
+  it('quotes what the shell would read otherwise', () => {
+    assert.equal(shellWord('pci/0000:00:05.0'), 'pci/0000:00:05.0');
+    assert.equal(shellWord("a b'c"), `'a b'\\''c'`);
+  });
+});
