@@ -21,7 +21,10 @@
  * device_features last, in hex with 0x, so it is right on every version.
  */
 import { formatMask, hasBit, NET } from '../profile/feature-bits.js';
-import semver from 'semver';
+// The functions only, as elsewhere: semver's index loads every module it has (startup cost on every run).
+import coerce from 'semver/functions/coerce.js';
+import lt from 'semver/functions/lt.js';
+import rcompare from 'semver/functions/rcompare.js';
 
 /** The attributes of one `vdpa dev add`, beyond name and mgmtdev. */
 export interface DevAddAttributes {
@@ -76,17 +79,17 @@ export function kernelRefusals(attributes: DevAddAttributes, parentFeatures: big
 export function iproute2Refusals(attributes: DevAddAttributes, iproute2: string | null): Refusal[] {
   const used = (Object.keys(KEYWORD_SINCE) as Array<keyof DevAddAttributes>).filter((k) => attributes[k] !== undefined);
   if (used.length === 0) return [];
-  const version = iproute2 === null ? null : semver.coerce(iproute2);
+  const version = iproute2 === null ? null : coerce(iproute2);
   if (version === null) {
     return [
       {
         code: 'iproute2-unknown',
-        message: `the target's iproute2 version is unknown, and ${used.map((k) => ATTRIBUTE_KEYWORDS[k]).join(', ')} need${used.length === 1 ? 's' : ''} iproute2 >= ${used.map((k) => KEYWORD_SINCE[k]).sort(semver.rcompare)[0]}`,
+        message: `the target's iproute2 version is unknown, and ${used.map((k) => ATTRIBUTE_KEYWORDS[k]).join(', ')} need${used.length === 1 ? 's' : ''} iproute2 >= ${used.map((k) => KEYWORD_SINCE[k]).sort(rcompare)[0]}`,
       },
     ];
   }
   return used
-    .filter((k) => semver.lt(version, KEYWORD_SINCE[k]))
+    .filter((k) => lt(version, KEYWORD_SINCE[k]))
     .map((k) => ({ code: 'iproute2-too-old' as const, message: `iproute2 ${version.version} has no ${ATTRIBUTE_KEYWORDS[k]} (iproute2 >= ${KEYWORD_SINCE[k]}): upgrade iproute2 on the target` }));
 }
 
