@@ -12,7 +12,7 @@ import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readCase } from '../test/e2e-qemu/outcome.ts';
-import { agreementTable, readSetup, withTable } from '../test/e2e-qemu/table.ts';
+import { agreementTable, optionOf, readSetup, withTable } from '../test/e2e-qemu/table.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const latest = `${root}test/e2e-qemu/.runs/latest`;
@@ -57,8 +57,7 @@ for (const { case: name } of outcomes) {
   await mkdir(to, { recursive: true });
   for (const file of KEEP) if (existsSync(`${from}/${file}`)) await cp(`${from}/${file}`, `${to}/${file}`, { recursive: true });
   const checkArgs = (await readFile(`${from}/check-args.txt`, 'utf8')).split('\n').filter((w) => w !== '');
-  const device = (option) => checkArgs[checkArgs.indexOf(option) + 1];
-  const setup = { case: name, sourceAttrs: attrs.get(device('--source-device')) ?? '?', targetAttrs: attrs.get(device('--target-device')) ?? '?', checkArgs };
+  const setup = { case: name, sourceAttrs: attrs.get(optionOf(checkArgs, '--source-device')) ?? '?', targetAttrs: attrs.get(optionOf(checkArgs, '--target-device')) ?? '?', checkArgs };
   await writeFile(`${to}/case.json`, `${JSON.stringify(setup, null, 2)}\n`);
   rows.push({ setup: readSetup(to), result: readCase(to, name) });
 }

@@ -13,7 +13,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { repoPath } from '../helpers/paths.js';
-import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
+import { labCannotRun, prepareLabCache, runLab, type LabRun } from '../helpers/lab.js';
 import { CASES, CHAINS, KNOWN_DISAGREEMENTS } from './expectations.js';
 import { AGREES, readCase, type CaseResult } from './outcome.js';
 
@@ -40,9 +40,7 @@ if (skipReason === null)
   describe(SUITE, () => {
     before(async () => {
       const started = Date.now();
-      const lab = await runLab('bash', [join(E2E_LAB, 'prepare.sh')], 20 * 60_000);
-      assert.equal(lab.code, 0, `test/e2e/lab/prepare.sh failed:\n${lab.output}`);
-      timings['prepare lab'] = lab.seconds;
+      timings['prepare lab'] = await prepareLabCache();
       const prepared = await runLab('bash', [join(HERE, 'lab/prepare.sh')], 20 * 60_000);
       assert.equal(prepared.code, 0, `test/e2e-qemu/lab/prepare.sh failed:\n${prepared.output}`);
       timings['prepare qemu'] = prepared.seconds;

@@ -2,8 +2,10 @@
  * What the suites that boot the lab (test/e2e, test/e2e-libvirt, test/e2e-qemu) share: when they
  * cannot run at all (a skip, said in one line), and running their shell steps with a time limit.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { repoPath } from './paths.js';
 import { hasCommand } from './replay.js';
 
 /**
@@ -34,4 +36,15 @@ export function runLab(file: string, args: string[], timeoutMs: number, env: Nod
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, output: `${stdout}${stderr}`, seconds: (Date.now() - started) / 1000 });
     });
   });
+}
+
+/**
+ * test/e2e/lab/prepare.sh, which the suites that boot the 6.12 lab guest run first: the e2e
+ * suite's cache (kernels, vDPA modules, the Debian 13 root). Fails the suite when it fails;
+ * resolves to how long it took, in seconds.
+ */
+export async function prepareLabCache(): Promise<number> {
+  const lab = await runLab('bash', [repoPath('test/e2e/lab/prepare.sh')], 20 * 60_000);
+  assert.equal(lab.code, 0, `test/e2e/lab/prepare.sh failed:\n${lab.output}`);
+  return lab.seconds;
 }
