@@ -19,6 +19,7 @@ const schemas = {
   validateProfile: { file: 'schemas/profile.v1.json', bounded: true, open: true },
   validateReport: { file: 'schemas/report.v1.json', bounded: false, open: false },
   validatePlan: { file: 'schemas/plan.v1.json', bounded: false, open: false },
+  validateFit: { file: 'schemas/fit.v1.json', bounded: false, open: false },
   validatePolicy: { file: 'schemas/policy.v1.json', bounded: true, open: false },
   validateRulePack: { file: 'schemas/rule-pack.v1.json', bounded: true, open: false },
 };

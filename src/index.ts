@@ -24,11 +24,13 @@ export { defineRule, type Rule, type Severity } from './rules/define.js';
 export { type VmConfig } from './rules/context.js';
 export { check, type CheckOptions } from './verdict/check.js';
 export { decisionRecord } from './verdict/decision.js';
-export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type CheckResult, type Verdict } from './verdict/types.js';
+export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type CheckResult, type Verdict, type Provisioning } from './verdict/types.js';
 
 // Provisioning plans: a device on the target host the source's guest can move to, proved with check.
 export { plan, PLAN_VERSION, DEFAULT_DEVICE_NAME, type PlanOptions, type PlanDocument, type Candidate as PlanCandidate, type Requirement as PlanRequirement } from './plan/plan.js';
 export { renderPlanText } from './plan/render-text.js';
+export { checkHost, fitTargets, freeDeviceName, FIT_VERSION, type FitDocument, type FitEntry } from './plan/fit.js';
+export { renderFitText } from './plan/render-fit.js';
 
 // Renderers: the verdict is data; these turn it, or an error, into text, JSON or JUnit.
 export { renderText } from './verdict/render-text.js';

@@ -33,6 +33,7 @@ Examples:
   vdpa-compat check src-dump/ dst-dump/ --allow-unverified
   vdpa-compat check src.yaml dst.yaml --policy site-policy.yaml --decision-log /var/log/vdpa-compat.jsonl
   vdpa-compat check src.yaml dst.yaml --rules our-rules.yaml
+  vdpa-compat check src.yaml dst-host.yaml --target-device any     which device of this host fits, ranked
   vdpa-compat check profiles/vdpasim/k6.12-negotiated profiles/vdpasim/k6.12-mtu9000
 
 Colour: --color auto (the default) colours a terminal only; FORCE_COLOR (not 0) turns it on,
@@ -94,9 +95,12 @@ Examples:
 export const CHECK_EXIT_HELP = `
 Exit status:
   0  identical or compatible: the migration can go ahead
-  1  incompatible (this target cannot work) or blocked by the hypervisor (QEMU refuses or breaks it whatever the target)
+  1  incompatible (this target cannot work; compatible-after-provisioning: a device \`plan\` creates on the
+     target host can) or blocked by the hypervisor (QEMU refuses or breaks it whatever the target)
   2  could not decide: a fact the migration depends on could not be verified (unverified; --allow-unverified
-     accepts the risk), or bad usage, unreadable or invalid input, collection failure, a write error`;
+     accepts the risk), or bad usage, unreadable or invalid input, collection failure, a write error
+  With --target-device any: 0 a device of the target host fits (the best is named), 1 none does,
+  2 none does but one could not be decided.`;
 
 /** The exit-status section of `plan --help`. */
 export const PLAN_EXIT_HELP = `

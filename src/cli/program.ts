@@ -70,7 +70,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .argument('<source>', 'source profile file or dump directory, or - for a profile on stdin')
     .argument('<target>', 'target profile file or dump directory, or - for a profile on stdin')
     .addOption(sourceDeviceOption())
-    .option('--target-device <name>', 'the target vdpa device, when the target has several');
+    .option('--target-device <name>', 'the target vdpa device, when the target has several; any: rank every device of the target host');
   withOptions(check, [...vmOptions(), allowUnverifiedOption()])
     .option('--policy <file>', 'site policy (YAML or JSON): severity overrides, waivers, failOn')
     .option('--decision-log <file>', 'append one JSON line per decision to this file')

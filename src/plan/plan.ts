@@ -27,8 +27,8 @@ export const PLAN_VERSION = '1.0.0';
 /** The name of the device a plan creates when none is given. */
 export const DEFAULT_DEVICE_NAME = 'vdpa-mig0';
 
-/** Options of {@link plan}: check's, less the target device (the plan makes it), plus its name. */
-export interface PlanOptions extends Pick<CheckOptions, 'sourceDevice' | 'strict' | 'allowUnverified' | 'sourceInput' | 'targetInput' | 'sourceQemu' | 'targetQemu' | 'vm' | 'rules'> {
+/** Options of {@link plan}: check's, less the target device (the plan makes it), plus its name; the proof runs with the same rules and policy. */
+export interface PlanOptions extends Pick<CheckOptions, 'sourceDevice' | 'strict' | 'allowUnverified' | 'sourceInput' | 'targetInput' | 'sourceQemu' | 'targetQemu' | 'vm' | 'rules' | 'rulePacks' | 'policy' | 'now'> {
   /** Name of the device to create; {@link DEFAULT_DEVICE_NAME} by default. */
   name?: string;
 }

@@ -8,8 +8,12 @@
  */
 import type { Finding } from '../rules/finding.js';
 
-/** The verdict of a pair. `compatible-after-provisioning` is reserved for provisioning plans. */
-export type Verdict = 'identical' | 'compatible' | 'unverified' | 'blocked-by-hypervisor' | 'incompatible';
+/**
+ * The verdict of a pair. {@link grade} gives the first five; `compatible-after-provisioning` is
+ * the plan stage's (src/plan/fit.ts): this target device cannot take the guest, but a device a
+ * plan creates on the same host can. It exits 1 like `incompatible`: the pair as given must not go.
+ */
+export type Verdict = 'identical' | 'compatible' | 'unverified' | 'blocked-by-hypervisor' | 'incompatible' | 'compatible-after-provisioning';
 
 /** Exit status of `check` for each verdict (README "Exit status"). */
 export const VERDICT_EXIT: Readonly<Record<Verdict, 0 | 1 | 2>> = {
@@ -18,6 +22,7 @@ export const VERDICT_EXIT: Readonly<Record<Verdict, 0 | 1 | 2>> = {
   unverified: 2,
   'blocked-by-hypervisor': 1,
   incompatible: 1,
+  'compatible-after-provisioning': 1,
 };
 
 /** Whether a finding holds the verdict at "unverified". */
@@ -26,7 +31,7 @@ export function holdsVerdict(finding: Finding, allowUnverified: boolean): boolea
 }
 
 /** Grades a pair. */
-export function grade(findings: readonly Finding[], options: { allowUnverified: boolean; identical: boolean }): Verdict {
+export function grade(findings: readonly Finding[], options: { allowUnverified: boolean; identical: boolean }): Exclude<Verdict, 'compatible-after-provisioning'> {
   const errors = findings.filter((f) => f.severity === 'error');
   if (errors.some((f) => f.blocker)) return 'blocked-by-hypervisor';
   if (errors.length > 0) return 'incompatible';

@@ -26,7 +26,21 @@ const VERDICTS: Record<Report['verdict'], [string, string]> = {
   unverified: ['UNVERIFIED (could not decide)', COLORS.warn],
   'blocked-by-hypervisor': ['BLOCKED BY THE HYPERVISOR', COLORS.fail],
   incompatible: ['INCOMPATIBLE', COLORS.fail],
+  'compatible-after-provisioning': ['COMPATIBLE AFTER PROVISIONING (not this device)', COLORS.warn],
 };
+
+/** What the target host's management devices could do, under the verdict. */
+function provisioningLines(p: NonNullable<Report['provisioning']>): string[] {
+  if (p.status === 'planned') {
+    const head =
+      p.pairVerdict === 'incompatible'
+        ? `  this device cannot take the guest; a device ${x(p.name)} created on ${x(p.mgmtdev ?? '')} can (check proved it). On the target host, as root:`
+        : `  a device ${x(p.name)} created on ${x(p.mgmtdev ?? '')} would be proved compatible. On the target host, as root:`;
+    return [head, ...p.commands.map((c) => `    ${x(c)}`), `  the whole plan: ${x(p.planCommand)}`];
+  }
+  if (p.status === 'no-plan') return [`  no management device of the target host can create a device the guest can move to (${x(p.planCommand)} says why)`];
+  return [`  whether a device created on the target host could take the guest is unknown (${x(p.planCommand)} says what is missing)`];
+}
 
 function paint(text: string, code: string, on: boolean): string {
   return on ? `\u001b[${code}m${text}\u001b[0m` : text;
@@ -71,5 +85,6 @@ export function renderText(report: Report, options: TextOptions): string {
   if (report.verdict === 'unverified') {
     lines.push(`  ${plural(report.summary.unverified, 'fact')} the migration depends on could not be verified (the WARN lines above say how to learn them); --allow-unverified accepts the risk`);
   }
+  if (report.provisioning !== undefined) lines.push(...provisioningLines(report.provisioning));
   return `${lines.join('\n')}\n`;
 }

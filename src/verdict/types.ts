@@ -11,9 +11,10 @@ export type { Verdict } from './grade.js';
 /**
  * Version of the report format (schemas/report.v1.json), independent of the
  * profile's. 1.1: graded verdicts, exit status, remedy kinds, the VMM facts
- * and knowledge packs the check used, policy severities, not-applicable checks.
+ * and knowledge packs the check used, policy severities, not-applicable checks. 1.2: the
+ * compatible-after-provisioning verdict and `provisioning` (what a plan could do on the target host).
  */
-export const REPORT_VERSION = '1.1.0';
+export const REPORT_VERSION = '1.2.0';
 
 /** Which device of which input a side of the pair is. */
 export interface SideSummary {
@@ -56,6 +57,27 @@ export interface Report {
   summary: { errors: number; warnings: number; infos: number; unverified: number };
   checks: CheckResult[];
   findings: Finding[];
+  /**
+   * Whether a device a plan creates on the target host could take the guest, when this target
+   * device cannot (src/plan/fit.ts; absent from the pure pair check and the hook's decision).
+   */
+  provisioning?: Provisioning;
+}
+
+/** What the target host's management devices could do for a pair that does not go as given. */
+export interface Provisioning {
+  /** The verdict of the pair itself, before the host's management devices were looked at. */
+  pairVerdict: Verdict;
+  /** The plan's status: planned, no-plan (no management device can), unknown (a fact is missing). */
+  status: 'planned' | 'no-plan' | 'unknown';
+  /** The name the planned device would get (one the target host does not use). */
+  name: string;
+  /** The management device of the plan, when planned. */
+  mgmtdev: string | null;
+  /** The commands to run on the target host, when planned. */
+  commands: string[];
+  /** The `vdpa-compat plan` command line that prints the whole plan. */
+  planCommand: string;
 }
 
 /** One problem of an error document: where (JSON pointer) and what. */

@@ -51,7 +51,7 @@ describe('check -q', () => {
       failing,
     );
     assert.match(quiet.stdout, /fix: Re-create the target/);
-    assert.match(quiet.stdout, /\nverdict: INCOMPATIBLE .*\n$/);
+    assert.match(quiet.stdout, /\nverdict: INCOMPATIBLE .*\n( {2}.*\n)*$/);
   });
 
   it('leaves --json complete', async () => {

@@ -46,7 +46,8 @@ describe('CLI output', () => {
     closeSync(file);
     assert.equal(toFile.status, 1, toFile.stderr);
     const text = readFileSync(path, 'utf8');
-    assert.match(text, /\nverdict: INCOMPATIBLE .*\n$/);
+    // The verdict, then what a plan could do on the target host (its last line names the plan command).
+    assert.match(text, /\nverdict: INCOMPATIBLE .*\n( {2}.*\n)* {2}.*vdpa-compat plan .*\n$/);
     assert.doesNotMatch(text, /\x1b\[/);
     const devNull = spawnSync(process.execPath, [CLI, ...CHECK], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     assert.equal(devNull.status, 1, devNull.stderr);

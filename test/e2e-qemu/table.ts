@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KNOWN_DISAGREEMENTS } from './expectations.js';
-import { AGREES, type CaseResult } from './outcome.js';
+import type { Report } from '../../src/verdict/types.js';
+import { AGREES, pairVerdict, type CaseResult, type Outcome } from './outcome.js';
 
 /** How the devices of one case were made and how check was run on them (case.json of a recording). */
 export interface CaseSetup {
@@ -37,11 +38,14 @@ export function datapath(r: CaseResult): string {
   return `dead (\`uni_rx\` ${last.map((t) => `+${t.uniRx}`).join(' ')})${deadBefore ? ', and on the source before' : ''}`;
 }
 
-/** yes, known (a listed disagreement, as listed), or NO. */
-export function agreement(r: CaseResult): 'yes' | 'known' | 'NO' {
-  const known = KNOWN_DISAGREEMENTS[r.name];
-  if (known) return known.verdict === r.report.verdict && known.outcome === r.outcome ? 'known' : 'NO';
-  return AGREES[r.report.verdict].includes(r.outcome) ? 'yes' : 'NO';
+/**
+ * yes, known (a listed disagreement, as listed: the pair's verdict and the outcome), or NO; the
+ * one reading of agreement the live suite, its offline replay and the README table share.
+ */
+export function agreement(name: string, report: Report, outcome: Outcome): 'yes' | 'known' | 'NO' {
+  const known = KNOWN_DISAGREEMENTS[name];
+  if (known) return known.verdict === pairVerdict(report) && known.outcome === outcome ? 'known' : 'NO';
+  return AGREES[report.verdict].includes(outcome) ? 'yes' : 'NO';
 }
 
 /** The markdown table, one row per case in run order. */
@@ -53,7 +57,7 @@ export function agreementTable(rows: readonly { setup: CaseSetup; result: CaseRe
     const vm = [hostMtu === null ? 'no host_mtu' : `host_mtu=${hostMtu}`, ...(args.includes('--x-svq') ? ['x-svq=on'] : [])].join(', ');
     const codes = result.report.findings.filter((f) => f.severity === 'error').map((f) => f.code);
     const verdict = `${result.report.verdict}${codes.length > 0 ? ` (${[...new Set(codes)].join(', ')})` : ''}`;
-    const agree = agreement(result);
+    const agree = agreement(result.name, result.report, result.outcome);
     lines.push(
       `| \`${result.name}\` | ${shortQemu(optionOf(args, '--source-qemu'))} → ${shortQemu(optionOf(args, '--target-qemu'))} | \`${setup.sourceAttrs || '(defaults)'}\` → \`${setup.targetAttrs || '(defaults)'}\` | ${vm} | ${result.outcome} | ${datapath(result)} | ${verdict} | ${agree === 'known' ? 'known disagreement' : agree} |`,
     );

@@ -56,7 +56,7 @@ export const EXPECTED: Record<string, Expectation> = {
 };
 
 /** The exit status of each verdict (README "Exit status"). */
-export const VERDICT_RC: Record<Report['verdict'], number> = { identical: 0, compatible: 0, unverified: 2, 'blocked-by-hypervisor': 1, incompatible: 1 };
+export const VERDICT_RC: Record<Report['verdict'], number> = { identical: 0, compatible: 0, unverified: 2, 'blocked-by-hypervisor': 1, incompatible: 1, 'compatible-after-provisioning': 1 };
 
 /** The states suite.sh collects with raw netlink and both iproute2 builds (run/dumps/<state>-netlink|tool61|tool615). */
 export const STATES = ['sim', 'vp', 'vp2'] as const;

@@ -3,7 +3,26 @@ import { useColor, type ColorMode } from '../color.js';
 import type { Io } from '../io.js';
 import { vmConfigOf, type VmOptionValues } from '../options.js';
 import { readStdin } from '../stdin.js';
-import { InputError, MAX_PROFILE_BYTES, PROFILE_FIX, UsageError, appendLine, check, decisionRecord, loadInput, loadPolicy, loadRules, parseYaml, renderJson, renderJunit, renderText, toProfile, type Profile } from '../../index.js';
+import {
+  InputError,
+  MAX_PROFILE_BYTES,
+  PROFILE_FIX,
+  UsageError,
+  appendLine,
+  checkHost,
+  decisionRecord,
+  fitTargets,
+  renderFitText,
+  loadInput,
+  loadPolicy,
+  loadRules,
+  parseYaml,
+  renderJson,
+  renderJunit,
+  renderText,
+  toProfile,
+  type Profile,
+} from '../../index.js';
 
 /** Options of the check command. */
 export interface CheckCommandOptions extends VmOptionValues {
@@ -20,6 +39,9 @@ export interface CheckCommandOptions extends VmOptionValues {
   decisionLog?: string;
   rules?: string[];
 }
+
+/** `--target-device any`: rank every device of the target host (one named "any" is ranked with the rest). */
+export const ANY_DEVICE = 'any';
 
 /** What a side is called in the report and in messages: the path, or "stdin" for -. */
 function inputName(input: string): string {
@@ -54,9 +76,14 @@ export async function checkCommand(source: string, target: string, options: Chec
   const load = (input: string) => (input === '-' ? stdinProfile(options.stdinTimeout) : loadInput(input));
   const [sourceProfile, targetProfile, rules, policy] = await Promise.all([load(source), load(target), loadRules(options.rules), options.policy === undefined ? undefined : loadPolicy(options.policy)]);
   const now = new Date();
-  const report = check(sourceProfile, targetProfile, {
+  const format = options.format ?? (options.json ? 'json' : 'text');
+  const any = options.targetDevice === ANY_DEVICE;
+  if (any && format === 'junit') {
+    throw new UsageError('USAGE', '--format junit reports one pair, and --target-device any ranks every device of the target', 'Use --json for the ranking (schemas/fit.v1.json), or name one target device.');
+  }
+  const checkOptions = {
     ...(options.sourceDevice !== undefined ? { sourceDevice: options.sourceDevice } : {}),
-    ...(options.targetDevice !== undefined ? { targetDevice: options.targetDevice } : {}),
+    ...(options.targetDevice !== undefined && !any ? { targetDevice: options.targetDevice } : {}),
     ...(options.sourceQemu !== undefined ? { sourceQemu: { text: options.sourceQemu, origin: '--source-qemu' } } : {}),
     ...(options.targetQemu !== undefined ? { targetQemu: { text: options.targetQemu, origin: '--target-qemu' } } : {}),
     ...(policy !== undefined && options.policy !== undefined ? { policy: { policy, file: options.policy } } : {}),
@@ -68,8 +95,15 @@ export async function checkCommand(source: string, target: string, options: Chec
     sourceInput: inputName(source),
     targetInput: inputName(target),
     now,
-  });
-  const format = options.format ?? (options.json ? 'json' : 'text');
+  };
+  if (any) {
+    const doc = fitTargets(sourceProfile, targetProfile, checkOptions);
+    const text = format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : renderFitText(doc);
+    if (options.decisionLog !== undefined) for (const r of doc.reports) appendLine(options.decisionLog, JSON.stringify(decisionRecord(r, now, { targetDevice: ANY_DEVICE })));
+    io.stdout.write(text);
+    return doc.exitStatus;
+  }
+  const report = checkHost(sourceProfile, targetProfile, checkOptions);
   let text: string;
   if (format === 'json') {
     text = renderJson(report);
