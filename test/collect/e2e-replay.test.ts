@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { collect } from '../../src/collect/collect.js';
 import { readDump } from '../../src/collect/dump.js';
 import type { NetlinkCapture } from '../../src/collect/vdpa-netlink.js';
+import { checkHost } from '../../src/plan/fit.js';
 import { check } from '../../src/verdict/check.js';
 import type { Report } from '../../src/verdict/types.js';
 import { EXPECTED, STATES, assertReport, assertSourcesAgree, assertSvqOnlyParents } from '../e2e/expectations.js';
@@ -58,14 +59,18 @@ for (const [kernel, dir] of Object.entries(KERNELS)) {
         const recorded = JSON.parse(readFileSync(join(dir, `reports/${command.name}.json`), 'utf8')) as Report;
         assertReport(command.name, recorded, Number(readFileSync(join(dir, `reports/${command.name}.rc`), 'utf8')));
         const profile = (await collect({ from: join(dir, 'dumps', command.dump) })).profile;
-        const fresh = check(profile, profile, {
+        const options = {
           sourceDevice: command.source,
           targetDevice: command.target,
           strict: command.strict,
           ...(command.sourceQemu !== null ? { sourceQemu: { text: command.sourceQemu, origin: '--source-qemu' } } : {}),
           ...(command.targetQemu !== null ? { targetQemu: { text: command.targetQemu, origin: '--target-qemu' } } : {}),
-        });
+        };
+        const fresh = check(profile, profile, options);
         assertReport(command.name, fresh, fresh.exitStatus);
+        // What the CLI's check says today (the pair, and what the host's management devices could do).
+        const host = checkHost(profile, profile, options);
+        assertReport(command.name, host, host.exitStatus);
       });
     }
     it('vp_vdpa parents D and E offer only what QEMU 7.2 shadow virtqueues accept, plus ACCESS_PLATFORM', async () => {
