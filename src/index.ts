@@ -14,7 +14,7 @@ export { qemuVersionOf } from './collect/vmm.js';
 export { loadInput, loadPolicy, loadRules } from './input.js';
 export { readInputFile } from './input-file.js';
 export { parseYaml } from './yaml.js';
-export { loadProfile, serializeProfile, toProfile, profileFormat, MAX_PROFILE_BYTES } from './profile/load.js';
+export { loadProfile, serializeProfile, serializeDocument, toProfile, profileFormat, MAX_PROFILE_BYTES } from './profile/load.js';
 export { deviceFingerprint, canonicalDevice } from './profile/fingerprint.js';
 export { PROFILE_SCHEMA_VERSION, PROFILE_FIX, type Profile, type DeviceDoc, type MgmtdevDoc, type FeatureSetDoc } from './profile/types.js';
 
@@ -31,6 +31,7 @@ export { plan, PLAN_VERSION, DEFAULT_DEVICE_NAME, type PlanOptions, type PlanDoc
 export { renderPlanText } from './plan/render-text.js';
 export { checkHost, fitTargets, freeDeviceName, FIT_VERSION, type FitDocument, type FitEntry } from './plan/fit.js';
 export { renderFitText } from './plan/render-fit.js';
+export { baseline, baselineProfile, baselineFingerprint, BASELINE_VERSION, type BaselineDocument, type BaselineHost, type BaselineOptions } from './plan/baseline.js';
 
 // Renderers: the verdict is data; these turn it, or an error, into text, JSON or JUnit.
 export { renderText } from './verdict/render-text.js';

@@ -47,6 +47,13 @@ Examples:
   vdpa-compat plan src.yaml dst-host.yaml
   vdpa-compat plan src.yaml dst-host.yaml --source-device vdpa0 --name vdpa-mig0
   vdpa-compat plan src.yaml dst-host.yaml --target-qemu 10.0.2 --json`,
+  baseline: `
+Each HOST is a host profile or dump directory. The baseline is written as YAML (or JSON by the -o
+extension); what each host limited, and whether the device is proved there, goes to stderr.
+
+Examples:
+  vdpa-compat baseline h1.yaml h2.yaml h3.yaml --class net --name rack7 -o profiles/baselines/rack7.yaml
+  vdpa-compat baseline fleet/rack7/*.yaml --name rack7 --qemu 10.0.2 --mtu 9000`,
   explain: `
 Examples:
   vdpa-compat explain                       list every finding code
@@ -109,6 +116,14 @@ Exit status:
   1  no plan: no management device of the target host can host such a device (each says why)
   2  could not decide: a fact the plan needs is unknown (it says how to get it), or bad usage,
      unreadable or invalid input`;
+
+/** The exit-status section of `baseline --help`. */
+export const BASELINE_EXIT_HELP = `
+Exit status:
+  0  complete: every host can provide the baseline device, and it migrates between every pair
+  1  partial: some host cannot (each says why); the document is written all the same
+  2  could not decide: a fact needed is unknown (it says which), or bad usage, unreadable or invalid input,
+     a write error`;
 
 /** The exit-status section of every other --help. */
 export const EXIT_HELP = `

@@ -7,13 +7,14 @@
  */
 import { Argument, Command, Option } from 'commander';
 import type { AnnotateOptions } from './commands/annotate.js';
+import type { BaselineCommandOptions } from './commands/baseline.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import type { CollectCommandOptions } from './commands/collect.js';
 import type { PlanCommandOptions } from './commands/plan.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
-import { CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP, PLAN_EXIT_HELP } from './help.js';
+import { BASELINE_EXIT_HELP, CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP, PLAN_EXIT_HELP } from './help.js';
 import type { Io } from './io.js';
-import { allowUnverifiedOption, collectList, hookOptions, hostOptions, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
+import { allowUnverifiedOption, collectList, hookOptions, hostOptions, mtu, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
 import { TOOL_VERSION } from '../index.js';
 
 /** What the command prints its result as; errors follow it (an error document, a failed test case). */
@@ -101,6 +102,22 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
       output.format = options.json ? 'json' : 'text';
       run(async () => (await import('./commands/plan.js')).planCommand(source, target, options, io));
     });
+
+  program
+    .command('baseline')
+    .description('the largest device every host of a group can provide, proved to migrate between each pair of them')
+    .argument('<hosts...>', 'host profile files or dump directories')
+    .addOption(new Option('--class <class>', 'the device class').choices(['net', 'blk']).default('net'))
+    .requiredOption('--name <name>', 'the name of the baseline')
+    .option('-o, --output <file>', 'write the baseline here (.yaml, .yml or .json), or - for stdout; default: stdout')
+    .option('--force', 'replace an existing output file', false)
+    .option('--qemu <version>', 'QEMU on every host; overrides the profiles')
+    .addOption(new Option('--mtu <n>', 'the MTU of the baseline device when F_MTU stays (default 1500)').argParser(mtu))
+    .option('--x-svq', "the VMs' netdevs run with x-svq=on", false)
+    .addOption(allowUnverifiedOption())
+    .addOption(strictOption())
+    .addHelpText('after', `${EXAMPLES['baseline']}\n${BASELINE_EXIT_HELP}`)
+    .action((hosts: string[], options: BaselineCommandOptions) => run(async () => (await import('./commands/baseline.js')).baselineCommand(hosts, options, io)));
 
   program
     .command('explain')

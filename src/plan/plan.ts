@@ -112,7 +112,7 @@ function guestMac(sourceMac: string | null, vm: VmConfig): string | null {
  * blocker; 7.2 with x-svq: the netdev does not start); the svq-offered-features
  * rule's own reading (hw/virtio/vhost-shadow-virtqueue.c vhost_svq_valid_features).
  */
-function svqRefused(candidates: readonly QemuRelease[], vm: VmConfig): bigint {
+export function svqRefused(candidates: readonly QemuRelease[], vm: VmConfig): bigint {
   let refused = 0n;
   for (const r of candidates) {
     const svq = r.facts.svq.value;

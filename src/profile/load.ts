@@ -170,11 +170,16 @@ export async function loadProfile(path: string): Promise<Profile> {
 
 /** Profile as YAML or JSON text, ready to write. */
 export async function serializeProfile(profile: Profile, format: 'yaml' | 'json'): Promise<string> {
-  if (format === 'json') return `${JSON.stringify(profile, null, 2)}\n`;
+  return serializeDocument(profile, format);
+}
+
+/** Any document of ours (a profile, a baseline) as YAML or JSON, in the same style. */
+export async function serializeDocument(document: object, format: 'yaml' | 'json'): Promise<string> {
+  if (format === 'json') return `${JSON.stringify(document, null, 2)}\n`;
   const { dump, visit, COLLECTION_STYLE } = await import('js-yaml');
   // The default dump schema quotes what YAML 1.1 readers would mistake for numbers: MACs, 0x masks.
   // The document is the JSON form's, so both formats say the same: JSON writes -0 as 0, YAML would keep it.
-  return dump(JSON.parse(JSON.stringify(profile)), {
+  return dump(JSON.parse(JSON.stringify(document)), {
     lineWidth: -1,
     noRefs: true,
     // Lists of scalars (feature names, sources) read better on one line: [MTU, MAC, STATUS].
