@@ -30,6 +30,7 @@ import { JSON_SCHEMA, load } from 'js-yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ALL = (1n << 64n) - 1n;
+const TOOL_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 
 // ---------------------------------------------------------------------------------------------
 // PRNG: mulberry32, so a seed gives the same fleet on every machine and Node version
@@ -269,8 +270,13 @@ function fleetPlatforms(r, count) {
 function hostDoc(platform, hostname) {
   const distro = DISTROS.find((d) => d.id === platform.distro);
   const [version, versionText] = platform.qemu;
-  // A site build lives in /usr/local; the distribution's binaries stay next to it.
-  const bins = versionText.includes('(') ? distro.bins.map((path) => ({ path, version, versionText })) : [{ path: '/usr/local/bin/qemu-system-x86_64', version, versionText }];
+  // A site build in /usr/local/bin comes first in PATH and wins for its name (src/collect/vmm.ts
+  // findQemuBinaries); the distribution's other binaries, of its own release, are found after it.
+  const site = !versionText.includes('(');
+  const [distroVersion, distroText] = distro.qemu[0];
+  const bins = site
+    ? [{ path: '/usr/local/bin/qemu-system-x86_64', version, versionText }, ...distro.bins.filter((path) => !path.endsWith('/qemu-system-x86_64')).map((path) => ({ path, version: distroVersion, versionText: distroText }))]
+    : distro.bins.map((path) => ({ path, version, versionText }));
   const vmm = {
     qemu: bins,
     libvirt: distro.libvirt === null ? null : { path: distro.libvirt[0], version: distro.libvirt[1], versionText: `${distro.libvirt[0]} (libvirt) ${distro.libvirt[1]}` },
@@ -620,7 +626,8 @@ function buildHost(platform, groups, hostname, hostIndex) {
   const profile = {
     schemaVersion: '1.2.0',
     kind: 'vdpa-compat/host-profile',
-    generator: { name: 'vdpa-compat', version: '0.1.0' },
+    // As collect writes it: this checkout's version.
+    generator: { name: 'vdpa-compat', version: TOOL_VERSION },
     // Fixed instants, one second apart: a seed gives the same bytes every run.
     collectedAt: new Date(Date.UTC(2026, 11, 1, 12, 0, 0) + hostIndex * 1000).toISOString(),
     collection: { method: 'live', sources: netlink ? ['netlink', 'sysfs', ...(platform.vmm ? ['vmm'] : [])] : ['vdpa-tool', 'sysfs', ...(platform.vmm ? ['vmm'] : [])] },
