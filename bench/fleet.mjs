@@ -518,8 +518,9 @@ function deviceDoc(platform, parent, spec, mgmtdev, at) {
   const unknown = netlink ? [] : [{ fact: '/features/offered', reason: `iproute2 never prints a device's offered features; ${popcount(offered.present | offered.absent)} of 64 bits inferred from ${offered.evidence.join(', ')}` }];
   const cvq = (spec.offered & maskOf('CTRL_VQ')) !== 0n ? 1 : 0;
   const byKind = {
-    // vdpasim_net has three virtqueues whatever it offers; vp_vdpa reports the parent's 3 until a
-    // driver sets it up (fixtures/VP_VDPA.md), then 2 per pair + the CVQ; mlx5 sizes them by max_vqp.
+    // vdpasim_net has three virtqueues whatever it offers; vp_vdpa reports QEMU's 3 until a driver
+    // once acked MQ, then 2 per pair + the CVQ (test/fixtures/captures/VP_VDPA.md, "The MQ quirk");
+    // mlx5 sizes them by max_vqp.
     sim: { vendorId: 0, maxVqs: 3, minVqSize: 1 },
     vp: { vendorId: 0x1af4, maxVqs: spec.negotiated === null ? 3 : 2 * (spec.pairs ?? 1) + cvq, minVqSize: 1 },
     mlx5: { vendorId: 0x15b3, maxVqs: 2 * (spec.pairs ?? 1) + cvq, minVqSize: undefined },
@@ -554,7 +555,8 @@ function deviceDoc(platform, parent, spec, mgmtdev, at) {
  *   device:  the device minus name, mgmtdev (the handle), charDev (its number) and fingerprint
  *            (derived from the rest), its config.mac replaced by what kind it is: 'none' (MAC not
  *            offered), 'zero' (unprovisioned) or 'set', as mac-match treats them apart.
- * Two devices of one key get the same verdicts against any third device, whatever their hosts.
+ * Two devices of one key get the same verdict against a third device of another MAC, whatever their
+ * hosts (test/bench/fleet.test.ts checks a sample with `check`): what lets `matrix` decide a group once.
  */
 export function groupKey(profile, device) {
   const { hostname: _h, ...host } = profile.host;
