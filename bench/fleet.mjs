@@ -8,8 +8,9 @@
 //
 //   node bench/fleet.mjs --hosts 10000 --groups 500 --seed 1 --out DIR   # one DIR/host-NNNNN.json per host
 //   node bench/fleet.mjs --hosts 10000 --distinct --seed 1 --out DIR     # no two devices alike
+//   node bench/fleet.mjs --hosts 10000 --groups 500 --layouts 500 --out DIR   # hosts in 500 builds
 //
-// Library: generateFleet({ hosts, groups, seed, distinct }) → Profile[] and groupKey(profile, device).
+// Library: generateFleet({ hosts, groups, seed, distinct, layouts }) → Profile[] and groupKey(profile, device).
 //
 // A device group is what `matrix` may compute once for many devices: devices whose facts are the
 // same except their name, MAC, charDev, parent address and host name (see groupKey). With
@@ -652,7 +653,7 @@ const DEVICE_COUNTS = [
  * The fleet: `hosts` host profiles. `groups` bounds the distinct device groups (groupKey);
  * `distinct` makes every device its own group instead. Same arguments, same fleet.
  */
-export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false }) {
+export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false, layouts = 0 }) {
   if (!Number.isInteger(hosts) || hosts < 1) throw new RangeError('hosts must be a positive integer');
   if (!distinct && (!Number.isInteger(groups) || groups < 1)) throw new RangeError('groups must be a positive integer');
   const r = randomness(seed);
@@ -704,11 +705,21 @@ export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false 
     if (!byBucket.has(bucket)) byBucket.set(bucket, []);
     byBucket.get(bucket).push(g);
   }
+  // With `layouts: L`, hosts come in L builds (a server model with its NICs, as racks are bought
+  // and rolled out), each host its own name and MACs: the fleet then varies as much as L builds,
+  // not as much as it has hosts. Without, every host's other devices are drawn afresh.
+  const drawn = [];
   for (let h = 0; h < hosts; h++) {
+    if (layouts > 0 && h >= layouts) {
+      const { platform, chosen } = drawn[h % layouts];
+      fleet.push(buildHost(platform, chosen, name(h), h).profile);
+      continue;
+    }
     const first = specs[h % specs.length];
     const chosen = [first];
     const candidates = byBucket.get(`${platforms.indexOf(first.platform)}/${first.family}`);
     for (let n = r.weighted(DEVICE_COUNTS); chosen.length < n;) chosen.push(r.pick(candidates));
+    drawn.push({ platform: first.platform, chosen });
     fleet.push(buildHost(first.platform, chosen, name(h), h).profile);
   }
   return fleet;
@@ -718,13 +729,13 @@ export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false 
 // CLI.
 
 function main(argv) {
-  const options = { hosts: 1000, groups: 500, seed: 1, distinct: false, out: null };
+  const options = { hosts: 1000, groups: 500, seed: 1, distinct: false, layouts: 0, out: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--distinct') options.distinct = true;
     else if (arg === '--out') options.out = argv[++i];
-    else if (arg === '--hosts' || arg === '--groups' || arg === '--seed') options[arg.slice(2)] = Number(argv[++i]);
-    else throw new Error(`usage: node bench/fleet.mjs --hosts N [--groups G | --distinct] [--seed S] --out DIR (unknown argument ${arg})`);
+    else if (arg === '--hosts' || arg === '--groups' || arg === '--seed' || arg === '--layouts') options[arg.slice(2)] = Number(argv[++i]);
+    else throw new Error(`usage: node bench/fleet.mjs --hosts N [--groups G | --distinct] [--seed S] --out DIR [--layouts L] (unknown argument ${arg})`);
   }
   if (options.out === null || options.out === undefined) throw new Error('--out DIR is required');
   const start = process.hrtime.bigint();

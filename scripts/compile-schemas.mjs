@@ -21,6 +21,7 @@ const schemas = {
   validatePlan: { file: 'schemas/plan.v1.json', bounded: false, open: false },
   validateFit: { file: 'schemas/fit.v1.json', bounded: false, open: false },
   validateBaseline: { file: 'schemas/baseline.v1.json', bounded: false, open: false },
+  validateMatrix: { file: 'schemas/matrix.v1.json', bounded: false, open: false },
   validatePolicy: { file: 'schemas/policy.v1.json', bounded: true, open: false },
   validateRulePack: { file: 'schemas/rule-pack.v1.json', bounded: true, open: false },
 };

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   POLICY_INVALID: 'a --policy file: fails the schema (each problem with its JSON pointer)',
   RULE_PACK_PARSE: 'a --rules file: not valid YAML or JSON',
   RULE_PACK_INVALID: 'a --rules file: fails the schema or its rules do not compile (each problem with its JSON pointer)',
+  BASELINE_PARSE: 'a --baseline file: not valid YAML or JSON',
+  BASELINE_INVALID: 'a --baseline file: fails the schema, or its fingerprint does not match its device (each problem with its JSON pointer)',
   VDPA_NOT_FOUND: 'live collection: the vdpa binary (--vdpa) is not there',
   VDPA_FAILED: 'live collection: vdpa or a netlink request failed',
   VDPA_TIMEOUT: 'live collection: vdpa or a netlink request did not finish within --timeout',

@@ -11,7 +11,7 @@ export { DUMP_FILES, OWN_DUMP_FILES, type RawDump } from './collect/dump-layout.
 export { qemuVersionOf } from './collect/vmm.js';
 
 // Inputs and profiles.
-export { loadInput, loadPolicy, loadRules } from './input.js';
+export { loadInput, loadPolicy, loadRules, loadBaseline } from './input.js';
 export { readInputFile } from './input-file.js';
 export { parseYaml } from './yaml.js';
 export { loadProfile, serializeProfile, serializeDocument, toProfile, profileFormat, MAX_PROFILE_BYTES } from './profile/load.js';
@@ -22,7 +22,7 @@ export { PROFILE_SCHEMA_VERSION, PROFILE_FIX, type Profile, type DeviceDoc, type
 export { builtinRules } from './rules/builtin/index.js';
 export { defineRule, type Rule, type Severity } from './rules/define.js';
 export { type VmConfig } from './rules/context.js';
-export { check, type CheckOptions } from './verdict/check.js';
+export { check, checkPrepared, prepareSide, type CheckOptions, type PreparedSide } from './verdict/check.js';
 export { decisionRecord } from './verdict/decision.js';
 export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type CheckResult, type Verdict, type Provisioning } from './verdict/types.js';
 
@@ -31,7 +31,10 @@ export { plan, PLAN_VERSION, DEFAULT_DEVICE_NAME, type PlanOptions, type PlanDoc
 export { renderPlanText } from './plan/render-text.js';
 export { checkHost, fitTargets, freeDeviceName, FIT_VERSION, type FitDocument, type FitEntry } from './plan/fit.js';
 export { renderFitText } from './plan/render-fit.js';
-export { baseline, baselineProfile, baselineFingerprint, BASELINE_VERSION, type BaselineDocument, type BaselineHost, type BaselineOptions } from './plan/baseline.js';
+export { matrix, matrixCell, deviceGroupKey, MATRIX_VERSION, MATRIX_RANK, type MatrixDocument, type MatrixCell, type MatrixHost, type MatrixOptions } from './fleet/matrix.js';
+export { renderMatrixTable, renderMatrixCsv, MATRIX_LETTERS } from './fleet/render.js';
+export { nfdEntries, nfdFeatureFile, nfdRule, shortFingerprint, baselineEntryName, NFD_MAX_BYTES, SHORT_FINGERPRINT_HEX, type NfdEntry, type NfdOptions } from './fleet/nfd.js';
+export { baseline, baselineProfile, planBaseline, baselineFingerprint, BASELINE_VERSION, type BaselineDocument, type BaselineHost, type BaselineOptions } from './plan/baseline.js';
 
 // Renderers: the verdict is data; these turn it, or an error, into text, JSON or JUnit.
 export { renderText } from './verdict/render-text.js';

@@ -4,7 +4,8 @@
  * and the hook.
  */
 import { isDirectory } from './collect/dump.js';
-import { InputError } from './errors.js';
+import { InputError, ValidationError } from './errors.js';
+import type { BaselineDocument } from './plan/baseline.js';
 import { readInputFile } from './input-file.js';
 import { loadProfile } from './profile/load.js';
 import type { Profile } from './profile/types.js';
@@ -32,6 +33,29 @@ function readSmall(file: string, what: string, hint: string): string {
 export async function loadPolicy(file: string): Promise<Policy> {
   const text = readSmall(file, 'a policy', 'Pass a policy file (YAML or JSON; README "Policies").');
   return (await import('./verdict/policy-file.js')).parsePolicy(text, file);
+}
+
+/** Reads and validates a baseline (YAML or JSON, as `baseline` writes it); its fingerprint must be its device's. */
+export async function loadBaseline(file: string): Promise<BaselineDocument> {
+  const hint = 'Pass a baseline as `vdpa-compat baseline` writes it (schemas/baseline.v1.json), or make it again.';
+  const text = readSmall(file, 'a baseline', hint);
+  let doc: unknown;
+  if (/\.json$/i.test(file)) {
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      throw new InputError('BASELINE_PARSE', `${file}: not valid JSON (${(error as Error).message})`, hint, { cause: error });
+    }
+  } else {
+    doc = await (await import('./yaml.js')).parseYaml(text, file, hint, 'BASELINE_PARSE');
+  }
+  const [{ validateBaseline }, { problemsOf }, { baselineFingerprint }] = await Promise.all([import('./generated/baseline-validator.js'), import('./profile/schema.js'), import('./plan/baseline.js')]);
+  if (!validateBaseline(doc)) throw new ValidationError(file, problemsOf(validateBaseline.errors), hint, 'BASELINE_INVALID');
+  const baseline = doc as BaselineDocument;
+  const actual = baselineFingerprint(baseline);
+  if (actual !== baseline.fingerprint)
+    throw new ValidationError(file, [{ pointer: '/fingerprint', message: `does not match the baseline's device (computed ${actual}): edited by hand? make it again with vdpa-compat baseline` }], hint, 'BASELINE_INVALID');
+  return baseline;
 }
 
 /** The built-in rules, then every rule of each pack file, in order. */

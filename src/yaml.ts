@@ -16,7 +16,7 @@ import { InputError } from './errors.js';
 const MAX_YAML_DEPTH = 66;
 
 /** Parses YAML text; `path` names it in errors, `fix` says how to correct it. */
-export async function parseYaml(text: string, path: string, fix: string, code: 'PROFILE_PARSE' | 'POLICY_PARSE' | 'RULE_PACK_PARSE' = 'PROFILE_PARSE'): Promise<unknown> {
+export async function parseYaml(text: string, path: string, fix: string, code: 'PROFILE_PARSE' | 'POLICY_PARSE' | 'RULE_PACK_PARSE' | 'BASELINE_PARSE' = 'PROFILE_PARSE'): Promise<unknown> {
   // Loaded on demand: most runs read dump directories or JSON and never need it.
   const { load, JSON_SCHEMA } = await import('js-yaml');
   try {

@@ -67,7 +67,8 @@ describe('project', () => {
   });
 
   // The import rule, in the words README ("Layout") uses; STYLE.md's, with our stages named.
-  const IMPORT_RULE = 'Imports go one way: front ends (cli, hook) → index → libvirt → plan → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge, verdict and plan never do I/O. Nothing imports cli/ or hook/.';
+  const IMPORT_RULE =
+    'Imports go one way: front ends (cli, hook) → index → libvirt → fleet → plan → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge, verdict, plan and fleet never do I/O. Nothing imports cli/ or hook/.';
 
   it('README states the import rule this test keeps, word for word', () => {
     const readme = readFileSync(repoPath('README.md'), 'utf8').replace(/\s+/g, ' ');
@@ -81,7 +82,7 @@ describe('project', () => {
     // The hook libvirt runs is the CLI's `hook qemu` command (one entry, one bundle, one code cache),
     // so src/hook/ does not exist; should it, it is a front end like src/cli. Root files are leaves
     // (errors, control characters, version, generated, yaml, the input and output file helpers)
-    // except input.ts (loads any input: profile, dump, policy, rule pack).
+    // except input.ts (loads any input: profile, dump, policy, rule pack, baseline).
     const leaves = ['errors.ts', 'control-chars.ts', 'version.ts', 'generated', 'yaml.ts', 'input-file.ts'];
     const frontEnd = ['index.ts'];
     const allowed: Record<string, string[]> = {
@@ -91,20 +92,21 @@ describe('project', () => {
       'yaml.ts': ['errors.ts'],
       'input-file.ts': ['errors.ts'],
       'output-file.ts': ['errors.ts'],
-      'input.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict'],
-      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan', 'libvirt', 'input.ts', 'output-file.ts'],
+      'input.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan'],
+      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan', 'fleet', 'libvirt', 'input.ts', 'output-file.ts'],
       profile: ['profile', ...leaves],
       knowledge: ['knowledge', 'profile', 'generated'],
       collect: ['collect', 'profile', 'output-file.ts', ...leaves],
       rules: ['rules', 'knowledge', 'profile', 'errors.ts', 'generated'],
       verdict: ['verdict', 'rules', 'knowledge', 'profile', ...leaves],
       plan: ['plan', 'verdict', 'rules', 'knowledge', 'profile', ...leaves],
+      fleet: ['fleet', 'plan', 'verdict', 'rules', 'knowledge', 'profile', ...leaves],
       libvirt: ['libvirt', 'collect', 'profile', 'rules', 'verdict', 'plan', 'input.ts', 'output-file.ts', ...leaves],
       cli: frontEnd,
       hook: frontEnd,
     };
-    // The engine is pure: rules, the knowledge they read, the verdict and the plan do no I/O.
-    const pure = ['rules', 'knowledge', 'verdict', 'plan'];
+    // The engine is pure: rules, the knowledge they read, the verdict, the plan and the fleet matrix do no I/O.
+    const pure = ['rules', 'knowledge', 'verdict', 'plan', 'fleet'];
     const src = repoPath('src');
     const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
     let seen = 0;

@@ -46,7 +46,8 @@ printed, not run: run its commands on the target host, then collect it again and
 Examples:
   vdpa-compat plan src.yaml dst-host.yaml
   vdpa-compat plan src.yaml dst-host.yaml --source-device vdpa0 --name vdpa-mig0
-  vdpa-compat plan src.yaml dst-host.yaml --target-qemu 10.0.2 --json`,
+  vdpa-compat plan src.yaml dst-host.yaml --target-qemu 10.0.2 --json
+  vdpa-compat plan --baseline profiles/baselines/rack7.yaml dst-host.yaml`,
   baseline: `
 Each HOST is a host profile or dump directory. The baseline is written as YAML (or JSON by the -o
 extension); what each host limited, and whether the device is proved there, goes to stderr.
@@ -54,6 +55,25 @@ extension); what each host limited, and whether the device is proved there, goes
 Examples:
   vdpa-compat baseline h1.yaml h2.yaml h3.yaml --class net --name rack7 -o profiles/baselines/rack7.yaml
   vdpa-compat baseline fleet/rack7/*.yaml --name rack7 --qemu 10.0.2 --mtu 9000`,
+  matrix: `
+Each HOST is a host profile or dump directory. A cell is the best verdict for moving a VM's device
+of that class from the row's host to the column's: a device of the target, else one a plan creates
+there (P); for a host with several devices of the class, the worst of its devices.
+
+Examples:
+  vdpa-compat matrix fleet/*.yaml
+  vdpa-compat matrix fleet/*.yaml --format csv > matrix.csv
+  vdpa-compat matrix fleet/*.yaml --format json --qemu 10.0.2 | jq '.stats'`,
+  nfd: `
+One line per device group of this node (vdpa-compat.CLASS.FINGERPRINT=COUNT) and per baseline it can
+take (vdpa-compat.baseline.NAME=FINGERPRINT); nfd-worker labels the node with them
+(feature.node.kubernetes.io/…). Run it from a timer with --expiry, so a node that stops refreshing
+stops advertising.
+
+Examples:
+  vdpa-compat nfd -o /etc/kubernetes/node-feature-discovery/features.d/vdpa-compat --expiry 60
+  vdpa-compat nfd --baseline profiles/baselines/rack7.yaml --from dump/
+  vdpa-compat nfd rule --baseline profiles/baselines/rack7.yaml > rack7-nodefeaturerule.yaml`,
   explain: `
 Examples:
   vdpa-compat explain                       list every finding code

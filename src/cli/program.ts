@@ -8,13 +8,15 @@
 import { Argument, Command, Option } from 'commander';
 import type { AnnotateOptions } from './commands/annotate.js';
 import type { BaselineCommandOptions } from './commands/baseline.js';
+import type { MatrixCommandOptions } from './commands/matrix.js';
+import type { NfdCommandOptions } from './commands/nfd.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import type { CollectCommandOptions } from './commands/collect.js';
 import type { PlanCommandOptions } from './commands/plan.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
 import { BASELINE_EXIT_HELP, CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP, PLAN_EXIT_HELP } from './help.js';
 import type { Io } from './io.js';
-import { allowUnverifiedOption, collectList, hookOptions, hostOptions, mtu, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
+import { allowUnverifiedOption, collectList, hookOptions, hostOptions, mtu, positiveInt, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
 import { TOOL_VERSION } from '../index.js';
 
 /** What the command prints its result as; errors follow it (an error document, a failed test case). */
@@ -91,14 +93,15 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   const planCommand = program
     .command('plan')
     .description("plan a device on the target host that the source device's guest can migrate to: the commands to run there")
-    .argument('<source>', 'source profile file or dump directory')
-    .argument('<target-host>', 'target host profile file or dump directory')
+    .argument('<source>', 'source profile file or dump directory (with --baseline: the target host)')
+    .argument('[target-host]', 'target host profile file or dump directory')
     .addOption(sourceDeviceOption())
+    .option('--baseline <file>', 'plan the device of this baseline (`vdpa-compat baseline`) instead of a source device')
     .option('--name <name>', 'name of the vdpa device to create', 'vdpa-mig0');
   withOptions(planCommand, [...vmOptions(), allowUnverifiedOption(), strictOption()])
     .option('-j, --json', 'print one JSON plan (schemas/plan.v1.json), an error report on any error', false)
     .addHelpText('after', `${EXAMPLES['plan']}\n${PLAN_EXIT_HELP}`)
-    .action((source: string, target: string, options: PlanCommandOptions) => {
+    .action((source: string, target: string | undefined, options: PlanCommandOptions) => {
       output.format = options.json ? 'json' : 'text';
       run(async () => (await import('./commands/plan.js')).planCommand(source, target, options, io));
     });
@@ -118,6 +121,38 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .addOption(strictOption())
     .addHelpText('after', `${EXAMPLES['baseline']}\n${BASELINE_EXIT_HELP}`)
     .action((hosts: string[], options: BaselineCommandOptions) => run(async () => (await import('./commands/baseline.js')).baselineCommand(hosts, options, io)));
+
+  program
+    .command('matrix')
+    .description('who can go where: the best verdict for every ordered pair of hosts and device class')
+    .argument('<hosts...>', 'host profile files or dump directories')
+    .addOption(new Option('--format <format>', 'table (a grid per class), csv (a line per ordered pair) or json (schemas/matrix.v1.json)').choices(['table', 'csv', 'json']).default('table'))
+    .option('--qemu <version>', 'QEMU on every host; overrides the profiles')
+    .option('--x-svq', "the VMs' netdevs run with x-svq=on", false)
+    .option('--no-progress', 'no progress lines on stderr for long runs')
+    .addOption(allowUnverifiedOption())
+    .addOption(strictOption())
+    .addHelpText('after', `${EXAMPLES['matrix']}\n${EXIT_HELP}`)
+    .action((hosts: string[], options: MatrixCommandOptions) => run(async () => (await import('./commands/matrix.js')).matrixCommand(hosts, options, io)));
+
+  // `nfd rule` is nfd's argument, not a subcommand: both take --baseline, which commander would
+  // give the parent (program options are recognised after subcommands).
+  withOptions(
+    program
+      .command('nfd')
+      .description("this node's vDPA device groups and the baselines it can take, as a Node Feature Discovery feature file; `nfd rule`: the NodeFeatureRule of a baseline")
+      .addArgument(new Argument('[what]', 'rule: print the NodeFeatureRule (nfd.k8s-sigs.io/v1alpha1) that labels the nodes able to take --baseline').choices(['rule']))
+      .option('--from <dump-dir>', 'read a recorded dump directory instead of this host')
+      .option('-o, --output <file>', 'write the feature file here, atomically (e.g. /etc/kubernetes/node-feature-discovery/features.d/vdpa-compat); default: stdout')
+      .option('--baseline <file>', 'a baseline to advertise when this node can take it; may be given more than once (nfd rule: exactly one)', collectList)
+      .addOption(new Option('--expiry <minutes>', 'the entries expire this long from now (# +expiry-time)').argParser(positiveInt))
+      .option('--no-labels', 'raw features only (# +no-label): the NodeFeatureRule of `nfd rule` makes the labels')
+      .option('--qemu <version>', "this node's QEMU; overrides what collect finds")
+      .option('--force', 'nfd rule -o: replace an existing file (the feature file is always replaced: it is refreshed)', false),
+    hostOptions(),
+  )
+    .addHelpText('after', `${EXAMPLES['nfd']}\n${EXIT_HELP}`)
+    .action((what: string | undefined, options: NfdCommandOptions) => run(async () => (await import('./commands/nfd.js')).nfdCommand(what, options, io)));
 
   program
     .command('explain')

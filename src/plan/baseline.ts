@@ -25,7 +25,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { freeDeviceName } from './fit.js';
-import { plan, svqRefused, type PlanOptions } from './plan.js';
+import { plan, svqRefused, type PlanDocument, type PlanOptions } from './plan.js';
 
 /** The version of the baseline document (schemas/baseline.v1.json). */
 export const BASELINE_VERSION = '1.0.0';
@@ -101,7 +101,7 @@ export function baselineFingerprint(b: Pick<BaselineDocument, 'class' | 'device'
  * nothing negotiated yet, on no host in particular. `plan` and `check` take it
  * as the source of a VM started on a baseline device.
  */
-export function baselineProfile(b: BaselineDocument, on?: { profile: Profile; mgmtdev: string; mac: string }): Profile {
+export function baselineProfile(b: BaselineDocument, on?: { profile: Profile; mgmtdev: string; mac: string | null }): Profile {
   const mask = parseMask(b.device.features.bits) ?? 0n;
   const net = b.class === 'net';
   const multiqueue = net && (hasBit(mask, NET.MQ) || hasBit(mask, NET.RSS));
@@ -269,4 +269,49 @@ export function baseline(hosts: readonly { profile: Profile; input: string }[], 
   doc.status = statuses.every((s) => s === 'ok') ? 'complete' : statuses.includes('fails') ? 'partial' : 'unknown';
   doc.exitStatus = doc.status === 'complete' ? 0 : doc.status === 'partial' ? 1 : 2;
   return doc;
+}
+
+/**
+ * The baseline device planned on one host (`plan --baseline`): on each management device of the
+ * class, a device offering exactly the baseline (features, queue pairs, MTU), proved by check
+ * against the baseline device as it would be on that same parent. That proves the device is the
+ * baseline's; that a VM moves between it and the group's other hosts is the baseline's own proof
+ * (each parent of the group planned and checked against every other), which a host outside the
+ * group joins only when the baseline is made again with it.
+ */
+export function planBaseline(b: BaselineDocument, target: Profile, options: PlanOptions & { mac?: string } = {}): PlanDocument {
+  const name = options.name ?? freeDeviceName(target);
+  const mac = options.mac ?? null;
+  const mask = parseMask(b.device.features.bits) ?? 0n;
+  const docs: PlanDocument[] = [];
+  for (const m of target.mgmtdevs) {
+    const source = baselineProfile(b, { profile: target, mgmtdev: m.handle, mac });
+    const doc = plan(source, { ...target, mgmtdevs: [m] }, { ...options, name, sourceDevice: b.name, sourceInput: `baseline ${b.name}` });
+    const candidate = doc.candidates[0];
+    const predicted = doc.plan?.predicted;
+    if (predicted !== undefined && candidate !== undefined) {
+      const offered = parseMask(predicted.features.offered.present.bits) ?? 0n;
+      const multiqueue = b.class === 'net' && (hasBit(mask, NET.MQ) || hasBit(mask, NET.RSS));
+      const exact = offered === mask && predicted.config.mtu === b.device.mtu && (!multiqueue || predicted.config.maxVqPairs === b.device.queuePairs);
+      if (!exact) {
+        candidate.status = 'fails';
+        candidate.requirements.push({ code: 'check', status: 'fails', message: `the device ${m.handle} would make is not exactly the baseline (a guest started on it could negotiate what the group's other hosts lack)` });
+        docs.push({ ...doc, status: 'no-plan', exitStatus: 1, plan: null });
+        continue;
+      }
+    }
+    docs.push(doc);
+  }
+  const chosen = docs.find((d) => d.plan !== null);
+  const candidates = docs.flatMap((d) => d.candidates);
+  const base = chosen ?? docs[0];
+  const status: PlanDocument['status'] = chosen !== undefined ? 'planned' : docs.some((d) => d.status === 'unknown') ? 'unknown' : 'no-plan';
+  return {
+    ...(base ?? plan(baselineProfile(b), target, { ...options, name, sourceDevice: b.name })),
+    status,
+    exitStatus: status === 'planned' ? 0 : status === 'no-plan' ? 1 : 2,
+    plan: chosen?.plan ?? null,
+    candidates,
+    source: { ...(base?.source ?? ({} as PlanDocument['source'])), input: `baseline ${b.name} (${b.fingerprint})` },
+  };
 }

@@ -148,21 +148,55 @@ function summary(side: Side, input: string): SideSummary {
   };
 }
 
+/**
+ * One side of a pair, with everything check derives from its profile alone: the rule view, the
+ * report's summary (the verified fingerprint) and what a newer minor's profile holds that this
+ * version does not read. A fleet decides many pairs with the same sides: preparing each once
+ * gives the same reports as {@link check} for a fraction of the work.
+ */
+export interface PreparedSide {
+  profile: Profile;
+  role: 'source' | 'target';
+  side: Side;
+  summary: SideSummary;
+  format: { findings: Finding[]; onDevice: boolean };
+}
+
+/** Prepares a side: its device (by name, or the only one), under the QEMU given or the profile's. */
+export function prepareSide(profile: Profile, role: 'source' | 'target', options: { device?: string; input?: string; qemu?: QemuGiven } = {}): PreparedSide {
+  const input = options.input ?? role;
+  const side = buildSide(profile, selectDevice(profile, options.device, role, input), qemuOf(options.qemu, profile, role));
+  return { profile, role, side, summary: summary(side, input), format: profileFormatFindings(profile, role, input, side) };
+}
+
 /** Decides whether the source device can live-migrate to the target device. */
 export function check(source: Profile, target: Profile, options: CheckOptions = {}): Report {
-  const sourceInput = options.sourceInput ?? 'source';
-  const targetInput = options.targetInput ?? 'target';
-  const s = buildSide(source, selectDevice(source, options.sourceDevice, 'source', sourceInput), qemuOf(options.sourceQemu, source, 'source'));
-  const t = buildSide(target, selectDevice(target, options.targetDevice, 'target', targetInput), qemuOf(options.targetQemu, target, 'target'));
+  const s = prepareSide(source, 'source', {
+    ...(options.sourceDevice !== undefined ? { device: options.sourceDevice } : {}),
+    input: options.sourceInput ?? 'source',
+    ...(options.sourceQemu !== undefined ? { qemu: options.sourceQemu } : {}),
+  });
+  const t = prepareSide(target, 'target', {
+    ...(options.targetDevice !== undefined ? { device: options.targetDevice } : {}),
+    input: options.targetInput ?? 'target',
+    ...(options.targetQemu !== undefined ? { qemu: options.targetQemu } : {}),
+  });
+  return checkPrepared(s, t, options);
+}
+
+/** {@link check} on prepared sides; the options' device, input and QEMU choices are the sides'. */
+export function checkPrepared(source: PreparedSide, target: PreparedSide, options: CheckOptions = {}): Report {
+  const s = source.side;
+  const t = target.side;
   const vm: VmConfig = { ...DEFAULT_VM, ...options.vm };
   const strict = options.strict ?? false;
   const evaluation = evaluate(options.rules ?? builtinRules, s, t, vm, { strict });
-  const sourceSide = summary(s, sourceInput);
-  const targetSide = summary(t, targetInput);
+  const sourceSide = source.summary;
+  const targetSide = target.summary;
 
   // Findings of a newer minor's profile come first: they say what the rules below did not read.
-  const sourceFormat = profileFormatFindings(source, 'source', sourceInput, s);
-  const targetFormat = profileFormatFindings(target, 'target', targetInput, t);
+  const sourceFormat = source.format;
+  const targetFormat = target.format;
   const format = [...sourceFormat.findings, ...targetFormat.findings];
   let findings = [...format, ...evaluation.findings];
   let checks = format.length === 0 ? evaluation.checks : [{ rule: 'profile-format', summary: PROFILE_FORMAT_SUMMARY, status: statusOf(format) }, ...evaluation.checks];

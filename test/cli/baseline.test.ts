@@ -42,4 +42,28 @@ describe('vdpa-compat baseline', () => {
     assert.match(bad.stderr, /--name "rack\/7" is not a baseline name.*\[USAGE\]/);
     assert.ok(!hasStack(bad.stderr));
   });
+
+  it('plan --baseline FILE TARGET_HOST plans the baseline device; a tampered or unreadable baseline is exit 2 with its code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vdpa-compat-baseline-'));
+    const file = join(dir, 'rack7.yaml');
+    assert.equal((await runCli(['baseline', ...HOSTS, '--name', 'rack7', '--qemu', '10.0.2', '-o', file])).code, 0);
+    const Q = ['--source-qemu', '10.0.2', '--target-qemu', '10.0.2'];
+    const planned = await runCli(['plan', '--baseline', file, HOSTS[1] ?? '', ...Q]);
+    assert.equal(planned.code, 0, planned.stderr);
+    assert.match(planned.stdout, /^ {2}vdpa dev add name vdpa-mig0 mgmtdev vdpasim_net mtu 1500 device_features 0x308820028$/m);
+    const tampered = join(dir, 'tampered.yaml');
+    writeFileSync(tampered, readFileSync(file, 'utf8').replace('queuePairs: 1', 'queuePairs: 2'));
+    const bad = await runCli(['plan', '--baseline', tampered, HOSTS[1] ?? '']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /\/fingerprint: does not match the baseline's device.*\[BASELINE_INVALID\]/);
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'kind: [\n');
+    const parse = await runCli(['plan', '--baseline', broken, HOSTS[1] ?? '']);
+    assert.equal(parse.code, 2);
+    assert.match(parse.stderr, /\[BASELINE_PARSE\]/);
+    const two = await runCli(['plan', '--baseline', file, HOSTS[0] ?? '', HOSTS[1] ?? '']);
+    assert.equal(two.code, 2);
+    assert.match(two.stderr, /--baseline takes the place of SOURCE.*\[USAGE\]/);
+    for (const r of [bad, parse, two]) assert.ok(!hasStack(r.stderr));
+  });
 });

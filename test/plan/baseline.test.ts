@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { validateBaseline } from '../../src/generated/baseline-validator.js';
-import { baseline, baselineFingerprint, baselineProfile, BASELINE_EXAMPLE_MAC, type BaselineDocument } from '../../src/plan/baseline.js';
+import { baseline, baselineFingerprint, baselineProfile, BASELINE_EXAMPLE_MAC, planBaseline, type BaselineDocument } from '../../src/plan/baseline.js';
 import { plan } from '../../src/plan/plan.js';
 import { parseMask } from '../../src/profile/feature-bits.js';
 import type { Profile } from '../../src/profile/types.js';
@@ -109,5 +109,23 @@ describe('baseline', () => {
       ['unknown', 'fails'],
     );
     assert.match(doc.hosts[1]?.notes[0] ?? '', /no management device provisions net/);
+  });
+
+  it('plan --baseline: on a host of the group, a device offering exactly the baseline; on one that cannot, no plan and why', async () => {
+    const group = await hosts();
+    const doc = baseline(group, 'net', 'rack7', QEMU);
+    const on = planBaseline(doc, group[1]?.profile as Profile, Q10);
+    assert.equal(on.status, 'planned');
+    assert.equal(parseMask(on.plan?.predicted.features.offered.present.bits ?? ''), parseMask(doc.device.features.bits));
+    assert.equal(on.plan?.predicted.config.mtu, 1500);
+    assert.match(on.plan?.commands[0] ?? '', /^vdpa dev add name vdpa-mig0 mgmtdev vdpasim_net mtu 1500 device_features 0x308820028$/);
+    // A host with only vp_vdpa parents A–C: none offers ANY_LAYOUT or ACCESS_PLATFORM, which the baseline has.
+    const vp = await profileOf('e2e/k6.12/vp-tool615');
+    vp.mgmtdevs = vp.mgmtdevs.filter((m) => m.handle.startsWith('pci/'));
+    vp.devices = [];
+    const off = planBaseline(doc, vp, Q10);
+    assert.equal(off.status, 'no-plan');
+    assert.equal(off.exitStatus, 1);
+    assert.ok(off.candidates.every((c) => c.requirements.some((r) => r.code === 'needed-features')));
   });
 });

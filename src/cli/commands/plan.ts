@@ -1,11 +1,12 @@
 /** `vdpa-compat plan SOURCE TARGET_HOST`: the commands that make a device the source's guest can move to. */
 import type { Io } from '../io.js';
 import { vmConfigOf, type VmOptionValues } from '../options.js';
-import { loadInput, plan, renderPlanText } from '../../index.js';
+import { UsageError, loadBaseline, loadInput, plan, planBaseline, renderPlanText } from '../../index.js';
 
 /** Options of the plan command. */
 export interface PlanCommandOptions extends VmOptionValues {
   sourceDevice?: string;
+  baseline?: string;
   name: string;
   json: boolean;
   strict: boolean;
@@ -13,7 +14,9 @@ export interface PlanCommandOptions extends VmOptionValues {
 }
 
 /** Loads both hosts, plans, prints; exits 0 with a plan, 1 when none can work, 2 when a fact is unknown. */
-export async function planCommand(source: string, target: string, options: PlanCommandOptions, io: Io): Promise<number> {
+export async function planCommand(source: string, target: string | undefined, options: PlanCommandOptions, io: Io): Promise<number> {
+  if (options.baseline !== undefined) return planBaselineCommand(options.baseline, source, target, options, io);
+  if (target === undefined) throw new UsageError('USAGE', 'plan needs SOURCE and TARGET_HOST (or --baseline FILE and TARGET_HOST)', 'Name the source profile and the target host profile.');
   const [sourceProfile, targetProfile] = await Promise.all([loadInput(source), loadInput(target)]);
   const doc = plan(sourceProfile, targetProfile, {
     ...(options.sourceDevice !== undefined ? { sourceDevice: options.sourceDevice } : {}),
@@ -27,6 +30,24 @@ export async function planCommand(source: string, target: string, options: PlanC
     targetInput: target,
   });
   // bigint-free by construction: masks are hex strings in the document.
+  io.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderPlanText(doc));
+  return doc.exitStatus;
+}
+
+/** `plan --baseline FILE TARGET_HOST`: the baseline's device on this host, exactly. */
+async function planBaselineCommand(file: string, target: string, extra: string | undefined, options: PlanCommandOptions, io: Io): Promise<number> {
+  if (extra !== undefined) throw new UsageError('USAGE', '--baseline takes the place of SOURCE: name only the target host', `\`vdpa-compat plan --baseline ${file} TARGET_HOST\``);
+  if (options.sourceDevice !== undefined) throw new UsageError('USAGE', '--source-device and --baseline: the baseline is the source', 'Drop --source-device.');
+  const [baseline, targetProfile] = await Promise.all([loadBaseline(file), loadInput(target)]);
+  const doc = planBaseline(baseline, targetProfile, {
+    ...(options.sourceQemu !== undefined ? { sourceQemu: { text: options.sourceQemu, origin: '--source-qemu' } } : {}),
+    ...(options.targetQemu !== undefined ? { targetQemu: { text: options.targetQemu, origin: '--target-qemu' } } : {}),
+    vm: vmConfigOf(options),
+    name: options.name,
+    strict: options.strict,
+    allowUnverified: options.allowUnverified,
+    targetInput: target,
+  });
   io.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : renderPlanText(doc));
   return doc.exitStatus;
 }

@@ -1,0 +1,11 @@
+// Types of bench/fleet.mjs for the TypeScript tests that import it.
+export interface FleetOptions {
+  hosts: number;
+  groups?: number;
+  seed?: number;
+  distinct?: boolean;
+  layouts?: number;
+}
+/** Host profile documents (the project's profile format, not yet loaded). */
+export function generateFleet(options: FleetOptions): unknown[];
+export function groupKey(profile: unknown, device: unknown): string;
