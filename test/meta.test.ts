@@ -68,7 +68,7 @@ describe('project', () => {
 
   // The import rule, in the words README ("Layout") uses; STYLE.md's, with our stages named.
   const IMPORT_RULE =
-    'Imports go one way: front ends (cli, hook) → index → libvirt → fleet → plan → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge, verdict, plan and fleet never do I/O. Nothing imports cli/ or hook/.';
+    'Imports go one way: front ends (cli, hook) → index → libvirt → provision → fleet → plan → verdict → rules → knowledge → profile, and collect → profile. Rules, knowledge, verdict, plan and fleet never do I/O. Nothing imports cli/ or hook/.';
 
   it('README states the import rule this test keeps, word for word', () => {
     const readme = readFileSync(repoPath('README.md'), 'utf8').replace(/\s+/g, ' ');
@@ -93,7 +93,7 @@ describe('project', () => {
       'input-file.ts': ['errors.ts'],
       'output-file.ts': ['errors.ts'],
       'input.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan'],
-      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan', 'fleet', 'libvirt', 'input.ts', 'output-file.ts'],
+      'index.ts': [...leaves, 'collect', 'profile', 'rules', 'verdict', 'plan', 'fleet', 'provision', 'libvirt', 'input.ts', 'output-file.ts'],
       profile: ['profile', ...leaves],
       knowledge: ['knowledge', 'profile', 'generated'],
       collect: ['collect', 'profile', 'output-file.ts', ...leaves],
@@ -101,6 +101,7 @@ describe('project', () => {
       verdict: ['verdict', 'rules', 'knowledge', 'profile', ...leaves],
       plan: ['plan', 'verdict', 'rules', 'knowledge', 'profile', ...leaves],
       fleet: ['fleet', 'plan', 'verdict', 'rules', 'knowledge', 'profile', ...leaves],
+      provision: ['provision', 'collect', 'plan', 'verdict', 'rules', 'knowledge', 'profile', 'output-file.ts', ...leaves],
       libvirt: ['libvirt', 'collect', 'profile', 'rules', 'verdict', 'plan', 'input.ts', 'output-file.ts', ...leaves],
       cli: frontEnd,
       hook: frontEnd,

@@ -97,8 +97,10 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .argument('[target-host]', 'target host profile file or dump directory')
     .addOption(sourceDeviceOption())
     .option('--baseline <file>', 'plan the device of this baseline (`vdpa-compat baseline`) instead of a source device')
-    .option('--name <name>', 'name of the vdpa device to create', 'vdpa-mig0');
-  withOptions(planCommand, [...vmOptions(), allowUnverifiedOption(), strictOption()])
+    .option('--name <name>', 'name of the vdpa device to create', 'vdpa-mig0')
+    .option('--apply', 'on the target host, live: run the plan, bind the device, collect again and check --strict; undo on failure', false)
+    .option('--replace', '--apply: delete a device of the same name first (nothing may be using it)', false);
+  withOptions(planCommand, [...vmOptions(), allowUnverifiedOption(), strictOption(), ...hostOptions()])
     .option('-j, --json', 'print one JSON plan (schemas/plan.v1.json), an error report on any error', false)
     .addHelpText('after', `${EXAMPLES['plan']}\n${PLAN_EXIT_HELP}`)
     .action((source: string, target: string | undefined, options: PlanCommandOptions) => {

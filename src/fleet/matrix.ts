@@ -111,50 +111,93 @@ function otherMac(mac: string): string {
   return mac.toLowerCase() === '02:00:00:00:00:01' ? '02:00:00:00:00:02' : '02:00:00:00:00:01';
 }
 
-/** Every ordered pair of hosts × device class: the best verdict for moving a VM's device. */
-export function matrix(fleet: readonly { profile: Profile; input: string }[], options: MatrixOptions = {}): MatrixDocument {
-  const groupIds = new Map<string, number>();
-  const members: Member[][] = [];
-  const groupClass: DeviceClass[] = [];
-  // Management devices by plan key: the first host and index that has each.
-  const mgmtIds = new Map<string, number>();
-  const mgmtAt: { host: number; index: number }[] = [];
-  // Per host: its groups by class (sorted, distinct) and its provisioning group.
-  const hostGroups: Partial<Record<DeviceClass, number[]>>[] = [];
-  const hostMgmt: number[][] = [];
-  let devices = 0;
-  fleet.forEach(({ profile }, h) => {
+/**
+ * The matrix, a host at a time: `add` keys each host's devices and management devices and keeps a
+ * profile only when it represents a group (its first two members) or a management device, so a
+ * fleet's memory is its variety's, not its size's; `build` decides. {@link matrix} in one call.
+ */
+export class MatrixBuilder {
+  private readonly groupIds = new Map<string, number>();
+  /** Each group's first two members (a second one decides a group against itself). */
+  private readonly members: Member[][] = [];
+  private readonly groupClass: DeviceClass[] = [];
+  /** Management devices by plan key: the first host and index that has each. */
+  private readonly mgmtIds = new Map<string, number>();
+  private readonly mgmtAt: { host: number; index: number }[] = [];
+  /** Per host: its groups by class (sorted, distinct) and its management devices' plan keys. */
+  private readonly hostGroups: Partial<Record<DeviceClass, number[]>>[] = [];
+  private readonly hostMgmt: number[][] = [];
+  private readonly hosts: { input: string; hostname: string | null }[] = [];
+  /** The profiles some group or management device needs, by host index. */
+  private readonly kept = new Map<number, Profile>();
+  private devices = 0;
+
+  /** Adds one host. */
+  add(profile: Profile, input: string): void {
+    const h = this.hosts.length;
+    this.hosts.push({ input, hostname: profile.host.hostname });
+    let keep = false;
     const byClass: Partial<Record<DeviceClass, number[]>> = {};
     for (const d of profile.devices) {
-      devices++;
+      this.devices++;
       const key = deviceGroupKey(profile, d);
-      let g = groupIds.get(key);
+      let g = this.groupIds.get(key);
       if (g === undefined) {
-        g = members.length;
-        groupIds.set(key, g);
-        members.push([]);
-        groupClass.push(d.class);
+        g = this.members.length;
+        this.groupIds.set(key, g);
+        this.members.push([]);
+        this.groupClass.push(d.class);
       }
-      members[g]?.push({ host: h, device: d.name });
-      const list = (byClass[d.class] ??= []);
-      if (!list.includes(g)) list.push(g);
+      const list = this.members[g] as Member[];
+      if (list.length < 2) {
+        list.push({ host: h, device: d.name });
+        keep = true;
+      }
+      const groups = (byClass[d.class] ??= []);
+      if (!groups.includes(g)) groups.push(g);
     }
     for (const list of Object.values(byClass)) list.sort((a, b) => a - b);
-    hostGroups.push(byClass);
+    this.hostGroups.push(byClass);
     const mgmt: number[] = [];
     profile.mgmtdevs.forEach((_, index) => {
       const key = mgmtdevKey(profile, index);
-      let id = mgmtIds.get(key);
+      let id = this.mgmtIds.get(key);
       if (id === undefined) {
-        id = mgmtAt.length;
-        mgmtIds.set(key, id);
-        mgmtAt.push({ host: h, index });
+        id = this.mgmtAt.length;
+        this.mgmtIds.set(key, id);
+        this.mgmtAt.push({ host: h, index });
+        keep = true;
       }
       if (!mgmt.includes(id)) mgmt.push(id);
     });
-    hostMgmt.push(mgmt.sort((a, b) => a - b));
-  });
+    this.hostMgmt.push(mgmt.sort((a, b) => a - b));
+    if (keep) this.kept.set(h, profile);
+  }
 
+  /** Decides every cell. */
+  build(options: MatrixOptions = {}): MatrixDocument {
+    return decideMatrix(this.hosts, this.members, this.groupClass, this.mgmtAt, this.hostGroups, this.hostMgmt, this.kept, this.devices, options);
+  }
+}
+
+/** Every ordered pair of hosts × device class: the best verdict for moving a VM's device. */
+export function matrix(fleet: readonly { profile: Profile; input: string }[], options: MatrixOptions = {}): MatrixDocument {
+  const builder = new MatrixBuilder();
+  for (const { profile, input } of fleet) builder.add(profile, input);
+  return builder.build(options);
+}
+
+function decideMatrix(
+  hosts: readonly { input: string; hostname: string | null }[],
+  members: readonly Member[][],
+  groupClass: readonly DeviceClass[],
+  mgmtAt: readonly { host: number; index: number }[],
+  hostGroups: readonly Partial<Record<DeviceClass, number[]>>[],
+  hostMgmt: readonly number[][],
+  kept: ReadonlyMap<number, Profile>,
+  devices: number,
+  options: MatrixOptions,
+): MatrixDocument {
   const checkOptions: CheckOptions = {
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
     ...(options.allowUnverified !== undefined ? { allowUnverified: options.allowUnverified } : {}),
@@ -165,7 +208,7 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
   const qemu = { source: options.sourceQemu !== undefined ? { qemu: options.sourceQemu } : {}, target: options.targetQemu !== undefined ? { qemu: options.targetQemu } : {} };
   let checks = 0;
   let plans = 0;
-  const profileOf = (m: Member) => fleet[m.host]?.profile as Profile;
+  const profileOf = (m: Member) => kept.get(m.host) as Profile;
 
   // Each group's sides prepared once (the rule view, the fingerprint, the format findings): a
   // check on prepared sides is the check, for a fraction of the work.
@@ -175,7 +218,7 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
     let prepared = sources.get(g);
     if (prepared === undefined) {
       const m = members[g]?.[0] as Member;
-      prepared = prepareSide(profileOf(m), 'source', { device: m.device, input: fleet[m.host]?.input ?? '', ...qemu.source });
+      prepared = prepareSide(profileOf(m), 'source', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.source });
       sources.set(g, prepared);
     }
     return prepared;
@@ -192,7 +235,7 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
     let prepared = targets.get(key);
     if (prepared === undefined) {
       if (clash) profile = { ...profile, devices: profile.devices.map((d) => (d === doc ? { ...d, config: { ...d.config, mac: otherMac(sourceMac ?? '') } } : d)) };
-      prepared = prepareSide(profile, 'target', { device: m.device, input: fleet[m.host]?.input ?? '', ...qemu.target });
+      prepared = prepareSide(profile, 'target', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.target });
       targets.set(key, prepared);
     }
     return prepared;
@@ -217,7 +260,7 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
     if (known !== undefined) return known;
     const from = members[g]?.[0] as Member;
     const at = mgmtAt[m] as { host: number; index: number };
-    const host = fleet[at.host]?.profile as Profile;
+    const host = kept.get(at.host) as Profile;
     const mgmtdev = host.mgmtdevs[at.index] as MgmtdevDoc;
     const target: Profile = { ...host, mgmtdevs: [mgmtdev], devices: host.devices.filter((d) => d.mgmtdev === mgmtdev.handle) };
     plans++;
@@ -231,9 +274,9 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
     matrixVersion: MATRIX_VERSION,
     kind: 'vdpa-compat/matrix',
     generator: { name: TOOL_NAME, version: TOOL_VERSION },
-    hosts: fleet.map(({ profile, input }) => ({ input, hostname: profile.host.hostname, rows: {}, columns: {} })),
+    hosts: hosts.map(({ input, hostname }) => ({ input, hostname, rows: {}, columns: {} })),
     classes: {},
-    stats: { hosts: fleet.length, devices, groups: members.length, checks: 0, plans: 0 },
+    stats: { hosts: hosts.length, devices, groups: members.length, checks: 0, plans: 0 },
   };
   for (const cls of classes) {
     // Rows: hosts with the same source groups; columns: the same target groups and provisioning.
@@ -241,7 +284,7 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
     const rows: number[][] = [];
     const colIds = new Map<string, number>();
     const cols: { groups: number[]; mgmt: number[] }[] = [];
-    fleet.forEach((_, h) => {
+    hosts.forEach((_, h) => {
       const groups = hostGroups[h]?.[cls] ?? [];
       const host = doc.hosts[h] as MatrixHost;
       if (groups.length > 0) {

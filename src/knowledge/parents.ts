@@ -27,6 +27,8 @@ export interface ParentFacts {
   setConfig?: ReadonlyArray<RangedFact<SetConfig>>;
   cvqIsolation?: ReadonlyArray<RangedFact<boolean>>;
   suspend?: ReadonlyArray<RangedFact<boolean>>;
+  /** Whether the parent reports and takes a ring's position (get_vq_state / set_vq_state) mid-run. */
+  vqState?: ReadonlyArray<RangedFact<boolean>>;
   resume?: ReadonlyArray<RangedFact<boolean | 'firmware'>>;
   maxVqSize?: ReadonlyArray<RangedFact<number | 'hardware'>>;
   devAddAttributes?: ReadonlyArray<RangedFact<readonly string[]>>;

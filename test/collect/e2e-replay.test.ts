@@ -8,7 +8,7 @@ import type { NetlinkCapture } from '../../src/collect/vdpa-netlink.js';
 import { checkHost } from '../../src/plan/fit.js';
 import { check } from '../../src/verdict/check.js';
 import type { Report } from '../../src/verdict/types.js';
-import { EXPECTED, STATES, assertReport, assertSourcesAgree, assertSvqOnlyParents } from '../e2e/expectations.js';
+import { EXPECTED, STATES, assertPlans, assertReport, assertSourcesAgree, assertSvqOnlyParents } from '../e2e/expectations.js';
 import { repoPath } from '../helpers/paths.js';
 
 // What the last e2e run recorded on real kernels (npm run test:e2e, then
@@ -75,6 +75,9 @@ for (const [kernel, dir] of Object.entries(KERNELS)) {
     }
     it('vp_vdpa parents D and E offer only what QEMU 7.2 shadow virtqueues accept, plus ACCESS_PLATFORM', async () => {
       await assertSvqOnlyParents(dir, kernel);
+    });
+    it('the provisioning plans it applied were accepted by the kernel and re-checked --strict compatible', () => {
+      assertPlans(dir, kernel);
     });
     for (const state of STATES) {
       it(`raw netlink and both iproute2 builds agree on the ${state} devices`, async () => {

@@ -14,7 +14,7 @@ import { collect } from '../../src/collect/collect.js';
 import type { Report } from '../../src/verdict/types.js';
 import { repoPath } from '../helpers/paths.js';
 import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
-import { EXPECTED, STATES, assertReport, assertSourcesAgree, assertSvqOnlyParents } from './expectations.js';
+import { EXPECTED, STATES, assertPlans, assertReport, assertSourcesAgree, assertSvqOnlyParents } from './expectations.js';
 
 const LAB = repoPath('test/e2e/lab');
 const RUNS = repoPath('test/e2e/.runs');
@@ -80,6 +80,11 @@ describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
         assert.match(read('hook-to-fewer.stderr'), /^vdpa-compat: domain vm-vdpa-net: interface 52:54:00:6d:90:02 \(\/dev\/vhost-vdpa-\d+\) → fewer: negotiated-features-offered\/missing: /m);
         const stdout = readdirSync(join(outDir(kernel), 'run/cmd')).filter((f) => /-hook-.*\.stdout$/.test(f));
         for (const f of stdout) assert.equal(readFileSync(join(outDir(kernel), 'run/cmd', f), 'utf8'), '', `${f}: the hook printed on stdout`);
+      });
+
+      it('provisioning plans for the simulator devices, applied live, re-collected with raw netlink and checked --strict', () => {
+        const counts = assertPlans(join(outDir(kernel), 'run'), kernel);
+        console.log(`e2e: kernel ${kernel}: plans generated ${counts.generated}, applied ${counts.applied}, re-checked compatible ${counts.compatible}`);
       });
 
       it('vp_vdpa parents D and E offer only what QEMU 7.2 shadow virtqueues accept, plus ACCESS_PLATFORM', async () => {

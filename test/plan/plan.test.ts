@@ -12,6 +12,8 @@ import { profileOf } from '../helpers/devices.js';
 import { repoPath } from '../helpers/paths.js';
 
 const Q10 = { sourceQemu: { text: '10.0.2', origin: 'the test' }, targetQemu: { text: '10.0.2', origin: 'the test' } };
+// x-svq=on: what a VM on vp_vdpa needs to migrate at all (vq-state).
+const SVQ = { vm: { xSvq: { value: true, origin: 'the test' } } };
 const SIM_NETLINK = 'profiles/vdpasim/k6.12-netlink'; // nine simulator devices read with raw netlink; iproute2 unknown
 const SIM_TOOL = 'e2e/k6.12/sim-tool615'; // the simulator read with iproute2 6.15 (offered sets unknown)
 const VP_TOOL = 'e2e/k6.12/vp-tool615'; // three vp_vdpa parents (A: 4 pairs, MTU 9000; B: 2 pairs; C: 1 pair), iproute2 6.15
@@ -114,31 +116,30 @@ describe('plan', () => {
     assert.match(doc.unknown[0]?.hint ?? '', /--source netlink/);
   });
 
-  it('vp_vdpa takes only device_features: no mac, mtu or max_vqp on its line; the MAC it cannot verify', async () => {
+  it('vp_vdpa takes only device_features: no mac, mtu or max_vqp on its line; without x-svq it cannot take a running guest', async () => {
     const [source, target] = await Promise.all([profileOf(SIM_NETLINK), freshVpTarget()]);
     target.mgmtdevs = target.mgmtdevs.filter((m) => m.handle !== 'vdpasim_net');
     // The simulator's device as if provisioned without MTU and MAC, which vp_vdpa could not set.
     withoutBits(source.devices.find((d) => d.name === 'src') as DeviceDoc, bits(NET.MTU, NET.MAC));
-    const doc = plan(source, target, { ...Q10, sourceDevice: 'src' });
+    // Without x-svq no vp_vdpa device can take a running guest: it cannot take the rings' positions.
+    const plain = plan(source, target, { ...Q10, sourceDevice: 'src' });
+    assert.equal(plain.status, 'no-plan');
+    assert.ok(plain.candidates.every((c) => c.parent !== 'vp_vdpa' || c.limiting.includes('vq-state/targetCannot')));
+    // With x-svq (QEMU shadows the rings, and replays the guest's MAC through the shadowed CVQ) it can.
+    const doc = plan(source, target, { ...Q10, ...SVQ, sourceDevice: 'src' });
     assertValid(doc);
     const a = doc.candidates.find((c) => c.mgmtdev === 'pci/0000:00:05.0');
     assert.equal(a?.parent, 'vp_vdpa');
     assert.deepEqual({ ...a?.attributes, deviceFeatures: a?.attributes?.deviceFeatures !== null }, { mac: null, mtu: null, maxVqp: null, deviceFeatures: true });
-    // vp_vdpa forwards QEMU's MAC write to the device under it, which may or may not take it: not a plan.
-    assert.equal(a?.status, 'unknown');
-    assert.deepEqual(a?.limiting, ['mac-match/unverified']);
-    assert.equal(doc.status, 'unknown');
-    // Accepting what cannot be verified (as check --allow-unverified) makes it the plan, device_features alone.
-    const accepted = plan(source, target, { ...Q10, sourceDevice: 'src', allowUnverified: true });
-    assert.equal(accepted.plan?.mgmtdev, 'pci/0000:00:05.0');
-    assert.deepEqual(accepted.plan?.argv.slice(7, 8), ['device_features']);
-    assert.equal(accepted.plan?.argv.length, 9);
+    assert.equal(doc.plan?.mgmtdev, 'pci/0000:00:05.0');
+    assert.deepEqual(doc.plan?.argv.slice(7, 8), ['device_features']);
+    assert.equal(doc.plan?.argv.length, 9);
   });
 
   it('vp_vdpa cannot set the MTU the guest has: unknown (the check on the predicted device is unverified), not a plan', async () => {
     const [source, target] = await Promise.all([profileOf(SIM_NETLINK), freshVpTarget()]);
     target.mgmtdevs = target.mgmtdevs.filter((m) => m.handle !== 'vdpasim_net');
-    const doc = plan(source, target, { ...Q10, sourceDevice: 'src' });
+    const doc = plan(source, target, { ...Q10, ...SVQ, sourceDevice: 'src' });
     assert.equal(doc.status, 'unknown');
     const a = doc.candidates.find((c) => c.mgmtdev === 'pci/0000:00:05.0');
     assert.equal(a?.verdict, 'unverified');

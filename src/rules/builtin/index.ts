@@ -11,6 +11,7 @@ import { negotiatedFeaturesOffered } from './negotiated-features-offered.js';
 import { svqOfferedFeatures } from './svq-offered-features.js';
 import { targetUnused } from './target-unused.js';
 import { targetVhostVdpa } from './target-vhost-vdpa.js';
+import { vqState } from './vq-state.js';
 
 /** Every built-in rule. */
-export const builtinRules: readonly Rule[] = [deviceClassMatch, hypervisorBlockers, svqOfferedFeatures, negotiatedFeaturesOffered, mtuMatch, macMatch, maxVqPairs, maxVqSize, cvqIsolation, targetVhostVdpa, targetUnused];
+export const builtinRules: readonly Rule[] = [deviceClassMatch, hypervisorBlockers, svqOfferedFeatures, negotiatedFeaturesOffered, mtuMatch, macMatch, maxVqPairs, maxVqSize, cvqIsolation, vqState, targetVhostVdpa, targetUnused];

@@ -125,6 +125,29 @@ hook_to() { # NAME DEVICE: the incoming domain uses DEVICE on this host, run by 
 hook_to to-idle idle
 hook_to to-fewer fewer
 
+# --- provisioning plans on the live host: each plan made for a device of the recorded simulator
+# state with each iproute2 build, applied here (plan --apply: dev add, bind, collect again with raw
+# netlink, check --strict, undo on failure), its report kept, and the device deleted again so every
+# plan starts from the same host.
+plan_apply() { # NAME SOURCE_DEV VDPA
+  local name=$1 src=$2 vdpa=$3
+  # shellcheck disable=SC2086
+  run "plan-$name" cli plan "$R/dumps/sim-netlink" --source-device "$src" --apply --name "p-$name" --vdpa "$vdpa" --source netlink --json $QEMU_AS
+  cp "$R/cmd/$(printf '%03d' "$n")-plan-$name.stdout" "$R/reports/plan-$name.apply"
+  cat "$R/cmd/$(printf '%03d' "$n")-plan-$name.rc" > "$R/reports/plan-$name.rc"
+  $VDPA61 dev del "p-$name" 2>/dev/null || true
+}
+for d in src same nomacctl fewer mtu9000 othermac; do
+  plan_apply "$d-tool615" "$d" "$VDPA615"
+  plan_apply "$d-tool61" "$d" "$VDPA61"
+done
+# What the kernel says to plans a planner must not make (each deleted again if it was taken).
+run refuse-mtu-below-68 $VDPA615 dev add name bad1 mgmtdev vdpasim_net mtu 60
+run refuse-mac-without-f-mac $VDPA615 dev add name bad2 mgmtdev vdpasim_net mac 00:11:22:33:44:66 device_features 0x300000000
+run refuse-features-beyond-parent $VDPA615 dev add name bad3 mgmtdev vdpasim_net device_features 0x300400000
+run refuse-max-vqp-sim $VDPA615 dev add name bad4 mgmtdev vdpasim_net max_vqp 2
+for b in bad1 bad2 bad3 bad4; do $VDPA61 dev del "$b" 2>/dev/null || true; done
+
 # --- vp_vdpa parents (fixtures/VP_VDPA.md): one device per parent, never deleted
 # (a device deleted after a refused add oopses vp_vdpa).
 for f in 0000:00:05.0 0000:00:06.0 0000:00:07.0; do
