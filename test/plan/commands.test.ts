@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { bindLines, devAddArgv, iproute2Refusals, kernelRefusals, shellWord } from '../../src/plan/commands.js';
 import { bitMask, NET, TRANSPORT } from '../../src/profile/feature-bits.js';
+import { repoPath } from '../helpers/paths.js';
 
 const bits = (...b: number[]) => b.reduce((m, x) => m | bitMask(x), 0n);
 const PARENT = bits(NET.MTU, NET.MAC, NET.MQ, NET.CTRL_VQ, TRANSPORT.VERSION_1);
@@ -64,5 +67,40 @@ describe('bindLines and shellWord', () => {
   it('quotes what the shell would read otherwise', () => {
     assert.equal(shellWord('pci/0000:00:05.0'), 'pci/0000:00:05.0');
     assert.equal(shellWord("a b'c"), `'a b'\\''c'`);
+  });
+});
+
+describe("what the real kernels said to the plans a planner must not make (the e2e suite's refuse-* commands)", () => {
+  // The simulator's parent set on both kernels (6.12 adds STATUS); the planner refuses each of these
+  // attribute sets itself, and the kernel's own answer is recorded beside it.
+  const SIM = bits(NET.MTU, NET.MAC, NET.STATUS, NET.CTRL_VQ, NET.CTRL_MAC_ADDR, 27 /* ANY_LAYOUT */, TRANSPORT.VERSION_1, TRANSPORT.ACCESS_PLATFORM);
+  const recorded = (kernel: string, name: string) => {
+    const dir = repoPath(`test/fixtures/e2e/k${kernel}/cmd`);
+    const file = readdirSync(dir).find((f) => f.endsWith(`-${name}.rc`));
+    assert.ok(file, `${kernel}: ${name} recorded`);
+    return { rc: Number(readFileSync(join(dir, file), 'utf8')), stderr: readFileSync(join(dir, file.replace(/\.rc$/, '.stderr')), 'utf8') };
+  };
+  const cases = [
+    { name: 'refuse-mtu-below-68', attributes: { mtu: 60 }, k612: /integer out of range/, k61: /integer out of range/ },
+    { name: 'refuse-mac-without-f-mac', attributes: { mac: '00:11:22:33:44:66', deviceFeatures: bits(TRANSPORT.VERSION_1, TRANSPORT.ACCESS_PLATFORM) }, k612: /Missing features 0x20 for provided attributes/, k61: null },
+    { name: 'refuse-features-beyond-parent', attributes: { deviceFeatures: bits(NET.MQ, TRANSPORT.VERSION_1, TRANSPORT.ACCESS_PLATFORM) }, k612: /Invalid argument/, k61: /Invalid argument/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: the planner refuses it, and so does the kernel (6.1 takes a MAC without F_MAC: no such check there)`, () => {
+      assert.notDeepEqual(kernelRefusals(c.attributes, SIM), []);
+      const k612 = recorded('6.12', c.name);
+      assert.equal(k612.rc, 1);
+      assert.match(k612.stderr, c.k612);
+      const k61 = recorded('6.1', c.name);
+      if (c.k61 === null) assert.equal(k61.rc, 0, '6.1 has no "Missing features" check');
+      else {
+        assert.equal(k61.rc, 1);
+        assert.match(k61.stderr, c.k61);
+      }
+    });
+  }
+  it('refuse-max-vqp-sim: the simulator takes no max_vqp (its config_attr_mask), which the knowledge pack says', () => {
+    assert.match(recorded('6.12', 'refuse-max-vqp-sim').stderr, /Some provided attributes are not supported: 0x1000/);
+    assert.match(recorded('6.1', 'refuse-max-vqp-sim').stderr, /All provided attributes are not supported/);
   });
 });
