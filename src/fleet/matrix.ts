@@ -29,7 +29,7 @@ import { checkPrepared, prepareSide, type CheckOptions, type PreparedSide } from
 import type { Verdict } from '../verdict/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { freeDeviceName } from '../plan/fit.js';
-import { plan } from '../plan/plan.js';
+import { limitingCodes, plan } from '../plan/plan.js';
 
 /** The version of the matrix document (schemas/matrix.v1.json). */
 export const MATRIX_VERSION = '1.0.0';
@@ -96,12 +96,6 @@ function mgmtdevKey(profile: Profile, index: number): string {
 interface Member {
   host: number;
   device: string;
-}
-
-function limiting(findings: readonly { severity: string; unverified: boolean; code: string }[]): string[] {
-  const errors = findings.filter((f) => f.severity === 'error');
-  const held = errors.length > 0 ? errors : findings.filter((f) => f.severity === 'warning' && f.unverified);
-  return [...new Set(held.map((f) => f.code))];
 }
 
 const rank = (v: Verdict) => MATRIX_RANK.indexOf(v);
@@ -248,7 +242,7 @@ function decideMatrix(
     if (known !== undefined) return known;
     checks++;
     const report = checkPrepared(sourceOf(g), targetOf(g, t), checkOptions);
-    const cell = { verdict: report.verdict, codes: report.verdict === 'identical' || report.verdict === 'compatible' ? [] : limiting(report.findings) };
+    const cell = { verdict: report.verdict, codes: report.verdict === 'identical' || report.verdict === 'compatible' ? [] : limitingCodes(report) };
     decided.set(key, cell);
     return cell;
   };

@@ -13,7 +13,7 @@ import { VERDICT_EXIT } from '../verdict/grade.js';
 import type { Provisioning, Report, Verdict } from '../verdict/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { shellWord } from './commands.js';
-import { DEFAULT_DEVICE_NAME, plan, type PlanDocument, type PlanOptions } from './plan.js';
+import { DEFAULT_DEVICE_NAME, limitingCodes, plan, type PlanDocument, type PlanOptions } from './plan.js';
 
 /** The version of the fit document (schemas/fit.v1.json). */
 export const FIT_VERSION = '1.0.0';
@@ -102,12 +102,6 @@ export interface FitDocument {
 /** The order devices are ranked in (the issue's: identical, compatible, after provisioning, then the rest). */
 const RANK: readonly Verdict[] = ['identical', 'compatible', 'compatible-after-provisioning', 'unverified', 'blocked-by-hypervisor', 'incompatible'];
 
-function limiting(report: Report): string[] {
-  const errors = report.findings.filter((f) => f.severity === 'error');
-  const held = errors.length > 0 ? errors : report.findings.filter((f) => f.severity === 'warning' && f.unverified);
-  return [...new Set(held.map((f) => f.code))];
-}
-
 /** Checks the source device against every device of the target host and ranks them. */
 export function fitTargets(source: Profile, target: Profile, options: CheckOptions = {}): FitDocument {
   const sourceInput = options.sourceInput ?? 'source';
@@ -122,7 +116,7 @@ export function fitTargets(source: Profile, target: Profile, options: CheckOptio
     mgmtdev: r.target.mgmtdev,
     verdict: r.verdict,
     exitStatus: r.exitStatus,
-    limiting: limiting(r),
+    limiting: limitingCodes(r),
     fingerprint: r.target.fingerprint,
   }));
   const first = devices[0];

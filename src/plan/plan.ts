@@ -284,8 +284,8 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
   return { candidate, attributes };
 }
 
-/** Error findings first; else the unverified warnings that held the verdict. */
-function limitingCodes(report: Report): string[] {
+/** The codes that held a verdict back: its error findings, else the unverified warnings (plan, fit and the matrix report these). */
+export function limitingCodes(report: Pick<Report, 'findings'>): string[] {
   const errors = report.findings.filter((f) => f.severity === 'error');
   const held = errors.length > 0 ? errors : report.findings.filter((f) => f.severity === 'warning' && f.unverified);
   return [...new Set(held.map((f) => f.code))];

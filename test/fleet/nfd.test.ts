@@ -41,15 +41,23 @@ async function hosts(): Promise<Profile[]> {
   return Promise.all(HOSTS.map((h) => profileOf(h)));
 }
 
-describe('nfd', () => {
-  it('a feature file of label-safe lines: one per device group, one per baseline the node can take; dotfile-free, under 64 KiB', async () => {
-    const group = await hosts();
-    const b = baseline(
+/** The three real hosts and their baseline rack7 (QEMU 10.0.2 on each). */
+async function rack7() {
+  const group = await hosts();
+  return {
+    group,
+    b: baseline(
       group.map((profile, i) => ({ profile, input: HOSTS[i] ?? '' })),
       'net',
       'rack7',
       { qemu: QEMU },
-    );
+    ),
+  };
+}
+
+describe('nfd', () => {
+  it('a feature file of label-safe lines: one per device group, one per baseline the node can take; dotfile-free, under 64 KiB', async () => {
+    const { group, b } = await rack7();
     const node = group[0] as Profile;
     const entries = nfdEntries(node, { baselines: [b], ...Q10 });
     const groups = new Set(node.devices.map((d) => deviceGroupKey(node, d)));
@@ -75,13 +83,7 @@ describe('nfd', () => {
   });
 
   it('the labels agree with check: nodes labelled for a baseline migrate between each other; one that is not, cannot take it', async () => {
-    const group = await hosts();
-    const b = baseline(
-      group.map((profile, i) => ({ profile, input: HOSTS[i] ?? '' })),
-      'net',
-      'rack7',
-      { qemu: QEMU },
-    );
+    const { group, b } = await rack7();
     const labelled = group.filter((node) => nfdEntries(node, { baselines: [b], ...Q10 }).some((e) => e.name === 'vdpa-compat.baseline.rack7'));
     assert.equal(labelled.length, 3);
     // A VM on the baseline device of one labelled node moves to the baseline device of another.
@@ -101,13 +103,7 @@ describe('nfd', () => {
   });
 
   it("the NodeFeatureRule validates against NFD's published CRD schema, and a wrong one does not", async () => {
-    const group = await hosts();
-    const b = baseline(
-      group.map((profile, i) => ({ profile, input: HOSTS[i] ?? '' })),
-      'net',
-      'rack7',
-      { qemu: QEMU },
-    );
+    const { b } = await rack7();
     const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
     const validate = ajv.compile(strictRuleSchema());
     const rule = nfdRule(b);
