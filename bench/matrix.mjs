@@ -46,21 +46,29 @@ try {
   console.log(`  matrix --format json: ${(run.ms / 1000).toFixed(1)} s (${within(run.ms <= 5000)} of 5 s; node -e 0: ${base.toFixed(0)} ms), peak ${rss.toFixed(0)} MiB (${within(rss <= 300)} of 300 MiB)`);
   console.log(`    ${doc.stats.devices} devices in ${doc.stats.groups} groups: ${doc.stats.checks} pair checks and ${doc.stats.plans} plans`);
 
-  // The engine on its own: prepared sides of distinct devices, every ordered pair decided.
-  const { checkPrepared, prepareSide, toProfile } = await import(`${root}dist/index.js`);
+  // The engine on its own: prepared sides of distinct devices, every ordered pair decided by the
+  // fast engine (verdict and limiting codes, no messages), as the matrix decides them. One round to
+  // prepare the sides and warm up, then the median of five.
+  const { compileCheck, prepareSide, toProfile } = await import(`${root}dist/index.js`);
   const distinct = generateFleet({ hosts: 150, distinct: true, seed: 2 });
   const sides = [];
   for (const [i, p] of distinct.entries()) {
     const profile = await toProfile(JSON.parse(JSON.stringify(p)), `h${i}`);
     for (const d of profile.devices) sides.push([prepareSide(profile, 'source', { device: d.name }), prepareSide(profile, 'target', { device: d.name })]);
   }
+  const decide = compileCheck({});
   let pairs = 0;
-  const engine = wall(() => {
-    for (const [s] of sides) for (const [, t] of sides) if (s !== t) (checkPrepared(s, t), pairs++);
-  });
-  const perSecond = (pairs / engine.ms) * 1000;
+  const round = () =>
+    wall(() => {
+      pairs = 0;
+      for (const [s] of sides) for (const [, t] of sides) (decide(s, t), pairs++);
+    }).ms;
+  round();
+  const rounds = [round(), round(), round(), round(), round()].sort((a, b) => a - b);
+  const ms = rounds[2];
+  const perSecond = (pairs / ms) * 1000;
   console.log(
-    `  the engine (check on prepared sides): ${pairs} decisions of ${sides.length} distinct devices in ${(engine.ms / 1000).toFixed(1)} s = ${Math.round(perSecond).toLocaleString('en')} decisions/s on one core (${within(perSecond >= 1e6)} of 1,000,000)`,
+    `  the engine (compileCheck on prepared sides): ${pairs} decisions of ${sides.length} distinct devices in ${ms.toFixed(0)} ms (median of 5) = ${Math.round(perSecond).toLocaleString('en')} decisions/s on one core (${within(perSecond >= 1e6)} of 1,000,000)`,
   );
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -22,7 +22,7 @@ export { PROFILE_SCHEMA_VERSION, PROFILE_FIX, type Profile, type DeviceDoc, type
 export { builtinRules } from './rules/builtin/index.js';
 export { defineRule, type Rule, type Severity } from './rules/define.js';
 export { type VmConfig } from './rules/context.js';
-export { check, checkPrepared, prepareSide, type CheckOptions, type PreparedSide } from './verdict/check.js';
+export { check, checkPrepared, compileCheck, prepareSide, type CheckOptions, type PairDecision, type PreparedSide } from './verdict/check.js';
 export { decisionRecord } from './verdict/decision.js';
 export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type CheckResult, type Verdict, type Provisioning } from './verdict/types.js';
 

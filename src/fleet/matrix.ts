@@ -25,11 +25,11 @@
 import { canonicalJson } from '../profile/fingerprint.js';
 import type { DeviceClass } from '../profile/feature-bits.js';
 import type { DeviceDoc, MgmtdevDoc, Profile } from '../profile/types.js';
-import { checkPrepared, prepareSide, type CheckOptions, type PreparedSide } from '../verdict/check.js';
+import { compileCheck, prepareSide, type CheckOptions, type PreparedSide } from '../verdict/check.js';
 import type { Verdict } from '../verdict/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { freeDeviceName } from '../plan/fit.js';
-import { limitingCodes, plan } from '../plan/plan.js';
+import { plan } from '../plan/plan.js';
 
 /** The version of the matrix document (schemas/matrix.v1.json). */
 export const MATRIX_VERSION = '1.0.0';
@@ -234,15 +234,15 @@ function decideMatrix(
     }
     return prepared;
   };
-  // Source group → target group: one check.
+  // Source group → target group: one check, its verdict and codes only (no messages).
+  const decidePair = compileCheck(checkOptions) as NonNullable<ReturnType<typeof compileCheck>>;
   const decided = new Map<number, MatrixCell>();
   const decide = (g: number, t: number): MatrixCell => {
     const key = g * members.length + t;
     const known = decided.get(key);
     if (known !== undefined) return known;
     checks++;
-    const report = checkPrepared(sourceOf(g), targetOf(g, t), checkOptions);
-    const cell = { verdict: report.verdict, codes: report.verdict === 'identical' || report.verdict === 'compatible' ? [] : limitingCodes(report) };
+    const cell: MatrixCell = decidePair(sourceOf(g), targetOf(g, t));
     decided.set(key, cell);
     return cell;
   };
@@ -258,7 +258,9 @@ function decideMatrix(
     const mgmtdev = host.mgmtdevs[at.index] as MgmtdevDoc;
     const target: Profile = { ...host, mgmtdevs: [mgmtdev], devices: host.devices.filter((d) => d.mgmtdev === mgmtdev.handle) };
     plans++;
-    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name: freeDeviceName(host) }).status === 'planned';
+    // Proved as the pairs are: the compiled check, on the group's prepared source.
+    const prove = (proof: Profile, name: string) => decidePair(sourceOf(g), prepareSide(proof, 'target', { device: name, input: hosts[at.host]?.input ?? '', ...qemu.target }));
+    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name: freeDeviceName(host), prove }).status === 'planned';
     planned.set(key, ok);
     return ok;
   };

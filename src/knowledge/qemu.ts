@@ -100,6 +100,21 @@ export interface QemuView {
 
 /** The view of a side whose QEMU is given as text (a version or a `--version` line), from `origin`. */
 export function qemuView(text: string | null, origin: string | null, unknownWhy?: string): QemuView {
+  // A fleet asks for the same few versions thousands of times; a view is never changed once made.
+  const key = `${text}\u0000${origin}\u0000${unknownWhy}`;
+  let view = views.get(key);
+  if (view === undefined) {
+    if (views.size >= MAX_VIEWS) views.clear();
+    view = Object.freeze(makeQemuView(text, origin, unknownWhy));
+    views.set(key, view);
+  }
+  return view;
+}
+
+const views = new Map<string, QemuView>();
+const MAX_VIEWS = 4096;
+
+function makeQemuView(text: string | null, origin: string | null, unknownWhy?: string): QemuView {
   if (text === null) {
     return { version: null, text: null, origin: null, why: unknownWhy ?? 'the QEMU version is not known (pass --source-qemu/--target-qemu, or collect it with the profile)', candidates: QEMU_RELEASES };
   }

@@ -9,11 +9,11 @@
 import { selectDevice } from '../profile/select.js';
 import type { Profile } from '../profile/types.js';
 import { check, type CheckOptions } from '../verdict/check.js';
-import { VERDICT_EXIT } from '../verdict/grade.js';
+import { limitingCodes, VERDICT_EXIT } from '../verdict/grade.js';
 import type { Provisioning, Report, Verdict } from '../verdict/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { shellWord } from './commands.js';
-import { DEFAULT_DEVICE_NAME, limitingCodes, plan, type PlanDocument, type PlanOptions } from './plan.js';
+import { DEFAULT_DEVICE_NAME, plan, type PlanDocument, type PlanOptions } from './plan.js';
 
 /** The version of the fit document (schemas/fit.v1.json). */
 export const FIT_VERSION = '1.0.0';
@@ -116,7 +116,7 @@ export function fitTargets(source: Profile, target: Profile, options: CheckOptio
     mgmtdev: r.target.mgmtdev,
     verdict: r.verdict,
     exitStatus: r.exitStatus,
-    limiting: limitingCodes(r),
+    limiting: limitingCodes(r.findings),
     fingerprint: r.target.fingerprint,
   }));
   const first = devices[0];

@@ -16,7 +16,8 @@ import type { DeviceDoc, FeatureSetDoc, MgmtdevDoc, Profile, UnknownFact } from 
 import { DEFAULT_VM, type VmConfig } from '../rules/context.js';
 import { svqAllowedMask } from '../rules/vmm.js';
 import { check, profileQemu, type CheckOptions } from '../verdict/check.js';
-import type { Report, Verdict } from '../verdict/types.js';
+import { limitingCodes } from '../verdict/grade.js';
+import type { Verdict } from '../verdict/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { UsageError } from '../errors.js';
 import { bindLines, devAddArgv, DEVICE_NAME, iproute2Refusals, kernelRefusals, shellWord, type DevAddAttributes } from './commands.js';
@@ -31,6 +32,12 @@ export const DEFAULT_DEVICE_NAME = 'vdpa-mig0';
 export interface PlanOptions extends Pick<CheckOptions, 'sourceDevice' | 'strict' | 'allowUnverified' | 'sourceInput' | 'targetInput' | 'sourceQemu' | 'targetQemu' | 'vm' | 'rules' | 'rulePacks' | 'policy' | 'now'> {
   /** Name of the device to create; {@link DEFAULT_DEVICE_NAME} by default. */
   name?: string;
+  /**
+   * How the plan is proved: the verdict and limiting codes of the source device against the
+   * planned one (`proof`, the target host with the device added, named `name`). `check` on the
+   * options by default; a fleet passes the compiled check on its prepared source (fleet/matrix.ts).
+   */
+  prove?: (proof: Profile, name: string) => { verdict: Verdict; codes: string[] };
 }
 
 /** Why a management device cannot be planned: `fails` is known, `unknown` needs a fact nobody has. */
@@ -284,11 +291,10 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
   return { candidate, attributes };
 }
 
-/** The codes that held a verdict back: its error findings, else the unverified warnings (plan, fit and the matrix report these). */
-export function limitingCodes(report: Pick<Report, 'findings'>): string[] {
-  const errors = report.findings.filter((f) => f.severity === 'error');
-  const held = errors.length > 0 ? errors : report.findings.filter((f) => f.severity === 'warning' && f.unverified);
-  return [...new Set(held.map((f) => f.code))];
+/** The proof of a plan by `check`: its verdict, and the codes that held it back. */
+function proveByCheck(source: Profile, proof: Profile, options: CheckOptions): { verdict: Verdict; codes: string[] } {
+  const report = check(source, proof, options);
+  return { verdict: report.verdict, codes: limitingCodes(report.findings) };
 }
 
 /** Plans a device on `target` that the source device's guest can migrate to, proved by `check`. */
@@ -331,15 +337,9 @@ export function plan(source: Profile, target: Profile, options: PlanOptions = {}
       if (attributes === undefined || candidate.predicted === null) continue;
       const predicted = candidate.predicted;
       const proof: Profile = { ...target, devices: [...target.devices, predicted] };
-      const report = check(source, proof, {
-        ...options,
-        sourceInput,
-        targetInput: `${targetInput} after the plan`,
-        sourceDevice: facts.name,
-        targetDevice: name,
-      });
+      const report = options.prove?.(proof, name) ?? proveByCheck(source, proof, { ...options, sourceInput, targetInput: `${targetInput} after the plan`, sourceDevice: facts.name, targetDevice: name });
       candidate.verdict = report.verdict;
-      candidate.limiting = limitingCodes(report);
+      candidate.limiting = report.codes;
       if (report.verdict === 'identical' || report.verdict === 'compatible') {
         candidate.status = 'planned';
         const argv = devAddArgv(name, mgmtdev.handle, attributes);

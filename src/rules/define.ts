@@ -61,15 +61,39 @@ export interface RuleContext<K extends string> {
   report(this: void, message: K, data: Record<string, FindingValue>, place: FindingPlace): void;
 }
 
+/**
+ * A rule's decision without its messages, for deciding many pairs (a fleet matrix): `prepare`
+ * derives once per side what the decision reads of it, `decide` names the messages `check` would
+ * report for the pair, in the order it would, and renders nothing. It must agree with `check`
+ * on every pair: test/rules/fast.test.ts holds the two against each other over every profile of
+ * the repository and a generated fleet.
+ */
+export interface FastForm<P, K extends string> {
+  prepare(this: void, side: Side, vm: VmConfig): P;
+  /** The one message, the messages in order, or null for none (most pairs: no array is made). */
+  decide(this: void, source: P, target: P, vm: VmConfig): K | readonly K[] | null;
+}
+
 /** A rule as written, with its message ids inferred so a typo in report() fails to compile. */
-export interface RuleDefinition<M extends Record<string, MessageSpec>> {
+export interface RuleDefinition<M extends Record<string, MessageSpec>, P = unknown> {
   id: string;
   summary: string;
   /** Device classes the rule checks; for a pair outside them it is "not applicable". All when absent. */
   appliesTo?: readonly DeviceClass[];
   messages: M;
   check(context: RuleContext<Extract<keyof M, string>>): void;
+  /**
+   * What the check reads besides the VM: only the source, only the target, or each side for its
+   * own messages (`separable`: the target's half reports the messages listed, the source's half
+   * the others), so a fleet decides it once per side; a pair rule says nothing here.
+   */
+  reads?: RuleReads<Extract<keyof M, string>>;
+  /** The same decision, fast and without messages (see {@link FastForm}). */
+  fast?: FastForm<P, Extract<keyof M, string>>;
 }
+
+/** What a rule's check reads of the two sides (see {@link RuleDefinition.reads}). */
+export type RuleReads<K extends string> = 'source' | 'target' | { separable: readonly K[] };
 
 /** A rule as the engine runs it. */
 export interface Rule {
@@ -78,6 +102,8 @@ export interface Rule {
   appliesTo?: readonly DeviceClass[];
   messages: Readonly<Record<string, MessageSpec>>;
   check(context: RuleContext<string>): void;
+  reads?: RuleReads<string>;
+  fast?: FastForm<unknown, string>;
   /** Where the rule comes from: built in, or the rule pack file that defined it. */
   origin?: string;
   /** The rule's documentation as markdown, when it is not docs/rules/<id>.md (rule packs). */
@@ -85,7 +111,7 @@ export interface Rule {
 }
 
 /** Declares a rule; identity at run time, type inference at compile time. */
-export function defineRule<M extends Record<string, MessageSpec>>(definition: RuleDefinition<M>): Rule {
+export function defineRule<M extends Record<string, MessageSpec>, P = unknown>(definition: RuleDefinition<M, P>): Rule {
   return definition;
 }
 

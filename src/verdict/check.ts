@@ -16,10 +16,11 @@ import { builtinRules } from '../rules/builtin/index.js';
 import { buildSide, DEFAULT_VM, type QemuGiven, type Side, type VmConfig } from '../rules/context.js';
 import type { Rule } from '../rules/define.js';
 import { evaluate, statusOf } from '../rules/engine.js';
+import { compileRules, type FastSide } from '../rules/fast.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { grade, holdsVerdict, VERDICT_EXIT } from './grade.js';
+import { grade, holdsVerdict, limitingCodes, VERDICT_EXIT } from './grade.js';
 import { applyPolicy, type Policy } from './policy.js';
-import { REPORT_VERSION, type Report, type SideSummary } from './types.js';
+import { REPORT_VERSION, type Report, type SideSummary, type Verdict } from './types.js';
 
 /** The check line of the profile-format pseudo-rule (docs/rules/profile-format.md). */
 export const PROFILE_FORMAT_SUMMARY = 'Every field of both profiles is one this vdpa-compat reads';
@@ -169,6 +170,14 @@ export function prepareSide(profile: Profile, role: 'source' | 'target', options
   return { profile, role, side, summary: summary(side, input), format: profileFormatFindings(profile, role, input, side) };
 }
 
+/**
+ * The same capability with the same config: "identical" when nothing stands in the way. A device
+ * with fields this version cannot read may differ in them: the same fingerprint is then not enough.
+ */
+function sameDevice(source: PreparedSide, target: PreparedSide): boolean {
+  return source.summary.fingerprint === target.summary.fingerprint && source.side.doc.config.mac === target.side.doc.config.mac && !source.format.onDevice && !target.format.onDevice;
+}
+
 /** Decides whether the source device can live-migrate to the target device. */
 export function check(source: Profile, target: Profile, options: CheckOptions = {}): Report {
   const s = prepareSide(source, 'source', {
@@ -208,9 +217,7 @@ export function checkPrepared(source: PreparedSide, target: PreparedSide, option
     if (findings.some((f) => f.rule === 'policy')) checks = [...checks, { rule: 'policy', summary: 'The site policy applies as written', status: statusOf(findings.filter((f) => f.rule === 'policy')) }];
   }
   const allowUnverified = options.allowUnverified ?? options.policy?.policy.allowUnverified ?? false;
-  // A device with fields this version cannot read may differ in them: the same fingerprint is then not "identical".
-  const identical = sourceSide.fingerprint === targetSide.fingerprint && s.doc.config.mac === t.doc.config.mac && !sourceFormat.onDevice && !targetFormat.onDevice;
-  const verdict = grade(findings, { allowUnverified, identical });
+  const verdict = grade(findings, { allowUnverified, identical: sameDevice(source, target) });
   const count = (severity: string) => findings.filter((f) => f.severity === severity).length;
   const given = <T extends string | number | boolean | null>(g: { value: T; origin: string }) => ({ value: g.value, origin: g.origin });
   return {
@@ -229,5 +236,35 @@ export function checkPrepared(source: PreparedSide, target: PreparedSide, option
     summary: { errors: count('error'), warnings: count('warning'), infos: count('info'), unverified: findings.filter((f) => holdsVerdict(f, allowUnverified)).length },
     checks,
     findings,
+  };
+}
+
+/** A pair's verdict and the codes that limited it (none for identical or compatible). */
+export interface PairDecision {
+  verdict: Exclude<Verdict, 'compatible-after-provisioning'>;
+  codes: string[];
+}
+
+/**
+ * {@link checkPrepared}'s verdict and limiting codes for many pairs under one set of options, and
+ * nothing else: no messages, no report (rules/fast.ts). Each side is prepared for the rules once.
+ * Null when the options need the whole report: a site policy waives findings by their data.
+ */
+export function compileCheck(options: CheckOptions = {}): ((source: PreparedSide, target: PreparedSide) => PairDecision) | null {
+  if (options.policy !== undefined) return null;
+  const engine = compileRules(options.rules ?? builtinRules, { ...DEFAULT_VM, ...options.vm }, { strict: options.strict ?? false });
+  const allowUnverified = options.allowUnverified ?? false;
+  const sides = new WeakMap<PreparedSide, FastSide>();
+  const fast = (p: PreparedSide): FastSide => {
+    let side = sides.get(p);
+    if (side === undefined) sides.set(p, (side = engine.prepare(p.side)));
+    return side;
+  };
+  return (source, target) => {
+    const shells = engine.decide(fast(source), fast(target));
+    // The profile-format findings are notes: they never hold a verdict, but they are findings.
+    const findings = source.format.findings.length + target.format.findings.length === 0 ? shells : [...source.format.findings, ...target.format.findings, ...shells];
+    const verdict = grade(findings, { allowUnverified, identical: sameDevice(source, target) });
+    return { verdict, codes: verdict === 'identical' || verdict === 'compatible' ? [] : limitingCodes(findings) };
   };
 }

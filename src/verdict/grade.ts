@@ -25,16 +25,32 @@ export const VERDICT_EXIT: Readonly<Record<Verdict, 0 | 1 | 2>> = {
   'compatible-after-provisioning': 1,
 };
 
+/** What grading reads of a finding: the full finding, or the engine's shell of it (rules/fast.ts). */
+export type Graded = Pick<Finding, 'code' | 'severity' | 'unverified' | 'failsSafe' | 'blocker'>;
+
 /** Whether a finding holds the verdict at "unverified". */
-export function holdsVerdict(finding: Finding, allowUnverified: boolean): boolean {
+export function holdsVerdict(finding: Graded, allowUnverified: boolean): boolean {
   return finding.severity === 'warning' && finding.unverified && !finding.failsSafe && !allowUnverified;
 }
 
 /** Grades a pair. */
-export function grade(findings: readonly Finding[], options: { allowUnverified: boolean; identical: boolean }): Exclude<Verdict, 'compatible-after-provisioning'> {
-  const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.some((f) => f.blocker)) return 'blocked-by-hypervisor';
-  if (errors.length > 0) return 'incompatible';
-  if (findings.some((f) => holdsVerdict(f, options.allowUnverified))) return 'unverified';
-  return options.identical ? 'identical' : 'compatible';
+export function grade(findings: readonly Graded[], options: { allowUnverified: boolean; identical: boolean }): Exclude<Verdict, 'compatible-after-provisioning'> {
+  // One pass, no arrays: a fleet grades millions of pairs.
+  let error = false;
+  let held = false;
+  for (const f of findings) {
+    if (f.severity === 'error') {
+      if (f.blocker) return 'blocked-by-hypervisor';
+      error = true;
+    } else if (!held && holdsVerdict(f, options.allowUnverified)) held = true;
+  }
+  return error ? 'incompatible' : held ? 'unverified' : options.identical ? 'identical' : 'compatible';
+}
+
+/** The codes that held a verdict back: its error findings, else the unverified warnings (plan, fit and the matrix report these). */
+export function limitingCodes(findings: readonly Graded[]): string[] {
+  const errors = findings.some((f) => f.severity === 'error');
+  const codes: string[] = [];
+  for (const f of findings) if ((errors ? f.severity === 'error' : f.severity === 'warning' && f.unverified) && !codes.includes(f.code)) codes.push(f.code);
+  return codes;
 }

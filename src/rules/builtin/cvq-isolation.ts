@@ -59,6 +59,32 @@ export const cvqIsolation = defineRule({
       fix: 'Collect the target live with raw netlink (offered features) on a host whose parent packs/parents.yaml knows.',
     },
   },
+  fast: {
+    prepare(side, vm) {
+      const pairs = side.doc.config.maxVqPairs ?? 1;
+      const isolated = byIsolation(side, vm);
+      const isolation = side.parent.fact('cvqIsolation');
+      const replay = cvqReplayed(side, vm);
+      const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
+      type Message = 'sourceUnknown' | 'sourceNotIsolated' | 'queuePairsNotRestored' | 'targetNoReplay' | 'targetUnknown';
+      const own: Message | null = !isolated.agreed || isolated.value ? (!isolation.known ? 'sourceUnknown' : !isolation.value ? 'sourceNotIsolated' : null) : null;
+      const multiqueue = (side.negotiated === null || hasBit(side.negotiated, NET.MQ)) && pairs > 1;
+      const noReplay: Message = multiqueue ? 'queuePairsNotRestored' : 'targetNoReplay';
+      return {
+        // As a source: what it reports alone, and with each answer a target can give.
+        uses: usesCvq(side),
+        own,
+        none: own === null ? noReplay : ([own, noReplay] as const),
+        some: own === null ? ('targetUnknown' as const) : ([own, 'targetUnknown'] as const),
+        // As a target.
+        replay: outcomes.every((o) => o.replayed === true) ? ('all' as const) : outcomes.every((o) => o.replayed === false) ? ('none' as const) : ('some' as const),
+      };
+    },
+    decide(s, t) {
+      if (!s.uses) return null;
+      return t.replay === 'all' ? s.own : t.replay === 'some' ? s.some : s.none;
+    },
+  },
   check({ source, target, vm, report }) {
     if (!usesCvq(source)) return;
     const pairs = source.doc.config.maxVqPairs ?? 1;

@@ -1,6 +1,8 @@
 /** The target must be the same kind of virtio device as the source. */
 import { defineRule } from '../define.js';
 
+const BOTH_UNKNOWN = ['unknownClass', 'unknownClass'] as const;
+
 export const deviceClassMatch = defineRule({
   id: 'device-class-match',
   summary: 'Source and target are the same virtio device class',
@@ -17,6 +19,13 @@ export const deviceClassMatch = defineRule({
       unverified: true,
       text: 'the virtio device class of {side} device {device} is not one vdpa-compat knows (iproute2 printed an unknown type)',
       fix: 'Check `vdpa dev show {device}`; only net and block vdpa devices are checked.',
+    },
+  },
+  fast: {
+    prepare: (side) => side.doc.virtioDeviceId,
+    decide(s, t) {
+      if (s !== null && t !== null) return s === t ? null : 'mismatch';
+      return s === null && t === null ? BOTH_UNKNOWN : 'unknownClass';
     },
   },
   check({ source, target, report }) {

@@ -90,6 +90,7 @@ export const hypervisorBlockers = defineRule({
       fix: 'Pass --source-qemu VERSION (`qemu-system-x86_64 --version` on the source), or collect the source profile on the host (collect records the QEMU binaries).',
     },
   },
+  reads: 'source',
   check({ source, vm, report }) {
     if (vm.model.value === 'vhost-vdpa-device-pci') {
       report('genericDevice', { origin: vm.model.origin }, { path: '/class' });

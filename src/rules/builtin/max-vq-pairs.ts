@@ -15,6 +15,9 @@ import type { Side } from '../context.js';
 import { defineRule } from '../define.js';
 import { migratable } from '../vmm.js';
 
+const UNVERIFIED = ['unverified'] as const;
+const DIFFER = ['differ'] as const;
+
 /** The max_queue_pairs QEMU gives the guest for this device under a release, or why it is unknown. */
 function exposed(side: Side, release: QemuRelease): number | string {
   if (!release.facts.multiqueue.value) return 1;
@@ -42,6 +45,14 @@ export const maxVqPairs = defineRule({
       text: 'could not compare the queue pairs QEMU exposes: {why}',
       fix: 'Collect both hosts live with raw netlink (`collect --source netlink`): it reads the offered MQ bit, and the kernel prints max_vq_pairs whenever MQ is offered.',
     },
+  },
+  fast: {
+    // The pairs each side exposes, or null when check would say why it does not know.
+    prepare(side) {
+      const pairs = decide(migratable(side.qemu), (r) => exposed(side, r));
+      return pairs.agreed && typeof pairs.value === 'number' ? pairs.value : null;
+    },
+    decide: (s, t) => (s === null || t === null ? UNVERIFIED : s !== t ? DIFFER : null),
   },
   check({ source, target, report }) {
     const pairs = decide(migratable(source.qemu), (r) => exposed(source, r));

@@ -65,6 +65,30 @@ export const maxVqSize = defineRule({
       fix: 'Collect the target again; `vdpa dev show` prints max_vq_size on every iproute2.',
     },
   },
+  fast: {
+    prepare(side, vm) {
+      const ring = decide(migratable(side.qemu), (r) => sourceRing(r, vm));
+      const check = side.parent.kernelFact('vringNumAboveMax');
+      return {
+        size: side.doc.maxVqSize,
+        // As a source: the ring it uses (agreed), or every candidate's.
+        ring: ring.agreed ? ring.value : null,
+        rings: ring.agreed ? [] : ring.outcomes.map((o) => o.value),
+        forced: ring.agreed && ring.releases.every((r) => typeof r.facts.ringForced.value === 'number'),
+        // As a target: whether its kernel refuses a ring above its maximum.
+        refuses: check.known && check.value === 'refuses',
+      };
+    },
+    decide(s, t) {
+      const size = t.size;
+      if (size === null) return 'unverified';
+      if (size >= VIRTQUEUE_MAX_SIZE) return null;
+      if (s.ring === null) return s.rings.some((r) => r === 'unknown' || r > size) ? 'ringUnknown' : null;
+      if (s.ring === 'unknown') return 'ringUnknown';
+      if (s.ring <= size) return null;
+      return t.refuses ? (s.forced ? 'forcedRings' : 'tooSmall') : 'aboveMax';
+    },
+  },
   check({ source, target, vm, report }) {
     const targetSize = target.doc.maxVqSize;
     if (targetSize === null) {

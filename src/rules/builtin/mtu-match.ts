@@ -55,6 +55,17 @@ export const mtuMatch = defineRule({
       text: 'F_MTU is not in play on the source and host_mtu is not set: the guest did not read an MTU, so none is compared',
     },
   },
+  fast: {
+    prepare: (side) => ({ play: inPlay(side, NET.MTU), mtu: side.doc.config.mtu, absent: offeredState(side, NET.MTU) === 'absent' }),
+    decide(s, t, vm) {
+      const hostMtu = vm.hostMtu.value;
+      if (s.play === false && hostMtu === null) return 'notInPlay';
+      if (s.mtu === null) return 'unverified';
+      if (t.mtu === null) return t.absent ? 'targetHasNoMtu' : 'unverified';
+      if (t.mtu < s.mtu) return s.play === 'unknown' && hostMtu === null ? 'inPlayUnknown' : 'targetSmaller';
+      return t.mtu > s.mtu ? 'targetLarger' : null;
+    },
+  },
   check({ source, target, vm, report }) {
     const hostMtu = vm.hostMtu.value;
     const play = inPlay(source, NET.MTU);

@@ -40,6 +40,8 @@ function requiredBy(target: Side, vm: VmConfig, mask: bigint) {
   );
 }
 
+type Message = 'comparedOffered' | 'sourceUnknown' | 'negotiatedByHost' | 'qemuOwn' | 'notSupported' | 'missing' | 'dependsOnVersion' | 'unverified' | 'possiblyMissing' | 'emulatedOnSource';
+
 export const negotiatedFeaturesOffered = defineRule({
   id: 'negotiated-features-offered',
   summary: 'Target offers every device-controlled feature the guest negotiated on the source',
@@ -105,6 +107,68 @@ export const negotiatedFeaturesOffered = defineRule({
       severity: 'info',
       remedy: 'none',
       text: '{features} {basis}, but {qemu} keeps them in its own virtio-net model: the target need not offer them',
+    },
+  },
+  fast: {
+    prepare(side, vm) {
+      // As a target: the bits every candidate release asks of the device, and those any asks
+      // (requiredBy, of all bits: a release asks `wanted & mask`).
+      let every = ~0n;
+      let any = 0n;
+      for (const release of migratable(side.qemu).candidates) {
+        let mask = ~0n;
+        if (side.cls === 'net') {
+          mask = deviceControlledMask(release);
+          if (vm.hostMtu.value !== null && release.facts.mtuBypassBackend.value) mask &= ~bitMask(NET.MTU);
+        }
+        every &= mask;
+        any |= mask;
+      }
+      return {
+        id: side.doc.virtioDeviceId,
+        cls: side.cls,
+        driver: side.doc.driver,
+        guest: guestFeatures(side),
+        controlledEvery: controlled(side, 'every'),
+        controlledAny: controlled(side, 'any'),
+        every,
+        any,
+        absent: side.offeredAbsent,
+        unknown: offeredUnknown(side),
+        provisionable: side.provisionable,
+      };
+    },
+    decide(s, t, vm) {
+      if (s.id !== t.id) return null;
+      const found: Message[] = [];
+      const { guest, cls } = s;
+      const net = cls === 'net';
+      const negotiated = guest.basis === 'negotiated';
+      const wanted = guest.required;
+      if (guest.fallbackReason !== null) found.push('comparedOffered');
+      if (guest.unbounded) found.push('sourceUnknown');
+      if (net && negotiated && s.driver === 'virtio_vdpa' && (wanted & ~s.controlledAny) !== 0n) found.push('negotiatedByHost');
+      const always = wanted & t.every;
+      // Bits only some releases ask for: the releases disagree exactly when there are some.
+      const sometimes = wanted & t.any & ~always;
+      if (net && negotiated && (wanted & ~always & ~sometimes) !== 0n) found.push('qemuOwn');
+      const lacking = always & t.absent;
+      if (lacking !== 0n) {
+        // One finding per bit, in bit order, as check reports them.
+        if (t.provisionable === null || (lacking & ~t.provisionable) === 0n) for (let n = popcount(lacking); n > 0; n--) found.push('missing');
+        else if ((lacking & t.provisionable) === 0n) for (let n = popcount(lacking); n > 0; n--) found.push('notSupported');
+        else for (const bit of bitsOf(lacking)) found.push(hasBit(t.provisionable, bit) ? 'missing' : 'notSupported');
+      }
+      if ((sometimes & (t.absent | t.unknown)) !== 0n) found.push('dependsOnVersion');
+      const possible = guest.possible & (net ? t.controlledAny : ~0n);
+      if (((always | possible) & t.unknown) !== 0n) found.push('unverified');
+      if ((possible & t.absent) !== 0n) found.push('possiblyMissing');
+      if (net && negotiated) {
+        let hidden = t.controlledAny & ~s.controlledEvery & ~bitMask(NET.MAC);
+        if (vm.hostMtu.value !== null) hidden &= ~bitMask(NET.MTU);
+        if ((hidden & (t.absent | t.unknown) & ~wanted) !== 0n) found.push('emulatedOnSource');
+      }
+      return found.length === 0 ? null : found;
     },
   },
   check({ source, target, vm, report }) {
@@ -194,6 +258,15 @@ export const negotiatedFeaturesOffered = defineRule({
     }
   },
 });
+
+/** How many bits a mask of the 64 feature bits has. */
+function popcount(mask: bigint): number {
+  let n = 0;
+  for (let word of [Number(mask & 0xffffffffn), Number((mask >> 32n) & 0xffffffffn)]) {
+    for (; word !== 0; n++) word &= word - 1;
+  }
+  return n;
+}
 
 /**
  * The bits the side's QEMU lets the device control: in every candidate

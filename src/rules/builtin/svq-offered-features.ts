@@ -120,6 +120,8 @@ export const svqOfferedFeatures = defineRule({
       text: 'QEMU {releases} does not check the offered features against a shadow virtqueue here (no SVQ, or 7.2 without x-svq): hypervisor-blockers reports what that means for migration',
     },
   },
+  // Each side's half reads that side alone.
+  reads: { separable: ['targetOffers', 'targetDependsOnVersion', 'targetMissing', 'targetUnverified'] },
   check({ source, target, vm, report }) {
     for (const [side, facts] of [
       ['source', source],

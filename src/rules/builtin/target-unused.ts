@@ -26,6 +26,7 @@ export const targetUnused = defineRule({
       fix: 'Check that no QEMU on the target host has {charDev} open (`fuser {charDev}`).',
     },
   },
+  reads: 'target',
   check({ target, report }) {
     const place = { path: '/features/negotiated', target: target.doc.features.negotiated?.names ?? null };
     const driver = target.doc.driver;

@@ -33,6 +33,7 @@ export const targetVhostVdpa = defineRule({
       fix: 'Collect the target live (it reads /sys/bus/vdpa/devices/{target}/driver), or record a dump with `vdpa-compat collect --save-raw`.',
     },
   },
+  reads: 'target',
   check({ target, report }) {
     const driver = target.doc.driver;
     const place = { path: '/driver', target: driver };

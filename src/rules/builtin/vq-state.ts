@@ -39,6 +39,18 @@ export const vqState = defineRule({
       fix: "Check the parent's driver for get_vq_state and set_vq_state (packs/parents.yaml `vqState` lists the known ones), or run the netdev with x-svq=on.",
     },
   },
+  fast: {
+    prepare(side) {
+      const fact = side.parent.fact('vqState');
+      return { net: side.cls === 'net', state: !fact.known ? ('unknown' as const) : fact.value ? ('can' as const) : ('cannot' as const) };
+    },
+    decide(s, t, vm) {
+      if (vm.xSvq.value && s.net) return null;
+      const source = s.state === 'unknown' ? 'unknown' : s.state === 'cannot' ? 'sourceCannot' : null;
+      const target = t.state === 'unknown' ? 'unknown' : t.state === 'cannot' ? 'targetCannot' : null;
+      return source === null ? target : target === null ? source : [source, target];
+    },
+  },
   check({ source, target, vm, report }) {
     // x-svq=on (a vhost-vdpa netdev's option; block devices have none): QEMU's shadow virtqueues
     // hold the positions, the parents' ops are not used for them.
