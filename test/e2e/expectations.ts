@@ -59,8 +59,8 @@ export const EXPECTED: Record<string, Expectation> = {
 /** The exit status of each verdict (README "Exit status"). */
 export const VERDICT_RC: Record<Report['verdict'], number> = { identical: 0, compatible: 0, unverified: 2, 'blocked-by-hypervisor': 1, incompatible: 1, 'compatible-after-provisioning': 1 };
 
-/** The states suite.sh collects with raw netlink and both iproute2 builds (run/dumps/<state>-netlink|tool61|tool615). */
-export const STATES = ['sim', 'vp', 'vp2'] as const;
+/** The states suite.sh collects with raw netlink and both iproute2 builds (run/dumps/<state>-netlink|tool61|tool615); vp3 and vp4 hold the sources of the plans between vp_vdpa parents. */
+export const STATES = ['sim', 'vp', 'vp2', 'vp3', 'vp4'] as const;
 
 /**
  * What vp_vdpa parents D (pci/0000:00:08.0) and E (pci/0000:00:09.0) of lab/boot.sh offer on both
@@ -177,49 +177,136 @@ export function assertSourcesAgree(netlink: Profile, tool: Profile, label: strin
 /** The simulator devices suite.sh plans for, with each iproute2 build (reports/plan-DEV-TOOL.apply). */
 export const PLANNED = ['src', 'same', 'nomacctl', 'fewer', 'mtu9000', 'othermac'] as const;
 
+/** vp_vdpa parents G and H of lab/boot.sh (E2E_VP_PAIRS=1), free when suite.sh plans onto them. */
+export const VP_G = 'pci/0000:00:0b.0';
+export const VP_H = 'pci/0000:00:0c.0';
+
+/** What one plan between vp_vdpa parents must come to. */
+export interface VpPlanExpectation {
+  status: 'applied' | 'no-plan' | 'unknown';
+  /** applied: the parent the plan used, and whether its dev add carries device_features. */
+  on?: { mgmtdev: string; deviceFeatures: boolean };
+  /** Why the free parents G and H were not planned: the requirement codes, and the proof's limiting codes. */
+  free?: Record<string, { requirements: string[]; limiting?: string[] }>;
+}
+
+/**
+ * The plans suite.sh makes for vp_vdpa devices (reports/plan-NAME.apply), all for the lab's QEMU
+ * 10.0.2 and, but for vpf-no-x-svq, with x-svq=on. vpf: a guest on F negotiated everything F offers
+ * (MTU MAC MRG_RXBUF STATUS CTRL_VQ CTRL_MAC_ADDR RING_EVENT_IDX VERSION_1 ACCESS_PLATFORM; F and G
+ * have no vnet header, so no checksum or TSO bits); vpfsub: the same less MTU, through
+ * device_features; vpd: D's guest, two queue pairs and MQ.
+ */
+export const VP_PLANS: Record<string, VpPlanExpectation> = {
+  // vp_vdpa takes no mtu and the management device does not show a new device's MTU: the proof cannot verify mtu-match.
+  'vpf-tool615': { status: 'unknown', free: { [VP_G]: { requirements: ['check'], limiting: ['mtu-match/unverified'] }, [VP_H]: { requirements: ['check'], limiting: ['mtu-match/unverified'] } } },
+  // With iproute2 6.1, H (which offers MQ beyond F's set) would need device_features.
+  'vpf-tool61': { status: 'unknown', free: { [VP_G]: { requirements: ['check'], limiting: ['mtu-match/unverified'] }, [VP_H]: { requirements: ['iproute2'] } } },
+  // Without x-svq vp_vdpa can neither report nor take the rings' positions.
+  'vpf-no-x-svq': {
+    status: 'no-plan',
+    free: { [VP_G]: { requirements: ['check'], limiting: ['vq-state/sourceCannot', 'vq-state/targetCannot'] }, [VP_H]: { requirements: ['check'], limiting: ['vq-state/sourceCannot', 'vq-state/targetCannot'] } },
+  },
+  // Made without the MTU proof: G has F's whole set, so no device_features (iproute2 6.1 too); the re-check reads the real MTU.
+  'vpf-allow-unverified-tool615': { status: 'applied', on: { mgmtdev: VP_G, deviceFeatures: false } },
+  'vpf-allow-unverified-tool61': { status: 'applied', on: { mgmtdev: VP_G, deviceFeatures: false } },
+  // H is D's twin, but vp_vdpa takes no max_vqp: the new device's queue pairs are the parent's choice.
+  'vpd-tool615': { status: 'unknown', free: { [VP_G]: { requirements: ['needed-features', 'queue-pairs'] }, [VP_H]: { requirements: ['max-vqp-refused'] } } },
+  'vpd-tool61': { status: 'unknown', free: { [VP_G]: { requirements: ['needed-features', 'queue-pairs'] }, [VP_H]: { requirements: ['max-vqp-refused'] } } },
+  'vpfsub-tool615': { status: 'applied', on: { mgmtdev: VP_G, deviceFeatures: true } },
+  'vpfsub-tool61': { status: 'no-plan', free: { [VP_G]: { requirements: ['iproute2'] }, [VP_H]: { requirements: ['iproute2'] } } },
+};
+
+/** The apply report of one plan, as far as the assertions read it. */
+interface ApplyReport {
+  kind: string;
+  status: string;
+  exitStatus: number;
+  created: boolean;
+  steps: { action: string; ok: boolean; detail: string }[];
+  plan: { plan: { mgmtdev: string; argv: string[] } | null; candidates: { mgmtdev: string; requirements: { code: string }[]; limiting: string[] }[] };
+  check: Report | null;
+}
+
+/** Plan counts: made, accepted by the kernel (dev add), re-checked --strict identical or compatible. */
+export interface PlanCounts {
+  attempts: number;
+  generated: number;
+  applied: number;
+  compatible: number;
+}
+
+/** Reads one apply report and counts it; asserts what holds for every plan the suite applies. */
+function readApply(run: string, name: string, at: string, counts: PlanCounts): ApplyReport {
+  const rc = Number(readFileSync(join(run, `reports/${name}.rc`), 'utf8'));
+  const report = JSON.parse(readFileSync(join(run, `reports/${name}.apply`), 'utf8')) as ApplyReport;
+  assert.equal(report.kind, 'vdpa-compat/apply', at);
+  assert.equal(rc, report.exitStatus, `${at}: exit status`);
+  counts.attempts++;
+  if (report.plan.plan !== null) counts.generated++;
+  if (report.plan.plan === null) assert.ok(!report.steps.some((s) => s.action === 'dev add'), `${at}: no plan, nothing run`);
+  return report;
+}
+/** An applied plan: the kernel took the dev add, and the device, collected again with raw netlink, passed check --strict. */
+function assertApplied(report: ApplyReport, at: string, counts: PlanCounts): void {
+  assert.equal(report.status, 'applied', `${at}: ${report.steps.map((s) => `${s.action} ${s.ok ? 'ok' : 'FAIL'} ${s.detail}`).join('; ')}`);
+  assert.ok(
+    report.steps.some((s) => s.action === 'dev add' && s.ok),
+    `${at}: dev add`,
+  );
+  counts.applied++;
+  assert.equal(report.check?.strict, true, `${at}: checked --strict`);
+  assert.ok(report.check && ['identical', 'compatible'].includes(report.check.verdict), `${at}: ${report.check?.verdict}`);
+  counts.compatible++;
+}
+
 /**
  * What `plan --apply` did on the live host: every plan iproute2 6.15 can run was accepted by the
  * kernel, bound, collected again with raw netlink and checked --strict identical or compatible;
  * with iproute2 6.1 a plan that needs device_features is refused before anything runs (no-plan).
- * Returns the counts (generated, applied, re-checked compatible) for the suite's log.
+ * Returns the counts for the suite's log, for the simulator's plans and for vp_vdpa's.
  */
-export function assertPlans(run: string, label: string): { generated: number; applied: number; compatible: number } {
-  let generated = 0;
-  let applied = 0;
-  let compatible = 0;
+export function assertPlans(run: string, label: string): { sim: PlanCounts; vp: PlanCounts } {
+  const sim: PlanCounts = { attempts: 0, generated: 0, applied: 0, compatible: 0 };
   for (const device of PLANNED) {
     for (const tool of ['tool615', 'tool61'] as const) {
       const name = `plan-${device}-${tool}`;
       const at = `${label}: ${name}`;
-      const rc = Number(readFileSync(join(run, `reports/${name}.rc`), 'utf8'));
-      const report = JSON.parse(readFileSync(join(run, `reports/${name}.apply`), 'utf8')) as {
-        kind: string;
-        status: string;
-        exitStatus: number;
-        created: boolean;
-        steps: { action: string; ok: boolean; detail: string }[];
-        plan: { plan: { argv: string[] } | null; candidates: { requirements: { code: string }[] }[] };
-        check: Report | null;
-      };
-      assert.equal(report.kind, 'vdpa-compat/apply', at);
-      assert.equal(rc, report.exitStatus, `${at}: exit status`);
-      if (report.plan.plan !== null) generated++;
+      const report = readApply(run, name, at, sim);
       const needsFeatures = report.plan.plan?.argv.includes('device_features') ?? report.plan.candidates.some((c) => c.requirements.some((r) => r.code === 'iproute2'));
       if (tool === 'tool61' && needsFeatures) {
         assert.equal(report.status, 'no-plan', `${at}: iproute2 6.1 has no device_features`);
-        assert.ok(!report.steps.some((s) => s.action === 'dev add'), `${at}: nothing run`);
         continue;
       }
-      assert.equal(report.status, 'applied', `${at}: ${report.steps.map((s) => `${s.action} ${s.ok ? 'ok' : 'FAIL'} ${s.detail}`).join('; ')}`);
-      applied++;
-      assert.ok(
-        report.steps.some((s) => s.action === 'dev add' && s.ok),
-        `${at}: dev add`,
-      );
-      assert.equal(report.check?.strict, true, `${at}: checked --strict`);
-      assert.ok(report.check && ['identical', 'compatible'].includes(report.check.verdict), `${at}: ${report.check?.verdict}`);
-      compatible++;
+      assertApplied(report, at, sim);
     }
   }
-  return { generated, applied, compatible };
+  const vp: PlanCounts = { attempts: 0, generated: 0, applied: 0, compatible: 0 };
+  for (const [plan, expected] of Object.entries(VP_PLANS)) {
+    const name = `plan-${plan}`;
+    const at = `${label}: ${name}`;
+    const report = readApply(run, name, at, vp);
+    if (expected.status === 'applied') {
+      assertApplied(report, at, vp);
+      const made = report.plan.plan;
+      assert.ok(made, `${at}: no plan`);
+      assert.equal(made.mgmtdev, expected.on?.mgmtdev, `${at}: parent`);
+      assert.equal(made.argv.includes('device_features'), expected.on?.deviceFeatures, `${at}: device_features`);
+      // vp_vdpa takes device_features alone (its config_attr_mask): a plan must never pass it more.
+      assert.ok(!made.argv.some((a) => ['mac', 'mtu', 'max_vqp'].includes(a)), `${at}: ${made.argv.join(' ')}`);
+      continue;
+    }
+    assert.equal(report.status, expected.status, `${at}: ${report.plan.candidates.map((c) => `${c.mgmtdev}: ${c.requirements.map((r) => r.code).join(',')}`).join('; ')}`);
+    for (const [mgmtdev, why] of Object.entries(expected.free ?? {})) {
+      const candidate = report.plan.candidates.find((c) => c.mgmtdev === mgmtdev);
+      assert.ok(candidate, `${at}: ${mgmtdev} not considered`);
+      assert.deepEqual(
+        candidate.requirements.map((r) => r.code),
+        why.requirements,
+        `${at}: ${mgmtdev}`,
+      );
+      assert.deepEqual(candidate.limiting, why.limiting ?? [], `${at}: ${mgmtdev} limiting`);
+    }
+  }
+  return { sim, vp };
 }

@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { bindLines, devAddArgv, iproute2Refusals, kernelRefusals, shellWord } from '../../src/plan/commands.js';
+import { collect } from '../../src/collect/collect.js';
+import { parentView } from '../../src/knowledge/parents.js';
 import { bitMask, NET, TRANSPORT } from '../../src/profile/feature-bits.js';
 import { repoPath } from '../helpers/paths.js';
 
@@ -102,5 +104,38 @@ describe("what the real kernels said to the plans a planner must not make (the e
   it('refuse-max-vqp-sim: the simulator takes no max_vqp (its config_attr_mask), which the knowledge pack says', () => {
     assert.match(recorded('6.12', 'refuse-max-vqp-sim').stderr, /Some provided attributes are not supported: 0x1000/);
     assert.match(recorded('6.1', 'refuse-max-vqp-sim').stderr, /All provided attributes are not supported/);
+  });
+  // vp_vdpa parents G and H (lab/boot.sh E2E_VP_PAIRS=1), free when the suite tries these last (a dev add
+  // refused inside vp_vdpa leaves its device pointer dangling, so nothing is deleted after them).
+  const attributeCases = [
+    { name: 'refuse-vp-max-vqp', attribute: 'max_vqp', mask: '0x1000' },
+    { name: 'refuse-vp-mac', attribute: 'mac', mask: '0x400' },
+    { name: 'refuse-vp-mtu', attribute: 'mtu', mask: '0x2000' },
+  ];
+  for (const c of attributeCases) {
+    it(`${c.name}: vp_vdpa takes no ${c.attribute} (its config_attr_mask), which the knowledge pack says, so no plan passes it`, async () => {
+      for (const kernel of ['6.1', '6.12']) {
+        const { profile } = await collect({ from: repoPath(`test/fixtures/e2e/k${kernel}/dumps/vp3-netlink`) });
+        const g = profile.mgmtdevs.find((m) => m.handle === 'pci/0000:00:0b.0');
+        assert.ok(g, `${kernel}: parent G recorded`);
+        const accepted = parentView(g, g.handle, profile.host.kernel).fact('devAddAttributes');
+        assert.ok(accepted.known);
+        assert.deepEqual(accepted.value, ['device_features']);
+        const answer = recorded(kernel, c.name);
+        assert.equal(answer.rc, 1, `${kernel}: ${c.name}`);
+        assert.match(answer.stderr, kernel === '6.12' ? new RegExp(`Some provided attributes are not supported: ${c.mask}\\.`) : /All provided attributes are not supported/);
+        assert.match(answer.stderr, /kernel answers: Operation not supported/);
+      }
+    });
+  }
+  it('refuse-vp-features-beyond-parent: MQ on a parent without it; the planner refuses it, vp_vdpa_dev_add says EINVAL (no extack)', () => {
+    // F and G offer MTU MAC MRG_RXBUF STATUS CTRL_VQ CTRL_MAC_ADDR RING_EVENT_IDX VERSION_1 ACCESS_PLATFORM (dmesg: device_features 0x320838028).
+    const G = 0x320838028n;
+    assert.deepEqual(codes(kernelRefusals({ deviceFeatures: bits(NET.MQ, TRANSPORT.VERSION_1, TRANSPORT.ACCESS_PLATFORM) }, G)), ['features-beyond-parent']);
+    for (const kernel of ['6.1', '6.12']) {
+      const answer = recorded(kernel, 'refuse-vp-features-beyond-parent');
+      assert.equal(answer.rc, 1);
+      assert.equal(answer.stderr.trim(), 'kernel answers: Invalid argument');
+    }
   });
 });

@@ -129,17 +129,19 @@ hook_to to-fewer fewer
 # state with each iproute2 build, applied here (plan --apply: dev add, bind, collect again with raw
 # netlink, check --strict, undo on failure), its report kept, and the device deleted again so every
 # plan starts from the same host.
-plan_apply() { # NAME SOURCE_DEV VDPA
-  local name=$1 src=$2 vdpa=$3
+# Only a device the apply reports as created is deleted: after a refused dev add there is none, and
+# on vp_vdpa a dev del then oopses the kernel (fixtures/VP_VDPA.md).
+plan_apply() { # NAME DUMP SOURCE_DEV VDPA [ARGS]
+  local name=$1 dump=$2 src=$3 vdpa=$4; shift 4
   # shellcheck disable=SC2086
-  run "plan-$name" cli plan "$R/dumps/sim-netlink" --source-device "$src" --apply --name "p-$name" --vdpa "$vdpa" --source netlink --json $QEMU_AS
+  run "plan-$name" cli plan "$R/dumps/$dump" --source-device "$src" --apply --name "p-$name" --vdpa "$vdpa" --source netlink --json $QEMU_AS "$@"
   cp "$R/cmd/$(printf '%03d' "$n")-plan-$name.stdout" "$R/reports/plan-$name.apply"
   cat "$R/cmd/$(printf '%03d' "$n")-plan-$name.rc" > "$R/reports/plan-$name.rc"
-  $VDPA61 dev del "p-$name" 2>/dev/null || true
+  if grep -q '"created": true' "$R/reports/plan-$name.apply"; then $VDPA61 dev del "p-$name" || echo "E2E: could not delete p-$name"; fi
 }
 for d in src same nomacctl fewer mtu9000 othermac; do
-  plan_apply "$d-tool615" "$d" "$VDPA615"
-  plan_apply "$d-tool61" "$d" "$VDPA61"
+  plan_apply "$d-tool615" sim-netlink "$d" "$VDPA615"
+  plan_apply "$d-tool61" sim-netlink "$d" "$VDPA61"
 done
 # What the kernel says to plans a planner must not make (each deleted again if it was taken).
 run refuse-mtu-below-68 $VDPA615 dev add name bad1 mgmtdev vdpasim_net mtu 60
@@ -193,4 +195,56 @@ check vp-e-to-e-idle vp2-netlink vpe vpe
 # vhost_vdpa binds, but without a vIOMMU in the guest opening the char device (what QEMU does) fails.
 run open-vpe-vhost sh -c "exec 3<>/dev/$(chardev vpe)"
 run dmesg-vp2 sh -c 'dmesg | grep -E "vp.vdpa|vhost-vdpa|virtio_net|virtio_vdpa" | tail -n 20'
+
+# --- provisioning plans between vp_vdpa parents (lab/boot.sh E2E_VP_PAIRS=1): F (0a.0) and G (0b.0)
+# offer the SVQ-only set with one queue pair, H (0c.0) with two, like D. Until now virtio-pci held them.
+# No vIOMMU: dev add and the bind to vhost_vdpa need none (only opening /dev/vhost-vdpa-N would).
+for f in 0000:00:0a.0 0000:00:0b.0 0000:00:0c.0; do
+  [ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
+  echo vp-vdpa > "/sys/bus/pci/devices/$f/driver_override"
+  echo "$f" > /sys/bus/pci/drivers/vp-vdpa/bind || echo "E2E: vp_vdpa did not take $f"
+done
+run vp3-mgmtdev-show $VDPA61 -j mgmtdev show
+# vpf: a guest on F with everything F offers, negotiated by the in-guest virtio_net (one queue pair:
+# no MQ quirk). G and H stay free for the plans; every parent before them has a device.
+run add-vpf $VDPA61 dev add name vpf mgmtdev pci/0000:00:0a.0
+bind vpf virtio_vdpa
+sleep 2
+run config-vpf $VDPA61 -j dev config show vpf
+collect_all vp3
+# Plans are made for the lab's QEMU with x-svq=on: vp_vdpa moves no ring positions (vq-state), so
+# without it no device can take the guest; that answer is kept too (plan-vpf-no-x-svq).
+plan_apply vpf-tool615 vp3-netlink vpf "$VDPA615" --x-svq
+plan_apply vpf-tool61 vp3-netlink vpf "$VDPA61" --x-svq
+plan_apply vpf-no-x-svq vp3-netlink vpf "$VDPA615"
+# vp_vdpa takes no mtu at dev add and its management device does not show the MTU a new device gets
+# (the virtio-net-pci's host_mtu), so the plan cannot prove mtu-match for a guest that negotiated MTU:
+# with --allow-unverified it is made anyway, and the --strict re-check of the real device decides.
+plan_apply vpf-allow-unverified-tool615 vp3-netlink vpf "$VDPA615" --x-svq --allow-unverified
+plan_apply vpf-allow-unverified-tool61 vp3-netlink vpf "$VDPA61" --x-svq --allow-unverified
+# vpd (D, two queue pairs, MQ negotiated): H is D's twin, but vp_vdpa takes no max_vqp, so the pair
+# count of a new device is the parent's choice and no plan can be proved.
+plan_apply vpd-tool615 vp3-netlink vpd "$VDPA615" --x-svq
+plan_apply vpd-tool61 vp3-netlink vpd "$VDPA61" --x-svq
+# vpfsub: a guest on F provisioned with less than F offers (no MTU: device_features, iproute2 6.15).
+SUB=$(cli collect --from "$R/dumps/vp3-netlink" --format json | node -e 'let t = ""; process.stdin.on("data", (d) => (t += d)).on("end", () => {
+  const m = JSON.parse(t).mgmtdevs.find((x) => x.handle === "pci/0000:00:0a.0");
+  console.log("0x" + (BigInt(m.supportedFeatures.bits) & ~(1n << 3n)).toString(16)); });')
+run del-vpf $VDPA61 dev del vpf
+run add-vpfsub $VDPA615 dev add name vpfsub mgmtdev pci/0000:00:0a.0 device_features "$SUB"
+bind vpfsub virtio_vdpa
+sleep 2
+run config-vpfsub $VDPA61 -j dev config show vpfsub
+collect_all vp4
+plan_apply vpfsub-tool615 vp4-netlink vpfsub "$VDPA615" --x-svq
+plan_apply vpfsub-tool61 vp4-netlink vpfsub "$VDPA61" --x-svq
+# What vp_vdpa's kernel says to plans a planner must not make, on the free parents G and H. Last in
+# the suite, and nothing is deleted after them: a dev add refused inside vp_vdpa leaves the parent's
+# device pointer dangling (fixtures/VP_VDPA.md).
+run refuse-vp-max-vqp $VDPA615 dev add name bad5 mgmtdev pci/0000:00:0c.0 max_vqp 2
+run refuse-vp-mac $VDPA615 dev add name bad6 mgmtdev pci/0000:00:0b.0 mac 52:54:00:00:10:02
+run refuse-vp-mtu $VDPA615 dev add name bad7 mgmtdev pci/0000:00:0b.0 mtu 1500
+run refuse-vp-features-beyond-parent $VDPA615 dev add name bad8 mgmtdev pci/0000:00:0b.0 device_features 0x300400000
+run vp3-dev-show $VDPA61 -j dev show
+run dmesg-vp3 sh -c 'dmesg | grep -E "vp.vdpa|vhost-vdpa|virtio_net|virtio_vdpa" | tail -n 20'
 echo "E2E: suite done"
