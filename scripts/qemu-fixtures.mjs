@@ -39,25 +39,30 @@ const KEEP = [
 
 if (!existsSync(`${latest}/outcomes.json`)) throw new Error(`${latest}/outcomes.json: missing; run npm run test:qemu first`);
 const outcomes = JSON.parse(await readFile(`${latest}/outcomes.json`, 'utf8'));
-// `vdpa dev add name X mgmtdev vdpasim_net ATTRS` of every device the run made, from its command index.
+// Each lane's guest recorded under $latest/<lane>/ (outcomes.json says which lane ran which case).
+const lanes = [...new Set(outcomes.map((o) => o.lane))];
+// `vdpa dev add name X mgmtdev M ATTRS` of every device the run made, from the lanes' command
+// indexes (device names are the lane's own): the attributes, after `mgmtdev M` itself unless M is
+// vdpasim_net. Keyed by lane and name.
 const attrs = new Map();
-for (const line of (await readFile(`${latest}/run/cmd/INDEX.tsv`, 'utf8')).split('\n')) {
-  const m = /\tvdpa615 dev add name (\S+) mgmtdev vdpasim_net ?(.*)$/.exec(line);
-  if (m) attrs.set(m[1], m[2].trim());
-}
+for (const lane of lanes)
+  for (const line of (await readFile(`${latest}/${lane}/run/cmd/INDEX.tsv`, 'utf8')).split('\n')) {
+    const m = /\tvdpa615 dev add name (\S+) mgmtdev (\S+) ?(.*)$/.exec(line);
+    if (m) attrs.set(`${lane}/${m[1]}`, `${m[2] === 'vdpasim_net' ? '' : `mgmtdev ${m[2]} `}${m[3]}`.trim());
+  }
 
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
-await cp(`${latest}/run/cmd/001-versions.stdout`, `${out}/versions.txt`);
+await cp(`${latest}/${lanes[0]}/run/cmd/001-versions.stdout`, `${out}/versions.txt`);
 await cp(`${latest}/timings.json`, `${out}/timings.json`);
 const rows = [];
-for (const { case: name } of outcomes) {
-  const from = `${latest}/run/${name}`;
+for (const { case: name, lane } of outcomes) {
+  const from = `${latest}/${lane}/run/${name}`;
   const to = `${out}/${name}`;
   await mkdir(to, { recursive: true });
   for (const file of KEEP) if (existsSync(`${from}/${file}`)) await cp(`${from}/${file}`, `${to}/${file}`, { recursive: true });
   const checkArgs = (await readFile(`${from}/check-args.txt`, 'utf8')).split('\n').filter((w) => w !== '');
-  const setup = { case: name, sourceAttrs: attrs.get(optionOf(checkArgs, '--source-device')) ?? '?', targetAttrs: attrs.get(optionOf(checkArgs, '--target-device')) ?? '?', checkArgs };
+  const setup = { case: name, sourceAttrs: attrs.get(`${lane}/${optionOf(checkArgs, '--source-device')}`) ?? '?', targetAttrs: attrs.get(`${lane}/${optionOf(checkArgs, '--target-device')}`) ?? '?', checkArgs };
   await writeFile(`${to}/case.json`, `${JSON.stringify(setup, null, 2)}\n`);
   rows.push({ setup: readSetup(to), result: readCase(to, name) });
 }

@@ -2,10 +2,11 @@
  * `npm run test:qemu`: real QEMU live migrations over vhost-vdpa, held against what
  * `vdpa-compat check` says about the same pair. test/e2e/lab/boot.sh boots the Debian 13
  * kernel 6.12 lab guest (vdpa_sim_net + vhost_vdpa) and runs scenarios/migrate.sh in it: an L2
- * guest migrates between two QEMUs (10.0.2 from bookworm-backports, and this machine's 7.2) on
- * simulator devices of that one guest. This file classifies each real outcome (outcome.ts) and
- * asserts that it is the lab's (expectations.ts) and that check's verdict agrees with it.
- * Everything stays in test/e2e-qemu/.runs/latest/ (README.md there says what is where).
+ * guest migrates between two QEMUs (10.0.2 from bookworm-backports, 10.0.13 from Debian 13, and
+ * this machine's 7.2) on devices of that one guest. The chains run in lanes (LANES in
+ * expectations.ts), one lab guest each, booted side by side. This file classifies each real
+ * outcome (outcome.ts) and asserts that it is the lab's (expectations.ts) and that check's verdict
+ * agrees with it. Everything stays in test/e2e-qemu/.runs/latest/ (README.md there says what is where).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { repoPath } from '../helpers/paths.js';
 import { labCannotRun, prepareLabCache, runLab, type LabRun } from '../helpers/lab.js';
-import { CASES, CHAINS, KNOWN_DISAGREEMENTS } from './expectations.js';
+import { CASES, KNOWN_DISAGREEMENTS, LANES, type Lane } from './expectations.js';
 import { readCase, type CaseResult } from './outcome.js';
 import { agreement } from './table.js';
 
@@ -22,7 +23,7 @@ const HERE = repoPath('test/e2e-qemu');
 const E2E_LAB = repoPath('test/e2e/lab');
 const LATEST = join(HERE, '.runs', 'latest');
 const CACHE = process.env.VDPA_COMPAT_E2E_CACHE ?? '/var/cache/vdpa-compat-e2e';
-/** The whole guest run (boot, two L2 boots, three migrations) may take this long; boot.sh's own limit ends QEMU first. */
+/** One lane's whole guest run (its boot, L2 boots and migrations) may take this long; boot.sh's own limit ends QEMU first. */
 const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 2400);
 
 const skipReason = labCannotRun('it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace', { commands: ['qemu-system-x86_64'], missing: 'qemu-system-x86_64 is not installed' });
@@ -34,8 +35,60 @@ if (skipReason !== null) {
 }
 
 const timings: Record<string, number> = {};
-let guest: LabRun;
-const results: Record<string, CaseResult> = {};
+const results: Record<string, CaseResult & { lane: string }> = {};
+
+/**
+ * The lanes this run boots: VDPA_COMPAT_QEMU_CHAINS (chain names, blank-separated) keeps only those
+ * chains, and a lane left with none is not booted.
+ */
+function lanesToRun(): Lane[] {
+  const picked = process.env.VDPA_COMPAT_QEMU_CHAINS?.split(/\s+/).filter((c) => c !== '');
+  if (picked === undefined) return LANES;
+  const unknown = picked.filter((c) => !LANES.some((l) => l.chains.includes(c)));
+  assert.deepEqual(unknown, [], `VDPA_COMPAT_QEMU_CHAINS: no such chain (LANES in expectations.ts)`);
+  return LANES.map((l) => ({ ...l, chains: l.chains.filter((c) => picked.includes(c)) })).filter((l) => l.chains.length > 0);
+}
+
+/**
+ * Boots one lane's lab guest on its own output directory ($LATEST/<lane>), which runs the lane's
+ * chains, and boots it once more when its kernel panicked during boot, before the scenario started.
+ */
+async function runLane(lane: Lane): Promise<LabRun> {
+  const out = join(LATEST, lane.name);
+  await mkdir(out, { recursive: true });
+  // The guest reads this from its output share (boot.sh passes only the e2e settings).
+  writeFileSync(join(out, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_LANE=${lane.name}\nQEMU_CHAINS="${lane.chains.join(' ')}"\n`);
+  // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
+  const boot = () =>
+    runLab('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), out], (BOOT_LIMIT_S + 120) * 1000, {
+      ...process.env,
+      E2E_BOOT_TIMEOUT: String(BOOT_LIMIT_S),
+      E2E_SMP: '2',
+      E2E_MEM: '3072',
+      ...lane.boot,
+    });
+  let guest = await boot();
+  // Seen once in CI: the lab guest's kernel panicked 2 s into its boot (an int3 oops in
+  // sched_clock_cpu, two TCG vCPUs), before the scenario started. That is the emulator, not a
+  // migration: boot once more, and say so. A panic after the scenario started is a result.
+  const consoleLog = join(out, 'console.log');
+  if (!existsSync(join(out, 'scenario.log')) && existsSync(consoleLog) && /Kernel panic/.test(readFileSync(consoleLog, 'utf8'))) {
+    process.stdout.write(`qemu: lane ${lane.name}: the lab guest's kernel panicked during boot, before the scenario (${guest.seconds.toFixed(1)} s); booting it again\n`);
+    writeFileSync(join(out, 'boot-panic-console.log'), readFileSync(consoleLog));
+    timings[`lane ${lane.name}: guest boot panicked first`] = guest.seconds;
+    guest = await boot();
+  }
+  timings[`lane ${lane.name}: guest boot and scenario`] = guest.seconds;
+  const l2 = existsSync(join(out, 'run/l2-boot-seconds.txt')) ? readFileSync(join(out, 'run/l2-boot-seconds.txt'), 'utf8') : '';
+  for (const line of l2.split('\n').filter((l) => l !== '')) {
+    const [name, seconds] = line.split(' ');
+    timings[`L2 boot ${name}`] = Number(seconds);
+  }
+  return guest;
+}
+
+const lanes = skipReason === null ? lanesToRun() : [];
+const guests: Record<string, LabRun> = {};
 
 if (skipReason === null)
   describe(SUITE, () => {
@@ -47,37 +100,15 @@ if (skipReason === null)
       timings['prepare qemu'] = prepared.seconds;
       await rm(LATEST, { recursive: true, force: true });
       await mkdir(LATEST, { recursive: true });
-      // The guest reads this from its output share (boot.sh passes only the e2e settings).
-      writeFileSync(join(LATEST, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_CHAINS="${process.env.VDPA_COMPAT_QEMU_CHAINS ?? CHAINS.join(' ')}"\n`);
-      // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
-      const boot = () =>
-        runLab('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), LATEST], (BOOT_LIMIT_S + 120) * 1000, {
-          ...process.env,
-          E2E_BOOT_TIMEOUT: String(BOOT_LIMIT_S),
-          E2E_SMP: '2',
-          E2E_MEM: '3072',
-        });
-      guest = await boot();
-      // Seen once in CI: the lab guest's kernel panicked 2 s into its boot (an int3 oops in
-      // sched_clock_cpu, two TCG vCPUs), before the scenario started. That is the emulator, not a
-      // migration: boot once more, and say so. A panic after the scenario started is a result.
-      const consoleLog = join(LATEST, 'console.log');
-      if (!existsSync(join(LATEST, 'scenario.log')) && existsSync(consoleLog) && /Kernel panic/.test(readFileSync(consoleLog, 'utf8'))) {
-        process.stdout.write(`qemu: the lab guest's kernel panicked during boot, before the scenario (${guest.seconds.toFixed(1)} s); booting it again\n`);
-        writeFileSync(join(LATEST, 'boot-panic-console.log'), readFileSync(consoleLog));
-        timings['guest boot panicked first'] = guest.seconds;
-        guest = await boot();
-      }
-      timings['guest boot and scenario'] = guest.seconds;
-      const l2 = existsSync(join(LATEST, 'run/l2-boot-seconds.txt')) ? readFileSync(join(LATEST, 'run/l2-boot-seconds.txt'), 'utf8') : '';
-      for (const line of l2.split('\n').filter((l) => l !== '')) {
-        const [name, seconds] = line.split(' ');
-        timings[`L2 boot ${name}`] = Number(seconds);
-      }
+      // The lanes' guests run side by side, each on its own chains (LANES in expectations.ts).
+      const booted = Date.now();
+      const runs = await Promise.all(lanes.map((lane) => runLane(lane)));
+      lanes.forEach((lane, i) => (guests[lane.name] = runs[i]!));
+      timings['lanes side by side'] = (Date.now() - booted) / 1000;
       for (const name of Object.keys(CASES)) {
-        const dir = join(LATEST, 'run', name);
-        if (!existsSync(join(dir, 'case.env'))) continue;
-        results[name] = readCase(dir, name);
+        const lane = lanes.find((l) => existsSync(join(LATEST, l.name, 'run', name, 'case.env')));
+        if (!lane) continue;
+        results[name] = { ...readCase(join(LATEST, lane.name, 'run', name), name), lane: lane.name };
         timings[`case ${name}`] = Number(results[name].env.WALL);
       }
       timings.total = (Date.now() - started) / 1000;
@@ -85,7 +116,7 @@ if (skipReason === null)
       writeFileSync(
         join(LATEST, 'outcomes.json'),
         `${JSON.stringify(
-          Object.values(results).map((r) => ({ case: r.name, outcome: r.outcome, why: r.why, verdict: r.report.verdict, codes: r.report.findings.map((f) => f.code) })),
+          Object.values(results).map((r) => ({ case: r.name, lane: r.lane, outcome: r.outcome, why: r.why, verdict: r.report.verdict, codes: r.report.findings.map((f) => f.code) })),
           null,
           2,
         )}\n`,
@@ -98,10 +129,13 @@ if (skipReason === null)
       for (const r of Object.values(results)) console.log(`qemu: ${r.name}: real ${r.outcome} (${r.why[0] ?? ''}); check: ${r.report.verdict}`);
     });
 
-    it('the guest booted and the scenario ran to its end', () => {
-      assert.equal(guest.code, 0, guest.output);
-      assert.match(readFileSync(join(LATEST, 'scenario.log'), 'utf8'), /qemu: scenario done/);
-    });
+    for (const lane of lanes)
+      it(`lane ${lane.name} (${lane.chains.join(' ')}): the guest booted and the scenario ran to its end`, () => {
+        const guest = guests[lane.name];
+        assert.ok(guest, `lane ${lane.name} did not run`);
+        assert.equal(guest.code, 0, guest.output);
+        assert.match(readFileSync(join(LATEST, lane.name, 'scenario.log'), 'utf8'), /qemu: scenario done/);
+      });
 
     for (const [name, expected] of Object.entries(CASES)) {
       describe(`case ${name} (the lab's ${expected.lab})`, () => {
