@@ -133,6 +133,11 @@ function makeQemuView(text: string | null, origin: string | null, unknownWhy?: s
 /** An answer over the candidate releases: one value for all of them, or the values and which releases give each. */
 export type Decision<T> = { agreed: true; value: T; releases: readonly QemuRelease[] } | { agreed: false; outcomes: ReadonlyArray<{ value: T; releases: readonly QemuRelease[] }> };
 
+/** Every answer a decision holds: the one agreed, or each release group's. */
+export function answersOf<T>(decision: Decision<T>): T[] {
+  return decision.agreed ? [decision.value] : decision.outcomes.map((o) => o.value);
+}
+
 /** Asks `question` of every candidate release; `key` says when two answers are the same. */
 export function decide<T>(view: QemuView, question: (release: QemuRelease) => T, key: (value: T) => string = (v) => JSON.stringify(v)): Decision<T> {
   const groups = new Map<string, { value: T; releases: QemuRelease[] }>();

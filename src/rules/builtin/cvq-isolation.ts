@@ -9,7 +9,7 @@
  * QEMU replays nothing (vhost_vdpa_net_cvq_load): the device keeps its reset
  * state, one queue pair included. Which parents isolate: packs/parents.yaml.
  */
-import { decide, releaseList } from '../../knowledge/qemu.js';
+import { answersOf, decide, releaseList } from '../../knowledge/qemu.js';
 import { NET, hasBit } from '../../profile/feature-bits.js';
 import type { Side, VmConfig } from '../context.js';
 import { defineRule } from '../define.js';
@@ -65,7 +65,7 @@ export const cvqIsolation = defineRule({
       const isolated = byIsolation(side, vm);
       const isolation = side.parent.fact('cvqIsolation');
       const replay = cvqReplayed(side, vm);
-      const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
+      const outcomes = answersOf(replay);
       type Message = 'sourceUnknown' | 'sourceNotIsolated' | 'queuePairsNotRestored' | 'targetNoReplay' | 'targetUnknown';
       const own: Message | null = !isolated.agreed || isolated.value ? (!isolation.known ? 'sourceUnknown' : !isolation.value ? 'sourceNotIsolated' : null) : null;
       const multiqueue = (side.negotiated === null || hasBit(side.negotiated, NET.MQ)) && pairs > 1;
@@ -100,7 +100,7 @@ export const cvqIsolation = defineRule({
     }
 
     const replay = cvqReplayed(target, vm);
-    const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
+    const outcomes = answersOf(replay);
     if (outcomes.every((o) => o.replayed === true)) return;
     const why = describeOutcomes(replay, (o) => o.why);
     if (outcomes.every((o) => o.replayed === false)) {

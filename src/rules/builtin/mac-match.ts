@@ -12,6 +12,7 @@
  * net/vhost-vdpa.c vhost_vdpa_net_cvq_start, vhost_vdpa_net_cvq_load).
  * MAC (bit 5) itself is QEMU's feature, never asked of the device.
  */
+import { answersOf } from '../../knowledge/qemu.js';
 import { NET, hasBit } from '../../profile/feature-bits.js';
 import { offeredState, unknownReason } from '../../profile/facts.js';
 import type { Side } from '../context.js';
@@ -70,7 +71,7 @@ export const macMatch = defineRule({
   fast: {
     prepare(side, vm) {
       const replay = cvqReplayed(side, vm);
-      const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
+      const outcomes = answersOf(replay);
       return {
         mac: side.doc.config.mac,
         write: setConfig(side),
@@ -121,7 +122,7 @@ export const macMatch = defineRule({
     let replayMaybe = false;
     if (source.negotiated !== null && hasBit(source.negotiated, NET.CTRL_MAC_ADDR)) {
       const replay = cvqReplayed(target, vm);
-      const outcomes = replay.agreed ? [replay.value] : replay.outcomes.map((o) => o.value);
+      const outcomes = answersOf(replay);
       if (outcomes.every((o) => o.replayed === true)) {
         report('replayed', { why: describeOutcomes(replay, (o) => o.why) }, { path: '/features/negotiated', source: 'CTRL_MAC_ADDR' });
         return;

@@ -173,13 +173,19 @@ check vp-a-to-c vp-netlink vpa vpc
 check vp-b-to-b-idle vp-netlink vpb vpb
 run dmesg-tail sh -c 'dmesg | tail -n 40'
 
+# to_vp_vdpa PCI…: hands PCI functions from virtio-pci (or no driver) to vp_vdpa.
+to_vp_vdpa() {
+  local f
+  for f in "$@"; do
+    [ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
+    echo vp-vdpa > "/sys/bus/pci/devices/$f/driver_override"
+    echo "$f" > /sys/bus/pci/drivers/vp-vdpa/bind || echo "E2E: vp_vdpa did not take $f"
+  done
+}
+
 # --- vp_vdpa parents D and E (lab/boot.sh): only features QEMU 7.2's shadow virtqueues accept,
 # plus ACCESS_PLATFORM; D two queue pairs, E four. Until now virtio-pci (and virtio_net) held them.
-for f in 0000:00:08.0 0000:00:09.0; do
-  [ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
-  echo vp-vdpa > "/sys/bus/pci/devices/$f/driver_override"
-  echo "$f" > /sys/bus/pci/drivers/vp-vdpa/bind || echo "E2E: vp_vdpa did not take $f"
-done
+to_vp_vdpa 0000:00:08.0 0000:00:09.0
 run vp2-mgmtdev-show $VDPA61 -j mgmtdev show
 run add-vpd $VDPA61 dev add name vpd mgmtdev pci/0000:00:08.0
 run add-vpe $VDPA61 dev add name vpe mgmtdev pci/0000:00:09.0
@@ -199,11 +205,7 @@ run dmesg-vp2 sh -c 'dmesg | grep -E "vp.vdpa|vhost-vdpa|virtio_net|virtio_vdpa"
 # --- provisioning plans between vp_vdpa parents (lab/boot.sh E2E_VP_PAIRS=1): F (0a.0) and G (0b.0)
 # offer the SVQ-only set with one queue pair, H (0c.0) with two, like D. Until now virtio-pci held them.
 # No vIOMMU: dev add and the bind to vhost_vdpa need none (only opening /dev/vhost-vdpa-N would).
-for f in 0000:00:0a.0 0000:00:0b.0 0000:00:0c.0; do
-  [ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
-  echo vp-vdpa > "/sys/bus/pci/devices/$f/driver_override"
-  echo "$f" > /sys/bus/pci/drivers/vp-vdpa/bind || echo "E2E: vp_vdpa did not take $f"
-done
+to_vp_vdpa 0000:00:0a.0 0000:00:0b.0 0000:00:0c.0
 run vp3-mgmtdev-show $VDPA61 -j mgmtdev show
 # vpf: a guest on F with everything F offers, negotiated by the in-guest virtio_net (one queue pair:
 # no MQ quirk). G and H stay free for the plans; every parent before them has a device.
