@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readCase } from '../test/e2e-qemu/outcome.ts';
 import { agreementTable, optionOf, readSetup, withTable } from '../test/e2e-qemu/table.ts';
+import { CASES, LANES } from '../test/e2e-qemu/expectations.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const latest = `${root}test/e2e-qemu/.runs/latest`;
@@ -51,11 +52,15 @@ for (const lane of lanes)
     if (m) attrs.set(`${lane}/${m[1]}`, `${m[2] === 'vdpasim_net' ? '' : `mgmtdev ${m[2]} `}${m[3]}`.trim());
   }
 
-await rm(out, { recursive: true, force: true });
+// A run of every lane that runs by default replaces the whole recording. A run of some lanes (an
+// opt-in lane such as vp, VDPA_COMPAT_QEMU_CHAINS) replaces only its own cases and keeps the others'
+// recordings; its timings go to timings-<lanes>.json beside the full run's timings.json.
+const full = LANES.filter((l) => l.optIn === undefined).every((l) => lanes.includes(l.name));
+if (full) await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await cp(`${latest}/${lanes[0]}/run/cmd/001-versions.stdout`, `${out}/versions.txt`);
-await cp(`${latest}/timings.json`, `${out}/timings.json`);
-const rows = [];
+await cp(`${latest}/timings.json`, `${out}/${full ? 'timings.json' : `timings-${lanes.join('-')}.json`}`);
+for (const { case: name } of outcomes) await rm(`${out}/${name}`, { recursive: true, force: true });
 for (const { case: name, lane } of outcomes) {
   const from = `${latest}/${lane}/run/${name}`;
   const to = `${out}/${name}`;
@@ -64,9 +69,11 @@ for (const { case: name, lane } of outcomes) {
   const checkArgs = (await readFile(`${from}/check-args.txt`, 'utf8')).split('\n').filter((w) => w !== '');
   const setup = { case: name, sourceAttrs: attrs.get(`${lane}/${optionOf(checkArgs, '--source-device')}`) ?? '?', targetAttrs: attrs.get(`${lane}/${optionOf(checkArgs, '--target-device')}`) ?? '?', checkArgs };
   await writeFile(`${to}/case.json`, `${JSON.stringify(setup, null, 2)}\n`);
-  rows.push({ setup: readSetup(to), result: readCase(to, name) });
 }
-await writeFile(`${out}/cases.txt`, `${outcomes.map((o) => o.case).join('\n')}\n`);
+// Every recorded case, in the order of expectations.ts.
+const recorded = Object.keys(CASES).filter((name) => existsSync(`${out}/${name}/case.json`));
+const rows = recorded.map((name) => ({ setup: readSetup(`${out}/${name}`), result: readCase(`${out}/${name}`, name) }));
+await writeFile(`${out}/cases.txt`, `${recorded.join('\n')}\n`);
 const readme = `${root}test/e2e-qemu/README.md`;
 await writeFile(readme, withTable(await readFile(readme, 'utf8'), agreementTable(rows)));
-console.log(`test/fixtures/qemu/run <- ${latest} (${rows.length} cases); test/e2e-qemu/README.md's table regenerated`);
+console.log(`test/fixtures/qemu/run <- ${latest} (${outcomes.length} of ${rows.length} cases); test/e2e-qemu/README.md's table regenerated`);

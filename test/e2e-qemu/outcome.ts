@@ -89,7 +89,8 @@ export function readCase(dir: string, name: string): CaseResult {
     outcome = 'failed';
     // The destination's own words first: the source may well say "completed" when the load failed.
     why.push(...lines(dstStderr).map((l) => `dst: ${l}`));
-    why.push(`destination alive=${env.DST_ALIVE} state=${env.DST_STATE || 'unknown'}`, `migration ${env.MIGRATION_STATUS || 'unknown'}${query?.['error-desc'] ? `: ${query['error-desc']}` : ''}`);
+    if (env.DST_STARTED === 'no') why.push('the destination QEMU exited at its start: no migration was run');
+    else why.push(`destination alive=${env.DST_ALIVE} state=${env.DST_STATE || 'unknown'}`, `migration ${env.MIGRATION_STATUS || 'unknown'}${query?.['error-desc'] ? `: ${query['error-desc']}` : ''}`);
   } else {
     const fallback = [...lines(srcStderr), ...lines(dstStderr)].filter((l) => /falling back/i.test(l));
     outcome = status?.['vhost-started'] === true && fallback.length === 0 ? 'completed-vhost' : 'completed-fallback';

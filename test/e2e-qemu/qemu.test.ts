@@ -24,7 +24,7 @@ const E2E_LAB = repoPath('test/e2e/lab');
 const LATEST = join(HERE, '.runs', 'latest');
 const CACHE = process.env.VDPA_COMPAT_E2E_CACHE ?? '/var/cache/vdpa-compat-e2e';
 /** One lane's whole guest run (its boot, L2 boots and migrations) may take this long; boot.sh's own limit ends QEMU first. */
-const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 2400);
+const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 3600);
 
 const skipReason = labCannotRun('it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace', { commands: ['qemu-system-x86_64'], missing: 'qemu-system-x86_64 is not installed' });
 const SUITE = 'qemu: real live migrations over vhost-vdpa against the verdict';
@@ -43,7 +43,7 @@ const results: Record<string, CaseResult & { lane: string }> = {};
  */
 function lanesToRun(): Lane[] {
   const picked = process.env.VDPA_COMPAT_QEMU_CHAINS?.split(/\s+/).filter((c) => c !== '');
-  if (picked === undefined) return LANES;
+  if (picked === undefined) return LANES.filter((l) => l.optIn === undefined || process.env[l.optIn] === '1');
   const unknown = picked.filter((c) => !LANES.some((l) => l.chains.includes(c)));
   assert.deepEqual(unknown, [], `VDPA_COMPAT_QEMU_CHAINS: no such chain (LANES in expectations.ts)`);
   return LANES.map((l) => ({ ...l, chains: l.chains.filter((c) => picked.includes(c)) })).filter((l) => l.chains.length > 0);
@@ -60,7 +60,7 @@ async function runLane(lane: Lane): Promise<LabRun> {
   writeFileSync(join(out, 'lab.env'), `E2E_CACHE=${CACHE}\nQEMU_LANE=${lane.name}\nQEMU_CHAINS="${lane.chains.join(' ')}"\n`);
   // Two CPUs and 3 GiB: the guest runs two L2 QEMUs (TCG) at once during a migration.
   const boot = () =>
-    runLab('bash', [join(E2E_LAB, 'boot.sh'), '6.12', join(HERE, 'scenarios/migrate.sh'), out], (BOOT_LIMIT_S + 120) * 1000, {
+    runLab('bash', [join(E2E_LAB, 'boot.sh'), lane.kernel ?? '6.12', join(HERE, 'scenarios/migrate.sh'), out], (BOOT_LIMIT_S + 120) * 1000, {
       ...process.env,
       E2E_BOOT_TIMEOUT: String(BOOT_LIMIT_S),
       E2E_SMP: '2',
@@ -138,6 +138,11 @@ if (skipReason === null)
       });
 
     for (const [name, expected] of Object.entries(CASES)) {
+      if (expected.lane !== undefined && !lanes.some((l) => l.name === expected.lane)) {
+        const optIn = LANES.find((l) => l.name === expected.lane)?.optIn;
+        it(`case ${name}`, { skip: `lane ${expected.lane} is opt-in (${optIn ?? '?'}=1); npm test replays its recording` }, () => {});
+        continue;
+      }
       describe(`case ${name} (the lab's ${expected.lab})`, () => {
         it(`the real migration: ${expected.outcome}`, () => {
           const r = results[name];

@@ -50,7 +50,10 @@ export function agreement(name: string, report: Report, outcome: Outcome): 'yes'
 
 /** The markdown table, one row per case in run order. */
 export function agreementTable(rows: readonly { setup: CaseSetup; result: CaseResult }[]): string {
-  const lines = ['| case | QEMU source → target | source → target device (`vdpa dev add … mgmtdev vdpasim_net`) | VM | real outcome | datapath after | check | agree |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| case | QEMU source → target | source → target device (`vdpa dev add … mgmtdev vdpasim_net`, or the `mgmtdev` shown) | VM | real outcome | datapath after | check | agree |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const { setup, result } of rows) {
     const args = setup.checkArgs;
     const hostMtu = optionOf(args, '--host-mtu');

@@ -22,6 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$E2E_REPO"
 RUN=$OUT/run; mkdir -p "$RUN"
 . "$HERE/../../e2e-libvirt/lab/record.sh"
+. "$HERE/../../e2e/lab/vp-vdpa.sh"
 . "$OUT/lab.env"
 . "$E2E_CACHE/kernels.env"
 Q10=$E2E_CACHE/qemu-10.0.2
@@ -85,13 +86,13 @@ rec versions sh -c "uname -r; echo \"10.0.2: $(qversion 10.0.2)\"; echo \"10.0.1
 
 # What a chain's QEMUs share, set by chain(): HOST_MTU (the virtio-net-pci host_mtu, or empty for
 # none) and SVQ (on: the vhost-vdpa netdev's x-svq=on, or empty).
-HOST_MTU=1500 SVQ="" DST_TICKS_WAIT=90
+HOST_MTU=1500 SVQ="" DST_TICKS_WAIT=90 L2_MQ=""
 # qstart NAME VER DEV [PORT]: starts QEMU VER (see qemu) on the vhost-vdpa char device of
 # vdpa device DEV (with -incoming on PORT when given); sets QPID QSOCK QSER.
 qstart() {
   local name=$1 ver=$2 dev=$3 port=${4:-} vd
   vd=$(vhostdev "$dev")
-  local DEVP="disable-legacy=on,romfile=,mac=52:54:00:00:00:01${HOST_MTU:+,host_mtu=$HOST_MTU}"
+  local DEVP="disable-legacy=on,romfile=,mac=52:54:00:00:00:01${HOST_MTU:+,host_mtu=$HOST_MTU}${L2_MQ:+,mq=on,vectors=$((2 * L2_MQ + 2))}"
   local a=(-accel tcg -M q35,memory-backend=mem0 -object memory-backend-memfd,id=mem0,size=128M,share=on -m 128 -smp 1
     -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4"
     -serial "file:$W/$name.serial" -qmp "unix:$W/$name.qmp,server=on,wait=off"
@@ -101,15 +102,50 @@ qstart() {
   echo "${QCMD[*]} ${a[*]}" > "$RUN/cmdline-$name.txt"
   timeout 3000 "${QCMD[@]}" "${a[@]}" > "$RUN/$name.stderr" 2>&1 < /dev/null &
   QPID=$!; QSOCK=$W/$name.qmp; QSER=$W/$name.serial; PIDS+=("$QPID")
-  local i=0; while [ $i -lt 30 ] && [ ! -S "$QSOCK" ]; do sleep 1; i=$((i + 1)); done
+  # Until its QMP socket is there, or it exited (a netdev it cannot start ends QEMU at once).
+  local i=0; while [ $i -lt 30 ] && [ ! -S "$QSOCK" ] && alive "$QPID"; do sleep 1; i=$((i + 1)); done
+}
+
+# devadd RECNAME NAME "ATTRS": `vdpa dev add` on vdpasim_net, or on the vp_vdpa parent whose
+# pci/ handle starts ATTRS. A vp_vdpa device is then reset (opening its vhost-vdpa char device
+# resets it): the parent's earlier driver may have left its status at FEATURES_OK, which
+# `dev config show` reports as negotiated features and check as a device in use. Its name goes
+# into VPDEVS, which end_chain deletes (never after a refused dev add: vp_vdpa then oopses on
+# dev del, ../shared/fixtures/VP_VDPA.md).
+VPDEVS=()
+devadd() {
+  local rn=$1 name=$2 m=vdpasim_net rc
+  # shellcheck disable=SC2086
+  set -- $3
+  case ${1:-} in pci/*) m=$1; shift ;; esac
+  rec "$rn" vdpa615 dev add name "$name" mgmtdev "$m" "$@"; rc=$?
+  case $m in pci/*) ;; *) return $rc ;; esac
+  [ $rc = 0 ] || { echo "qemu: dev add on $m refused: no more devices on it" >&2; return $rc; }
+  VPDEVS+=("$name")
+  rec "$rn-config-before-reset" vdpa615 -jp dev config show "$name"
+  local vd; vd=$(vhostdev "$name")
+  [ -n "$vd" ] && { exec 7<> "/dev/$vd"; exec 7>&-; }
+  rec "$rn-config" vdpa615 -jp dev config show "$name"
+  return 0
+}
+# vpdel NAME: deletes a vp_vdpa device devadd made (its QEMUs have exited).
+vpdel() {
+  local d keep=()
+  rec "del-$1" vdpa615 dev del "$1"
+  for d in "${VPDEVS[@]}"; do [ "$d" = "$1" ] || keep+=("$d"); done
+  VPDEVS=("${keep[@]}")
 }
 
 # The current source of a chain: S_NAME S_VER S_DEV S_PID S_SOCK S_SER
+# READY=no: the first hop starts once QMP answers, without waiting for the L2 guest to boot. For
+# chains whose hop QEMU refuses at `migrate`: it registers its migration blockers when the netdev
+# starts, before the guest runs. Were there none, the hop would still migrate a real (booting) guest.
+READY=yes
 start_chain() { # start_chain NAME VER DEV "vdpa attrs"
-  # shellcheck disable=SC2086
-  rec "add-$3" vdpa615 dev add name "$3" mgmtdev vdpasim_net $4
+  devadd "add-$3" "$3" "$4"
   qstart "$1" "$2" "$3"; S_NAME=$1 S_VER=$2 S_DEV=$3 S_PID=$QPID S_SOCK=$QSOCK S_SER=$QSER
   local t=$(date +%s) rc
+  if [ $READY = no ]; then log "$1: not waiting for the L2 guest"; return 0; fi
   waitfor "$S_SER" "L2 READY" "${QEMU_READY_WAIT:-900}"; rc=$?
   echo "$1 $(( $(date +%s) - t ))" >> "$RUN/l2-boot-seconds.txt"
   log "$1: L2 READY after $(( $(date +%s) - t ))s (rc=$rc)"
@@ -121,8 +157,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   local cs=$1 tdev=$2 tattrs=$3 tver=$4 C=$RUN/$1 t=$(date +%s) st="" i sname=$S_NAME
   mkdir -p "$C"; PORT=$((PORT + 1))
   log "case $cs: $S_NAME (QEMU $S_VER, $S_DEV) -> $tdev ($tattrs, QEMU $tver)"
-  # shellcheck disable=SC2086
-  rec "$cs-add-target" vdpa615 dev add name "$tdev" mgmtdev vdpasim_net $tattrs
+  devadd "$cs-add-target" "$tdev" "$tattrs"
   rec "$cs-config" vdpa615 -jp dev config show
   vdpa615 -jp dev config show "$tdev" > "$C/dst-config-before.json" 2>&1
   # What vdpa-compat sees, the source QEMU running: one collection, since both devices are on this
@@ -139,16 +174,20 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   vstatus "$S_SOCK" > "$C/qmp-src-virtio-before.jsonl"
   cp "$S_SER" "$C/serial-src-before.txt"
   # The real migration.
-  qstart "$cs-dst" "$tver" "$tdev" "$PORT"; local D_PID=$QPID D_SOCK=$QSOCK D_SER=$QSER
+  qstart "$cs-dst" "$tver" "$tdev" "$PORT"; local D_PID=$QPID D_SOCK=$QSOCK D_SER=$QSER dstarted=no
   cp "$RUN/cmdline-$S_NAME.txt" "$C/cmdline-src.txt"; cp "$RUN/cmdline-$cs-dst.txt" "$C/cmdline-dst.txt"
-  # QMP answers once QEMU is in its main loop, its devices realized: no sleep needed before.
-  qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status-before.jsonl"
+  # QMP answers once QEMU is in its main loop, its devices realized: no sleep needed before. Its
+  # socket exists earlier, so a QEMU whose netdev cannot start leaves one behind: it started if it
+  # answered, or is still there (a slow answer is no reason to skip the migration).
+  qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status-before.jsonl" 2>&1
+  { grep -q '"return"' "$C/qmp-dst-status-before.jsonl" || alive "$D_PID"; } && dstarted=yes
   # QEMU writes its mac= into a device without CTRL_MAC_ADDR when it starts (the lab's d-mac-differs).
   vdpa615 -jp dev config show "$tdev" > "$C/dst-config-after-dst-start.json" 2>&1
   local tm=$(date +%s)
-  qmp "$S_SOCK" '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:'$PORT'"}}' > "$C/qmp-migrate.jsonl"
+  # A destination that exited at its start gets no migrate: there is nothing to migrate to.
+  [ $dstarted = yes ] && qmp "$S_SOCK" '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:'$PORT'"}}' > "$C/qmp-migrate.jsonl"
   i=0
-  while [ $i -lt 600 ]; do
+  while [ $dstarted = yes ] && [ $i -lt 600 ]; do
     grep -q '"error"' "$C/qmp-migrate.jsonl" && break
     qmp "$S_SOCK" '{"execute":"query-migrate"}' > "$C/qmp-query-migrate.jsonl"
     st=$(sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p' "$C/qmp-query-migrate.jsonl" | head -n1)
@@ -161,14 +200,14 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   # fails: until it left "inmigrate" or exited, up to 6 s (the 3 s it was given before sufficed).
   # A refused migrate leaves it waiting, so nothing to wait for then.
   i=0
-  while ! grep -q '"error"' "$C/qmp-migrate.jsonl" && [ $i -lt 6 ] && alive "$D_PID"; do
+  while [ $dstarted = yes ] && ! grep -q '"error"' "$C/qmp-migrate.jsonl" && [ $i -lt 6 ] && alive "$D_PID"; do
     qmp "$D_SOCK" '{"execute":"query-status"}' 2>/dev/null | grep -q '"status":"inmigrate"' || break
     sleep 1; i=$((i + 1))
   done
   local dalive=no salive=no; alive "$D_PID" && dalive=yes; alive "$S_PID" && salive=yes
-  qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status.jsonl"
+  [ $dstarted = yes ] && qmp "$D_SOCK" '{"execute":"query-status"}' > "$C/qmp-dst-status.jsonl"
   qmp "$S_SOCK" '{"execute":"query-status"}' > "$C/qmp-src-status.jsonl"
-  local dstate; dstate=$(sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p' "$C/qmp-dst-status.jsonl" | head -n1)
+  local dstate; dstate=$(sed -n 's/.*"status":"\([a-z-]*\)".*/\1/p' "$C/qmp-dst-status.jsonl" 2>/dev/null | head -n1)
   local next=stop
   if [ $dalive = yes ] && [ "$dstate" = running ]; then
     # Datapath on the destination: four ticks of the L2 guest after the switch (a few seconds when
@@ -180,7 +219,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
     stop "$S_PID"
     S_NAME=$cs-dst S_VER=$tver S_DEV=$tdev S_PID=$D_PID S_SOCK=$D_SOCK S_SER=$D_SER; next=continue
   else
-    vstatus "$D_SOCK" > "$C/qmp-dst-virtio.jsonl" 2>&1
+    [ $dstarted = yes ] && vstatus "$D_SOCK" > "$C/qmp-dst-virtio.jsonl" 2>&1
     cp "$D_SER" "$C/serial-dst.txt" 2>/dev/null
     stop "$D_PID"
     if grep -q postmigrate "$C/qmp-src-status.jsonl"; then qmp "$S_SOCK" '{"execute":"cont"}' > "$C/qmp-src-cont.jsonl"; fi
@@ -188,16 +227,60 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
     qmp "$S_SOCK" '{"execute":"query-status"}' > "$C/qmp-src-status-after.jsonl"
     vstatus "$S_SOCK" > "$C/qmp-src-virtio-after.jsonl"
     cp "$S_SER" "$C/serial-src.txt"
+    # The destination exited at its start: the source never paused and runs on, so its chain goes
+    # on from it; the refused target's vp_vdpa parent is freed for the next hop.
+    if [ $dstarted = no ] && [ $salive = yes ] && grep -q '"status":"running"' "$C/qmp-src-status-after.jsonl"; then
+      next=continue
+      case " ${VPDEVS[*]} " in *" $tdev "*) vpdel "$tdev" ;; esac
+    fi
   fi
   cp "$RUN/$cs-dst.stderr" "$C/dst.stderr"; cp "$RUN/$sname.stderr" "$C/src.stderr"
-  { echo "CASE=$cs"; echo "SRC_QEMU=$(qversion "$S_VER")"; echo "DST_QEMU=$(qversion "$tver")"; echo "MIGRATION_STATUS=$st"
+  { echo "CASE=$cs"; echo "SRC_QEMU=$(qversion "$S_VER")"; echo "DST_QEMU=$(qversion "$tver")"; echo "MIGRATION_STATUS=$st"; echo "DST_STARTED=$dstarted"
     echo "DST_ALIVE=$dalive"; echo "SRC_ALIVE=$salive"; echo "DST_STATE=$dstate"; echo "NEXT=$next"; echo "WALL=$(( $(date +%s) - t ))"; } > "$C/case.env"
   log "case $cs: migration ${st:-?}, dst alive=$dalive state=${dstate:-?}, $(( $(date +%s) - t ))s"
   [ $next = continue ]
 }
-end_chain() { stop "$S_PID"; }
+# end_chain: stops the chain's QEMU, then deletes its vp_vdpa devices (every parent holds one).
+end_chain() { local d; stop "$S_PID"; for d in "${VPDEVS[@]}"; do vpdel "$d"; done; }
 
 MA="mac 52:54:00:00:00:01"
+# The vp_vdpa parents of a lane booted with E2E_VIOMMU=1 E2E_VP_PAIRS=1 E2E_VP_FULL=1
+# (test/e2e/lab/boot.sh): D 08.0 and H 0c.0 two queue pairs, F 0a.0 and G 0b.0 one, all offering
+# only what the shadow virtqueues accept (+ ACCESS_PLATFORM, iommu_platform=on); I 0d.0 one pair
+# with QEMU's default features. F, G and I send each frame back to themselves (UDP), D and H
+# through a hairpin bridge. vp_setup hands them to vp_vdpa once, and grows D and H.
+VPD=pci/0000:00:08.0 VPF=pci/0000:00:0a.0 VPG=pci/0000:00:0b.0 VPH=pci/0000:00:0c.0 VPI=pci/0000:00:0d.0
+VP_READY=no
+vp_setup() {
+  [ $VP_READY = yes ] && return 0
+  [ -e /sys/bus/pci/devices/0000:00:0d.0 ] || { echo "qemu: no vp_vdpa parents (boot.sh E2E_VP_PAIRS=1 E2E_VP_FULL=1)"; exit 1; }
+  mp vp_vdpa || { echo "qemu: modprobe vp_vdpa failed"; exit 1; }
+  to_vp_vdpa 0000:00:08.0 0000:00:0a.0 0000:00:0b.0 0000:00:0c.0 0000:00:0d.0
+  rec vp-mgmtdev-show vdpa615 -jp mgmtdev show
+  # QEMU's virtio-net exposes 2N+1 queues only after a driver acked MQ, and vp_vdpa counts them at
+  # each dev add (the MQ quirk, ../shared/fixtures/VP_VDPA.md): a virtio_vdpa bind whose virtio_net
+  # probe fails makes QEMU grow D and H, and their next devices get all five queues.
+  mp virtio_vdpa && mp virtio_net || { echo "qemu: modprobe virtio_vdpa failed"; exit 1; }
+  local p
+  for p in $VPD $VPH; do
+    rec "grow-add-${p#pci/}" vdpa615 dev add name vpgrow mgmtdev "$p"
+    echo vpgrow > /sys/bus/vdpa/drivers/vhost_vdpa/unbind 2>/dev/null
+    echo vpgrow > /sys/bus/vdpa/drivers/virtio_vdpa/bind
+    sleep 2
+    rec "grow-del-${p#pci/}" vdpa615 dev del vpgrow
+  done
+  # Only vhost_vdpa takes new devices from here on.
+  mp -r virtio_vdpa
+  # I's offered features; its SVQ-proof set leaves out what the shadow virtqueues refuse
+  # (../shared/reference/qemu-versions.md 1.2: GUEST_ANNOUNCE 21, INDIRECT_DESC 28, RING_RESET 40),
+  # and a set without ACCESS_PLATFORM (33), which they require.
+  rec vp-collect cli collect -o "$W/vp-host.json" --force
+  VPI_ALL=$(node -e 'const p=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(p.mgmtdevs.find((m)=>m.handle===process.argv[2]).supportedFeatures.bits)' "$W/vp-host.json" "$VPI")
+  VPI_SVQ=$(printf '0x%x' $(( VPI_ALL & ~((1 << 21) | (1 << 28) | (1 << 40)) )))
+  VPI_NOAP=$(printf '0x%x' $(( VPI_SVQ & ~(1 << 33) )))
+  log "vp: I offers $VPI_ALL, SVQ-proof $VPI_SVQ, without ACCESS_PLATFORM $VPI_NOAP"
+  VP_READY=yes
+}
 chain() {
   case $1 in
     # QEMU 10.0.2 both sides, one L2 guest along the lab's compatible hops (a-identical, a target
@@ -246,6 +329,29 @@ chain() {
           hop mtu-smaller-no-host-mtu vdpa51 "$MA mtu 1500" 10.0.2 &&
             hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2
           end_chain; HOST_MTU=1500 ;;
+    # vp_vdpa, QEMU 10.0.2 with x-svq=on, one queue pair, from F: to I as it is (bits SVQ refuses:
+    # the destination cannot start its netdev, the source runs on), to I without ACCESS_PLATFORM
+    # (which SVQ requires: likewise), then to I with those bits masked by device_features.
+    vpsvq) vp_setup; PORT=4500; SVQ=on; start_chain vpsvq-src 10.0.2 vpf0 "$VPF"
+           hop vp-svq-refused-bits vpi1 "$VPI" 10.0.2 &&
+             hop vp-svq-no-access-platform vpi2 "$VPI device_features $VPI_NOAP" 10.0.2 &&
+             hop vp-svq-masked vpi3 "$VPI device_features $VPI_SVQ" 10.0.2
+           end_chain; SVQ="" ;;
+    # vp_vdpa without x-svq on I as it is: QEMU 10.x blocks the migration ("vdpa svq does not
+    # work with features"), whatever the target; the guest need not be up for that.
+    # vdpa_sim -> the vp_vdpa parent G, no x-svq: nothing blocks it, but vp_vdpa cannot set a
+    # ring's state (it has no SUSPEND; qemu-versions.md 1.1), so the destination's vhost cannot
+    # take the guest's rings over.
+    vpnosvq) vp_setup; PORT=4510; start_chain vpnosvq-src 10.0.2 vdpa70 "$MA"
+             hop sim-to-vp-no-svq vpg5 "$VPG" 10.0.2
+             end_chain ;;
+    vpblk) vp_setup; PORT=4520; READY=no; start_chain vpblk-src 10.0.2 vpi6 "$VPI"
+           hop vp-refused-bits-no-svq vpg7 "$VPG" 10.0.2
+           end_chain; READY=yes ;;
+    # Two queue pairs, x-svq=on, D -> H (both grown by vp_setup): a multi-queue guest.
+    vpmq) vp_setup; PORT=4530; SVQ=on L2_MQ=2; start_chain vpmq-src 10.0.2 vpd8 "$VPD"
+          hop vp-mq-svq vph9 "$VPH" 10.0.2
+          end_chain; SVQ="" L2_MQ="" ;;
     *) echo "qemu: no chain $1"; exit 2 ;;
   esac
 }

@@ -173,15 +173,7 @@ check vp-a-to-c vp-netlink vpa vpc
 check vp-b-to-b-idle vp-netlink vpb vpb
 run dmesg-tail sh -c 'dmesg | tail -n 40'
 
-# to_vp_vdpa PCI…: hands PCI functions from virtio-pci (or no driver) to vp_vdpa.
-to_vp_vdpa() {
-  local f
-  for f in "$@"; do
-    [ -e "/sys/bus/pci/devices/$f/driver" ] && echo "$f" > "/sys/bus/pci/devices/$f/driver/unbind"
-    echo vp-vdpa > "/sys/bus/pci/devices/$f/driver_override"
-    echo "$f" > /sys/bus/pci/drivers/vp-vdpa/bind || echo "E2E: vp_vdpa did not take $f"
-  done
-}
+. "$(dirname "$0")/../lab/vp-vdpa.sh"
 
 # --- vp_vdpa parents D and E (lab/boot.sh): only features QEMU 7.2's shadow virtqueues accept,
 # plus ACCESS_PLATFORM; D two queue pairs, E four. Until now virtio-pci (and virtio_net) held them.
