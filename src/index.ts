@@ -33,6 +33,7 @@ export { applyPlan, type ApplyReport, type ApplyStep, type ApplyOptions } from '
 export { checkHost, fitTargets, freeDeviceName, FIT_VERSION, type FitDocument, type FitEntry } from './plan/fit.js';
 export { renderFitText } from './plan/render-fit.js';
 export { matrix, matrixCell, deviceGroupKey, MatrixBuilder, MATRIX_VERSION, MATRIX_RANK, type MatrixDocument, type MatrixCell, type MatrixHost, type MatrixOptions } from './fleet/matrix.js';
+export { decideMatrixShare, assembleMatrix, type MatrixJob, type MatrixShare, type MatrixShareOptions, type Member as MatrixMember } from './fleet/matrix.js';
 export { renderMatrixTable, renderMatrixCsv, MATRIX_LETTERS } from './fleet/render.js';
 export { nfdEntries, nfdFeatureFile, nfdRule, shortFingerprint, baselineEntryName, NFD_MAX_BYTES, SHORT_FINGERPRINT_HEX, type NfdEntry, type NfdOptions } from './fleet/nfd.js';
 export { baseline, baselineProfile, planBaseline, baselineFingerprint, BASELINE_VERSION, type BaselineDocument, type BaselineHost, type BaselineOptions } from './plan/baseline.js';

@@ -63,6 +63,7 @@ there (P); for a host with several devices of the class, the worst of its device
 Examples:
   vdpa-compat matrix fleet/*.yaml
   vdpa-compat matrix fleet/*.yaml --format csv > matrix.csv
+  vdpa-compat matrix fleet/*.yaml --format csv --jobs 2 > matrix.csv    # the pairs over two threads, the same bytes
   vdpa-compat matrix fleet/*.yaml --format json --qemu 10.0.2 | jq '.stats'`,
   nfd: `
 One line per device group of this node (vdpa-compat.CLASS.FINGERPRINT=COUNT) and per baseline it can
