@@ -93,7 +93,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   const planCommand = program
     .command('plan')
     .description("plan a device on the target host that the source device's guest can migrate to: the commands to run there")
-    .argument('<source>', 'source profile file or dump directory (with --baseline: the target host)')
+    .argument('[source]', 'source profile file or dump directory (with --baseline: the target host; with --baseline and --apply: none, this host is the target)')
     .argument('[target-host]', 'target host profile file or dump directory')
     .addOption(sourceDeviceOption())
     .option('--baseline <file>', 'plan the device of this baseline (`vdpa-compat baseline`) instead of a source device')
@@ -103,7 +103,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   withOptions(planCommand, [...vmOptions(), allowUnverifiedOption(), strictOption(), ...hostOptions()])
     .option('-j, --json', 'print one JSON plan (schemas/plan.v1.json), an error report on any error', false)
     .addHelpText('after', `${EXAMPLES['plan']}\n${PLAN_EXIT_HELP}`)
-    .action((source: string, target: string | undefined, options: PlanCommandOptions) => {
+    .action((source: string | undefined, target: string | undefined, options: PlanCommandOptions) => {
       output.format = options.json ? 'json' : 'text';
       run(async () => (await import('./commands/plan.js')).planCommand(source, target, options, io));
     });
