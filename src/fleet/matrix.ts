@@ -71,14 +71,28 @@ export interface MatrixOptions extends Pick<CheckOptions, 'strict' | 'allowUnver
 
 const macKind = (mac: string | null) => (mac === null ? 'none' : /^(00:){5}00$/.test(mac) ? 'zero' : 'set');
 
-/** The key of a device's group: every fact the rules read of it and its side (module doc). */
-export function deviceGroupKey(profile: Profile, device: DeviceDoc): string {
+/** The host's part of a group key: every host fact but its name. */
+function hostPart(profile: Profile): string {
   const { hostname: _hostname, ...host } = profile.host;
-  const m = profile.mgmtdevs.find((x) => x.handle === device.mgmtdev);
-  // The simulator's parent is known by its name (bus null); a bus device's by bus and driver.
-  const mgmtdev = m === undefined ? null : { ...m, handle: undefined, name: m.bus === null ? m.name : undefined, pci: m.pci === null ? null : { ...m.pci, address: undefined } };
+  return canonicalJson(host);
+}
+
+/** A management device's part of a group key: all but its handle and address (the simulator's parent is known by its name, bus null; a bus device's by bus and driver). */
+function mgmtdevPart(m: MgmtdevDoc | undefined): string {
+  return m === undefined ? 'null' : canonicalJson({ ...m, handle: undefined, name: m.bus === null ? m.name : undefined, pci: m.pci === null ? null : { ...m.pci, address: undefined } });
+}
+
+/**
+ * The key of a device's group: every fact the rules read of it and its side (module doc). Three
+ * canonical JSON texts, host, management device and device, one a line (JSON text has no raw
+ * newline, so the key tells them apart): a host's and its management devices' parts are made once
+ * for all its devices (`parts`), not once per device.
+ */
+export function deviceGroupKey(profile: Profile, device: DeviceDoc, parts?: { host: string; mgmtdevs: ReadonlyMap<string, string> }): string {
+  const host = parts?.host ?? hostPart(profile);
+  const mgmtdev = parts?.mgmtdevs.get(device.mgmtdev) ?? mgmtdevPart(profile.mgmtdevs.find((x) => x.handle === device.mgmtdev));
   const { name: _name, mgmtdev: _mgmtdev, charDev: _charDev, fingerprint: _fingerprint, ...facts } = device;
-  return canonicalJson({ host, mgmtdev, device: { ...facts, config: { ...device.config, mac: macKind(device.config.mac) } } });
+  return `${host}\n${mgmtdev}\n${canonicalJson({ ...facts, config: { ...device.config, mac: macKind(device.config.mac) } })}`;
 }
 
 /**
@@ -86,11 +100,8 @@ export function deviceGroupKey(profile: Profile, device: DeviceDoc): string {
  * its address), and whether it already carries a device (vp_vdpa keeps one per parent). A host
  * can provision what any of its management devices can, so plans are decided per management device.
  */
-function mgmtdevKey(profile: Profile, index: number): string {
-  const { hostname: _hostname, ...host } = profile.host;
-  const m = profile.mgmtdevs[index] as MgmtdevDoc;
-  const used = profile.devices.some((d) => d.mgmtdev === m.handle);
-  return canonicalJson({ host, mgmtdev: { ...m, handle: undefined, name: m.bus === null ? m.name : undefined, pci: m.pci === null ? null : { ...m.pci, address: undefined } }, used });
+function mgmtdevKey(host: string, mgmtdev: string, used: boolean): string {
+  return `${host}\n${mgmtdev}\n${used}`;
 }
 
 /** A device of a group: its host (by index) and its name. */
@@ -164,9 +175,11 @@ export class MatrixBuilder {
     this.hosts.push({ input, hostname: profile.host.hostname });
     let keep = false;
     const byClass: Partial<Record<DeviceClass, number[]>> = {};
+    const parts = { host: hostPart(profile), mgmtdevs: new Map<string, string>() };
+    for (const m of profile.mgmtdevs) if (!parts.mgmtdevs.has(m.handle)) parts.mgmtdevs.set(m.handle, mgmtdevPart(m));
     for (const d of profile.devices) {
       this.devices++;
-      const key = deviceGroupKey(profile, d);
+      const key = deviceGroupKey(profile, d, parts);
       let g = this.groupIds.get(key);
       if (g === undefined) {
         g = this.members.length;
@@ -185,8 +198,12 @@ export class MatrixBuilder {
     for (const list of Object.values(byClass)) list.sort((a, b) => a - b);
     this.hostGroups.push(byClass);
     const mgmt: number[] = [];
-    profile.mgmtdevs.forEach((_, index) => {
-      const key = mgmtdevKey(profile, index);
+    profile.mgmtdevs.forEach((m, index) => {
+      const key = mgmtdevKey(
+        parts.host,
+        parts.mgmtdevs.get(m.handle) ?? mgmtdevPart(m),
+        profile.devices.some((d) => d.mgmtdev === m.handle),
+      );
       let id = this.mgmtIds.get(key);
       if (id === undefined) {
         id = this.mgmtAt.length;
@@ -293,17 +310,38 @@ export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, s
   // The target of group t for the source group: a second member when it is one group, and a MAC of
   // its own when the two would share one (module doc: two set MACs are decided as different).
   const targets = new Map<string, PreparedSide>();
+  // By member, not by host: a group's two members may be two devices of one host. A member's device
+  // and its side without a MAC of its own are kept by number (the common case, once per check).
+  const memberDocs = new Map<number, DeviceDoc>();
+  const plainTargets = new Map<number, PreparedSide>();
   const targetOf = (t: number): PreparedSide => {
-    const m = (g === t ? (members[t]?.[1] ?? members[t]?.[0]) : members[t]?.[0]) as Member;
-    const sourceMac = sourceOf().side.doc.config.mac;
+    const which = g === t && members[t]?.[1] !== undefined ? 1 : 0;
+    const m = members[t]?.[which] as Member;
+    const slot = t * 2 + which;
     let profile = profileOf(m);
-    const doc = profile.devices.find((d) => d.name === m.device) as DeviceDoc;
+    let doc = memberDocs.get(slot);
+    if (doc === undefined) {
+      const found = profile.devices.find((d) => d.name === m.device);
+      if (found === undefined) throw new Error(`matrix: ${hosts[m.host]?.input ?? ''} has no device ${m.device}`);
+      doc = found;
+      memberDocs.set(slot, doc);
+    }
+    const sourceMac = sourceOf().side.doc.config.mac;
     const clash = sourceMac !== null && macKind(sourceMac) === 'set' && doc.config.mac?.toLowerCase() === sourceMac.toLowerCase();
-    // By member, not by host: a group's two members may be two devices of one host.
-    const key = `${t}/${m.host}/${m.device}/${clash ? otherMac(sourceMac ?? '') : ''}`;
+    if (!clash) {
+      let prepared = plainTargets.get(slot);
+      if (prepared === undefined) {
+        prepared = prepareSide(profile, 'target', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.target });
+        plainTargets.set(slot, prepared);
+      }
+      return prepared;
+    }
+    const mac = otherMac(sourceMac);
+    const key = `${slot}/${mac}`;
     let prepared = targets.get(key);
     if (prepared === undefined) {
-      if (clash) profile = { ...profile, devices: profile.devices.map((d) => (d === doc ? { ...d, config: { ...d.config, mac: otherMac(sourceMac ?? '') } } : d)) };
+      const own = doc;
+      profile = { ...profile, devices: profile.devices.map((d) => (d === own ? { ...d, config: { ...d.config, mac } } : d)) };
       prepared = prepareSide(profile, 'target', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.target });
       targets.set(key, prepared);
     }
@@ -323,18 +361,29 @@ export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, s
   };
   // Source group → a device a plan creates on one management device (of the first host that has it).
   const planned = new Map<number, boolean>();
+  // Each management device as a plan's target host (it alone, with the devices it carries) and the
+  // name a plan there gets: made once, for every source group.
+  const planTargets = new Map<number, { target: Profile; name: string; input: string }>();
+  const planTarget = (m: number) => {
+    let known = planTargets.get(m);
+    if (known === undefined) {
+      const at = mgmtAt[m] as { host: number; index: number };
+      const host = kept.get(at.host) as Profile;
+      const mgmtdev = host.mgmtdevs[at.index] as MgmtdevDoc;
+      known = { target: { ...host, mgmtdevs: [mgmtdev], devices: host.devices.filter((d) => d.mgmtdev === mgmtdev.handle) }, name: freeDeviceName(host), input: hosts[at.host]?.input ?? '' };
+      planTargets.set(m, known);
+    }
+    return known;
+  };
   const canPlan = (m: number): boolean => {
     const known = planned.get(m);
     if (known !== undefined) return known;
     const from = members[g]?.[0] as Member;
-    const at = mgmtAt[m] as { host: number; index: number };
-    const host = kept.get(at.host) as Profile;
-    const mgmtdev = host.mgmtdevs[at.index] as MgmtdevDoc;
-    const target: Profile = { ...host, mgmtdevs: [mgmtdev], devices: host.devices.filter((d) => d.mgmtdev === mgmtdev.handle) };
+    const { target, name, input } = planTarget(m);
     plans++;
     // Proved as the pairs are: the compiled check, on the group's prepared source.
-    const prove = (proof: Profile, name: string) => decidePair(sourceOf(), prepareSide(proof, 'target', { device: name, input: hosts[at.host]?.input ?? '', ...qemu.target }));
-    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name: freeDeviceName(host), prove }).status === 'planned';
+    const prove = (proof: Profile, device: string) => decidePair(sourceOf(), prepareSide(proof, 'target', { device, input, ...qemu.target }));
+    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name, prove }).status === 'planned';
     planned.set(m, ok);
     return ok;
   };
@@ -342,14 +391,19 @@ export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, s
   // The share's cells, each distinct verdict and codes once (they cross threads as numbers).
   const cells: MatrixCell[] = [];
   const cellIds = new Map<string, number>();
+  // A group's decided cells recur across its columns: by identity first, then by content.
+  const seen = new Map<MatrixCell, number>();
   const idOf = (cell: MatrixCell): number => {
+    let id = seen.get(cell);
+    if (id !== undefined) return id;
     const key = `${cell.verdict} ${cell.codes.join(' ')}`;
-    let id = cellIds.get(key);
+    id = cellIds.get(key);
     if (id === undefined) {
       id = cells.length;
       cellIds.set(key, id);
       cells.push(cell);
     }
+    seen.set(cell, id);
     return id;
   };
   const classes = classesOf(job);
@@ -371,6 +425,7 @@ export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, s
       source = null;
       decided.clear();
       planned.clear();
+      seen.clear();
       cols.forEach((col, c) => {
         let cell: MatrixCell | null = null;
         for (const t of col.groups) {
