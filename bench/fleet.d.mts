@@ -5,6 +5,8 @@ export interface FleetOptions {
   seed?: number;
   distinct?: boolean;
   layouts?: number;
+  /** With distinct: exactly this many devices (as many hosts as they take; hosts is then ignored). */
+  devices?: number;
 }
 /** Host profile documents (the project's profile format, not yet loaded). */
 export function generateFleet(options: FleetOptions): unknown[];

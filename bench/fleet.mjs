@@ -8,9 +8,10 @@
 //
 //   node bench/fleet.mjs --hosts 10000 --groups 500 --seed 1 --out DIR   # one DIR/host-NNNNN.json per host
 //   node bench/fleet.mjs --hosts 10000 --distinct --seed 1 --out DIR     # no two devices alike
+//   node bench/fleet.mjs --hosts 1 --distinct --devices 10000 --out DIR  # as many hosts as 10,000 such devices take
 //   node bench/fleet.mjs --hosts 10000 --groups 500 --layouts 500 --out DIR   # hosts in 500 builds
 //
-// Library: generateFleet({ hosts, groups, seed, distinct, layouts }) → Profile[] and groupKey(profile, device).
+// Library: generateFleet({ hosts, groups, seed, distinct, layouts, devices }) → Profile[] and groupKey(profile, device).
 //
 // A device group is what `matrix` may compute once for many devices: devices whose facts are the
 // same except their name, MAC, charDev, parent address and host name (see groupKey). With
@@ -653,8 +654,9 @@ const DEVICE_COUNTS = [
  * The fleet: `hosts` host profiles. `groups` bounds the distinct device groups (groupKey);
  * `distinct` makes every device its own group instead. Same arguments, same fleet.
  */
-export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false, layouts = 0 }) {
+export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false, layouts = 0, devices = 0 }) {
   if (!Number.isInteger(hosts) || hosts < 1) throw new RangeError('hosts must be a positive integer');
+  if (!Number.isInteger(devices) || devices < 0 || (devices > 0 && !distinct)) throw new RangeError('devices is a positive integer, with distinct');
   if (!distinct && (!Number.isInteger(groups) || groups < 1)) throw new RangeError('groups must be a positive integer');
   const r = randomness(seed);
   const width = Math.max(5, String(hosts).length);
@@ -663,11 +665,13 @@ export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false,
   if (distinct) {
     // Every device drawn afresh and redrawn while its key was seen: the spec space (platforms ×
     // parents × drops × 7,937 MTUs × pairs…) is far larger than the fleet, so redraws are rare.
+    // With `devices: D`, hosts are added until the fleet has exactly D devices (`hosts` ignored).
     const seen = new Set();
-    for (let h = 0; h < hosts; h++) {
+    let total = 0;
+    for (let h = 0; devices > 0 ? total < devices : h < hosts; h++) {
       const platform = randomPlatform(r);
       const family = r.weighted(FAMILIES);
-      const count = r.weighted(DEVICE_COUNTS);
+      const count = devices > 0 ? Math.min(r.weighted(DEVICE_COUNTS), devices - total) : r.weighted(DEVICE_COUNTS);
       const chosen = [];
       for (let tries = 0; chosen.length < count && tries < 1000; tries++) {
         const g = randomGroup(r, platform, family, true);
@@ -677,6 +681,7 @@ export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false,
         }
       }
       if (chosen.length === 0) throw new Error(`bench/fleet.mjs: no distinct device left for host ${h + 1}`);
+      total += chosen.length;
       fleet.push(buildHost(platform, chosen, name(h), h).profile);
     }
     return fleet;
@@ -729,13 +734,13 @@ export function generateFleet({ hosts, groups = 500, seed = 1, distinct = false,
 // CLI.
 
 function main(argv) {
-  const options = { hosts: 1000, groups: 500, seed: 1, distinct: false, layouts: 0, out: null };
+  const options = { hosts: 1000, groups: 500, seed: 1, distinct: false, layouts: 0, devices: 0, out: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--distinct') options.distinct = true;
     else if (arg === '--out') options.out = argv[++i];
-    else if (arg === '--hosts' || arg === '--groups' || arg === '--seed' || arg === '--layouts') options[arg.slice(2)] = Number(argv[++i]);
-    else throw new Error(`usage: node bench/fleet.mjs --hosts N [--groups G | --distinct] [--seed S] --out DIR [--layouts L] (unknown argument ${arg})`);
+    else if (arg === '--hosts' || arg === '--groups' || arg === '--seed' || arg === '--layouts' || arg === '--devices') options[arg.slice(2)] = Number(argv[++i]);
+    else throw new Error(`usage: node bench/fleet.mjs --hosts N [--groups G | --distinct [--devices D]] [--seed S] --out DIR [--layouts L] (unknown argument ${arg})`);
   }
   if (options.out === null || options.out === undefined) throw new Error('--out DIR is required');
   const start = process.hrtime.bigint();

@@ -29,10 +29,11 @@ export { REPORT_VERSION, type Report, type ErrorReport, type Finding, type Check
 // Provisioning plans: a device on the target host the source's guest can move to, proved with check.
 export { plan, PLAN_VERSION, DEFAULT_DEVICE_NAME, type PlanOptions, type PlanDocument, type Candidate as PlanCandidate, type Requirement as PlanRequirement } from './plan/plan.js';
 export { renderPlanText } from './plan/render-text.js';
-export { applyPlan, type ApplyReport, type ApplyStep, type ApplyOptions } from './provision/apply.js';
+export { applyPlan, applyBaseline, type ApplyReport, type ApplyStep, type ApplyOptions } from './provision/apply.js';
 export { checkHost, fitTargets, freeDeviceName, FIT_VERSION, type FitDocument, type FitEntry } from './plan/fit.js';
 export { renderFitText } from './plan/render-fit.js';
 export { matrix, matrixCell, deviceGroupKey, MatrixBuilder, MATRIX_VERSION, MATRIX_RANK, type MatrixDocument, type MatrixCell, type MatrixHost, type MatrixOptions } from './fleet/matrix.js';
+export { decideMatrixShare, assembleMatrix, type MatrixJob, type MatrixShare, type MatrixShareOptions, type Member as MatrixMember } from './fleet/matrix.js';
 export { renderMatrixTable, renderMatrixCsv, MATRIX_LETTERS } from './fleet/render.js';
 export { nfdEntries, nfdFeatureFile, nfdRule, shortFingerprint, baselineEntryName, NFD_MAX_BYTES, SHORT_FINGERPRINT_HEX, type NfdEntry, type NfdOptions } from './fleet/nfd.js';
 export { baseline, baselineProfile, planBaseline, baselineFingerprint, BASELINE_VERSION, type BaselineDocument, type BaselineHost, type BaselineOptions } from './plan/baseline.js';

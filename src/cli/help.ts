@@ -47,7 +47,9 @@ Examples:
   vdpa-compat plan src.yaml dst-host.yaml
   vdpa-compat plan src.yaml dst-host.yaml --source-device vdpa0 --name vdpa-mig0
   vdpa-compat plan src.yaml dst-host.yaml --target-qemu 10.0.2 --json
-  vdpa-compat plan --baseline profiles/baselines/rack7.yaml dst-host.yaml`,
+  vdpa-compat plan --baseline profiles/baselines/rack7.yaml dst-host.yaml
+  vdpa-compat plan src.yaml --apply                                   # on the target host, as root: do it, check again
+  vdpa-compat plan --baseline profiles/baselines/rack7.yaml --apply   # the same with the baseline as the source`,
   baseline: `
 Each HOST is a host profile or dump directory. The baseline is written as YAML (or JSON by the -o
 extension); what each host limited, and whether the device is proved there, goes to stderr.
@@ -63,6 +65,7 @@ there (P); for a host with several devices of the class, the worst of its device
 Examples:
   vdpa-compat matrix fleet/*.yaml
   vdpa-compat matrix fleet/*.yaml --format csv > matrix.csv
+  vdpa-compat matrix fleet/*.yaml --format csv --jobs 2 > matrix.csv    # the pairs over two threads, the same bytes
   vdpa-compat matrix fleet/*.yaml --format json --qemu 10.0.2 | jq '.stats'`,
   nfd: `
 One line per device group of this node (vdpa-compat.CLASS.FINGERPRINT=COUNT) and per baseline it can

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { EXIT } from './exit.js';
 import type { Io } from './io.js';
+import { MATRIX_WORKER_ARG } from './options.js';
 import { buildProgram, type OutputFormat } from './program.js';
 import { reportError } from './report-error.js';
 import { fdStream } from './stdio.js';
@@ -95,7 +96,16 @@ const invokedDirectly = (() => {
   }
 })();
 
-if (invokedDirectly) {
+/** The file this CLI runs from (dist/cli/main.js, or the bundle's entry): `matrix --jobs` starts its workers from it. */
+export function cliEntry(): URL {
+  return new URL(import.meta.url);
+}
+
+// A worker thread of `matrix --jobs` (matrix-jobs.ts) runs this same file with one argument no command
+// has; the module loads only then.
+if (invokedDirectly && process.argv[2] === MATRIX_WORKER_ARG) {
+  void import('./matrix-jobs.js').then((m) => m.runMatrixWorker());
+} else if (invokedDirectly) {
   const hookMode = process.argv[2] === 'hook' && process.argv[3] === 'qemu';
   void main(process.argv.slice(2), { stdout: fdStream(1), stderr: fdStream(2), env: process.env }).then((code) => {
     // libvirt waits for the hook: leave at once, whatever handle (a killed child, a socket) is still open.

@@ -31,6 +31,19 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** The most worker threads `matrix --jobs` takes: far beyond a host's cores, and a bound on a typo's cost. */
+export const MAX_JOBS = 64;
+
+/** The first argument that makes the CLI's entry file a `matrix --jobs` worker (matrix-jobs.ts) instead of the CLI. */
+export const MATRIX_WORKER_ARG = '--vdpa-compat-matrix-worker';
+
+/** --jobs: a whole number of worker threads from 1 to {@link MAX_JOBS}. */
+export function jobCount(value: string): number {
+  const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_JOBS) throw new InvalidArgumentError(`must be a whole number of threads from 1 to ${MAX_JOBS}`);
+  return n;
+}
+
 /** A ring size QEMU accepts for virtio-net: a power of 2 from 256 to 1024 (hw/net/virtio-net.c). */
 export function queueSize(value: string): number {
   const n = Number(value);

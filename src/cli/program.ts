@@ -16,7 +16,7 @@ import type { PlanCommandOptions } from './commands/plan.js';
 import type { HookCommandOptions, HookInstallOptions, HookPlaceOptions, HookStatusOptions } from './commands/hook.js';
 import { BASELINE_EXIT_HELP, CHECK_EXIT_HELP, EXAMPLES, EXIT_HELP, HOOK_EXIT_HELP, HOOK_STATUS_EXIT_HELP, PLAN_EXIT_HELP } from './help.js';
 import type { Io } from './io.js';
-import { allowUnverifiedOption, collectList, hookOptions, hostOptions, mtu, positiveInt, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
+import { allowUnverifiedOption, collectList, hookOptions, hostOptions, jobCount, MAX_JOBS, mtu, positiveInt, sourceDeviceOption, stdinTimeoutOption, strictOption, vmOptions } from './options.js';
 import { TOOL_VERSION } from '../index.js';
 
 /** What the command prints its result as; errors follow it (an error document, a failed test case). */
@@ -93,7 +93,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   const planCommand = program
     .command('plan')
     .description("plan a device on the target host that the source device's guest can migrate to: the commands to run there")
-    .argument('<source>', 'source profile file or dump directory (with --baseline: the target host)')
+    .argument('[source]', 'source profile file or dump directory (with --baseline: the target host; with --baseline and --apply: none, this host is the target)')
     .argument('[target-host]', 'target host profile file or dump directory')
     .addOption(sourceDeviceOption())
     .option('--baseline <file>', 'plan the device of this baseline (`vdpa-compat baseline`) instead of a source device')
@@ -103,7 +103,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
   withOptions(planCommand, [...vmOptions(), allowUnverifiedOption(), strictOption(), ...hostOptions()])
     .option('-j, --json', 'print one JSON plan (schemas/plan.v1.json), an error report on any error', false)
     .addHelpText('after', `${EXAMPLES['plan']}\n${PLAN_EXIT_HELP}`)
-    .action((source: string, target: string | undefined, options: PlanCommandOptions) => {
+    .action((source: string | undefined, target: string | undefined, options: PlanCommandOptions) => {
       output.format = options.json ? 'json' : 'text';
       run(async () => (await import('./commands/plan.js')).planCommand(source, target, options, io));
     });
@@ -132,6 +132,7 @@ export function buildProgram(io: Io, run: (task: () => Promise<number>) => void,
     .option('--qemu <version>', 'QEMU on every host; overrides the profiles')
     .option('--x-svq', "the VMs' netdevs run with x-svq=on", false)
     .option('--no-progress', 'no progress lines on stderr for long runs')
+    .addOption(new Option('--jobs <n>', `worker threads that decide the pairs, 1 to ${MAX_JOBS} (1: this thread); the output is the same for any n`).argParser(jobCount).default(1))
     .addOption(allowUnverifiedOption())
     .addOption(strictOption())
     .addHelpText('after', `${EXAMPLES['matrix']}\n${EXIT_HELP}`)

@@ -65,20 +65,34 @@ export interface MatrixDocument {
 
 /** Options of {@link matrix}: the QEMU and VM settings check would take, for every pair. */
 export interface MatrixOptions extends Pick<CheckOptions, 'strict' | 'allowUnverified' | 'vm' | 'sourceQemu' | 'targetQemu'> {
-  /** Called now and then with (done, total) source rows, for progress on a long run. */
+  /** Called now and then with (done, total) source device groups, for progress on a long run. */
   progress?: (done: number, total: number) => void;
 }
 
 const macKind = (mac: string | null) => (mac === null ? 'none' : /^(00:){5}00$/.test(mac) ? 'zero' : 'set');
 
-/** The key of a device's group: every fact the rules read of it and its side (module doc). */
-export function deviceGroupKey(profile: Profile, device: DeviceDoc): string {
+/** The host's part of a group key: every host fact but its name. */
+function hostPart(profile: Profile): string {
   const { hostname: _hostname, ...host } = profile.host;
-  const m = profile.mgmtdevs.find((x) => x.handle === device.mgmtdev);
-  // The simulator's parent is known by its name (bus null); a bus device's by bus and driver.
-  const mgmtdev = m === undefined ? null : { ...m, handle: undefined, name: m.bus === null ? m.name : undefined, pci: m.pci === null ? null : { ...m.pci, address: undefined } };
+  return canonicalJson(host);
+}
+
+/** A management device's part of a group key: all but its handle and address (the simulator's parent is known by its name, bus null; a bus device's by bus and driver). */
+function mgmtdevPart(m: MgmtdevDoc | undefined): string {
+  return m === undefined ? 'null' : canonicalJson({ ...m, handle: undefined, name: m.bus === null ? m.name : undefined, pci: m.pci === null ? null : { ...m.pci, address: undefined } });
+}
+
+/**
+ * The key of a device's group: every fact the rules read of it and its side (module doc). Three
+ * canonical JSON texts, host, management device and device, one a line (JSON text has no raw
+ * newline, so the key tells them apart): a host's and its management devices' parts are made once
+ * for all its devices (`parts`), not once per device.
+ */
+export function deviceGroupKey(profile: Profile, device: DeviceDoc, parts?: { host: string; mgmtdevs: ReadonlyMap<string, string> }): string {
+  const host = parts?.host ?? hostPart(profile);
+  const mgmtdev = parts?.mgmtdevs.get(device.mgmtdev) ?? mgmtdevPart(profile.mgmtdevs.find((x) => x.handle === device.mgmtdev));
   const { name: _name, mgmtdev: _mgmtdev, charDev: _charDev, fingerprint: _fingerprint, ...facts } = device;
-  return canonicalJson({ host, mgmtdev, device: { ...facts, config: { ...device.config, mac: macKind(device.config.mac) } } });
+  return `${host}\n${mgmtdev}\n${canonicalJson({ ...facts, config: { ...device.config, mac: macKind(device.config.mac) } })}`;
 }
 
 /**
@@ -86,14 +100,12 @@ export function deviceGroupKey(profile: Profile, device: DeviceDoc): string {
  * its address), and whether it already carries a device (vp_vdpa keeps one per parent). A host
  * can provision what any of its management devices can, so plans are decided per management device.
  */
-function mgmtdevKey(profile: Profile, index: number): string {
-  const { hostname: _hostname, ...host } = profile.host;
-  const m = profile.mgmtdevs[index] as MgmtdevDoc;
-  const used = profile.devices.some((d) => d.mgmtdev === m.handle);
-  return canonicalJson({ host, mgmtdev: { ...m, handle: undefined, name: m.bus === null ? m.name : undefined, pci: m.pci === null ? null : { ...m.pci, address: undefined } }, used });
+function mgmtdevKey(host: string, mgmtdev: string, used: boolean): string {
+  return `${host}\n${mgmtdev}\n${used}`;
 }
 
-interface Member {
+/** A device of a group: its host (by index) and its name. */
+export interface Member {
   host: number;
   device: string;
 }
@@ -104,6 +116,37 @@ const rank = (v: Verdict) => MATRIX_RANK.indexOf(v);
 function otherMac(mac: string): string {
   return mac.toLowerCase() === '02:00:00:00:00:01' ? '02:00:00:00:00:02' : '02:00:00:00:00:01';
 }
+
+/**
+ * What deciding the matrix reads, as plain data (a worker thread gets a copy): the hosts, each
+ * group's first two members and class, each management device's first host, each host's groups
+ * and management devices, and the profiles those need.
+ */
+export interface MatrixJob {
+  hosts: { input: string; hostname: string | null }[];
+  members: Member[][];
+  groupClass: DeviceClass[];
+  mgmtAt: { host: number; index: number }[];
+  hostGroups: Partial<Record<DeviceClass, number[]>>[];
+  hostMgmt: number[][];
+  kept: Map<number, Profile>;
+  devices: number;
+}
+
+/**
+ * One share of the decisions ({@link decideMatrixShare}): per class, for each source group of the
+ * share, the best cell it gets in each column (`ids[i * columns + c]` into `cells`), and the pair
+ * checks and plans it ran. Shares together hold every group once, so their counts add up.
+ */
+export interface MatrixShare {
+  cells: MatrixCell[];
+  best: Partial<Record<DeviceClass, { groups: number[]; ids: Uint32Array }>>;
+  checks: number;
+  plans: number;
+}
+
+/** The options a share is decided with: {@link MatrixOptions} without the progress callback (it crosses threads). */
+export type MatrixShareOptions = Omit<MatrixOptions, 'progress'>;
 
 /**
  * The matrix, a host at a time: `add` keys each host's devices and management devices and keeps a
@@ -132,9 +175,11 @@ export class MatrixBuilder {
     this.hosts.push({ input, hostname: profile.host.hostname });
     let keep = false;
     const byClass: Partial<Record<DeviceClass, number[]>> = {};
+    const parts = { host: hostPart(profile), mgmtdevs: new Map<string, string>() };
+    for (const m of profile.mgmtdevs) if (!parts.mgmtdevs.has(m.handle)) parts.mgmtdevs.set(m.handle, mgmtdevPart(m));
     for (const d of profile.devices) {
       this.devices++;
-      const key = deviceGroupKey(profile, d);
+      const key = deviceGroupKey(profile, d, parts);
       let g = this.groupIds.get(key);
       if (g === undefined) {
         g = this.members.length;
@@ -153,8 +198,12 @@ export class MatrixBuilder {
     for (const list of Object.values(byClass)) list.sort((a, b) => a - b);
     this.hostGroups.push(byClass);
     const mgmt: number[] = [];
-    profile.mgmtdevs.forEach((_, index) => {
-      const key = mgmtdevKey(profile, index);
+    profile.mgmtdevs.forEach((m, index) => {
+      const key = mgmtdevKey(
+        parts.host,
+        parts.mgmtdevs.get(m.handle) ?? mgmtdevPart(m),
+        profile.devices.some((d) => d.mgmtdev === m.handle),
+      );
       let id = this.mgmtIds.get(key);
       if (id === undefined) {
         id = this.mgmtAt.length;
@@ -168,9 +217,16 @@ export class MatrixBuilder {
     if (keep) this.kept.set(h, profile);
   }
 
-  /** Decides every cell. */
+  /** What deciding reads, for {@link decideMatrixShare} in other threads. */
+  job(): MatrixJob {
+    return { hosts: this.hosts, members: this.members, groupClass: this.groupClass, mgmtAt: this.mgmtAt, hostGroups: this.hostGroups, hostMgmt: this.hostMgmt, kept: this.kept, devices: this.devices };
+  }
+
+  /** Decides every cell, in this thread. */
   build(options: MatrixOptions = {}): MatrixDocument {
-    return decideMatrix(this.hosts, this.members, this.groupClass, this.mgmtAt, this.hostGroups, this.hostMgmt, this.kept, this.devices, options);
+    const job = this.job();
+    const { progress, ...shareOptions } = options;
+    return assembleMatrix(job, [decideMatrixShare(job, shareOptions, 0, 1, progress)]);
   }
 }
 
@@ -181,17 +237,53 @@ export function matrix(fleet: readonly { profile: Profile; input: string }[], op
   return builder.build(options);
 }
 
-function decideMatrix(
-  hosts: readonly { input: string; hostname: string | null }[],
-  members: readonly Member[][],
-  groupClass: readonly DeviceClass[],
-  mgmtAt: readonly { host: number; index: number }[],
-  hostGroups: readonly Partial<Record<DeviceClass, number[]>>[],
-  hostMgmt: readonly number[][],
-  kept: ReadonlyMap<number, Profile>,
-  devices: number,
-  options: MatrixOptions,
-): MatrixDocument {
+/** One class's rows (hosts with the same source groups) and columns (the same target groups and provisioning). */
+interface Layout {
+  rows: number[][];
+  cols: { groups: number[]; mgmt: number[] }[];
+  hostRow: (number | undefined)[];
+  hostCol: number[];
+}
+
+function layoutOf(job: MatrixJob, cls: DeviceClass): Layout {
+  const rowIds = new Map<string, number>();
+  const colIds = new Map<string, number>();
+  const layout: Layout = { rows: [], cols: [], hostRow: [], hostCol: [] };
+  job.hosts.forEach((_, h) => {
+    const groups = job.hostGroups[h]?.[cls] ?? [];
+    let r: number | undefined;
+    if (groups.length > 0) {
+      const rk = groups.join(',');
+      r = rowIds.get(rk);
+      if (r === undefined) {
+        r = layout.rows.length;
+        rowIds.set(rk, r);
+        layout.rows.push(groups);
+      }
+    }
+    layout.hostRow.push(r);
+    const mgmt = job.hostMgmt[h] ?? [];
+    const ck = `${groups.join(',')}/${mgmt.join(',')}`;
+    let c = colIds.get(ck);
+    if (c === undefined) {
+      c = layout.cols.length;
+      colIds.set(ck, c);
+      layout.cols.push({ groups, mgmt });
+    }
+    layout.hostCol.push(c);
+  });
+  return layout;
+}
+
+const classesOf = (job: MatrixJob): DeviceClass[] => [...new Set(job.groupClass)].sort();
+
+/**
+ * Share `share` of `shares` of the decisions: every `shares`-th source group (in class order, then
+ * group order), against every column of its class. A group's pairs and plans are decided once,
+ * in the share that holds it; the cell of a row is then the worst of its groups' ({@link assembleMatrix}).
+ */
+export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, share: number, shares: number, progress?: (done: number, total: number) => void): MatrixShare {
+  const { hosts, members, mgmtAt, kept } = job;
   const checkOptions: CheckOptions = {
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
     ...(options.allowUnverified !== undefined ? { allowUnverified: options.allowUnverified } : {}),
@@ -204,133 +296,197 @@ function decideMatrix(
   let plans = 0;
   const profileOf = (m: Member) => kept.get(m.host) as Profile;
 
-  // Each group's sides prepared once (the rule view, the fingerprint, the format findings): a
-  // check on prepared sides is the check, for a fraction of the work.
-  const sources = new Map<number, PreparedSide>();
-  const targets = new Map<string, PreparedSide>();
-  const sourceOf = (g: number): PreparedSide => {
-    let prepared = sources.get(g);
-    if (prepared === undefined) {
+  // The group being decided, its side prepared once (the rule view, the fingerprint, the format
+  // findings): a check on prepared sides is the check, for a fraction of the work.
+  let g = -1;
+  let source: PreparedSide | null = null;
+  const sourceOf = (): PreparedSide => {
+    if (source === null) {
       const m = members[g]?.[0] as Member;
-      prepared = prepareSide(profileOf(m), 'source', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.source });
-      sources.set(g, prepared);
+      source = prepareSide(profileOf(m), 'source', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.source });
     }
-    return prepared;
+    return source;
   };
-  // The target of group t for a source of group g: a second member when it is one group, and a MAC of
+  // The target of group t for the source group: a second member when it is one group, and a MAC of
   // its own when the two would share one (module doc: two set MACs are decided as different).
-  const targetOf = (g: number, t: number): PreparedSide => {
-    const m = (g === t ? (members[t]?.[1] ?? members[t]?.[0]) : members[t]?.[0]) as Member;
-    const sourceMac = sourceOf(g).side.doc.config.mac;
+  const targets = new Map<string, PreparedSide>();
+  // By member, not by host: a group's two members may be two devices of one host. A member's device
+  // and its side without a MAC of its own are kept by number (the common case, once per check).
+  const memberDocs = new Map<number, DeviceDoc>();
+  const plainTargets = new Map<number, PreparedSide>();
+  const targetOf = (t: number): PreparedSide => {
+    const which = g === t && members[t]?.[1] !== undefined ? 1 : 0;
+    const m = members[t]?.[which] as Member;
+    const slot = t * 2 + which;
     let profile = profileOf(m);
-    const doc = profile.devices.find((d) => d.name === m.device) as DeviceDoc;
+    let doc = memberDocs.get(slot);
+    if (doc === undefined) {
+      const found = profile.devices.find((d) => d.name === m.device);
+      if (found === undefined) throw new Error(`matrix: ${hosts[m.host]?.input ?? ''} has no device ${m.device}`);
+      doc = found;
+      memberDocs.set(slot, doc);
+    }
+    const sourceMac = sourceOf().side.doc.config.mac;
     const clash = sourceMac !== null && macKind(sourceMac) === 'set' && doc.config.mac?.toLowerCase() === sourceMac.toLowerCase();
-    const key = `${t}/${m.host}/${clash ? otherMac(sourceMac ?? '') : ''}`;
+    if (!clash) {
+      let prepared = plainTargets.get(slot);
+      if (prepared === undefined) {
+        prepared = prepareSide(profile, 'target', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.target });
+        plainTargets.set(slot, prepared);
+      }
+      return prepared;
+    }
+    const mac = otherMac(sourceMac);
+    const key = `${slot}/${mac}`;
     let prepared = targets.get(key);
     if (prepared === undefined) {
-      if (clash) profile = { ...profile, devices: profile.devices.map((d) => (d === doc ? { ...d, config: { ...d.config, mac: otherMac(sourceMac ?? '') } } : d)) };
+      const own = doc;
+      profile = { ...profile, devices: profile.devices.map((d) => (d === own ? { ...d, config: { ...d.config, mac } } : d)) };
       prepared = prepareSide(profile, 'target', { device: m.device, input: hosts[m.host]?.input ?? '', ...qemu.target });
       targets.set(key, prepared);
     }
     return prepared;
   };
-  // Source group → target group: one check, its verdict and codes only (no messages).
+  // Source group → target group: one check, its verdict and codes only (no messages); each pair
+  // once (every pair of the source group is decided while it is the group being decided).
   const decidePair = compileCheck(checkOptions) as NonNullable<ReturnType<typeof compileCheck>>;
   const decided = new Map<number, MatrixCell>();
-  const decide = (g: number, t: number): MatrixCell => {
-    const key = g * members.length + t;
-    const known = decided.get(key);
+  const decide = (t: number): MatrixCell => {
+    const known = decided.get(t);
     if (known !== undefined) return known;
     checks++;
-    const cell: MatrixCell = decidePair(sourceOf(g), targetOf(g, t));
-    decided.set(key, cell);
+    const cell: MatrixCell = decidePair(sourceOf(), targetOf(t));
+    decided.set(t, cell);
     return cell;
   };
   // Source group → a device a plan creates on one management device (of the first host that has it).
   const planned = new Map<number, boolean>();
-  const canPlan = (g: number, m: number): boolean => {
-    const key = g * mgmtAt.length + m;
-    const known = planned.get(key);
+  // Each management device as a plan's target host (it alone, with the devices it carries) and the
+  // name a plan there gets: made once, for every source group.
+  const planTargets = new Map<number, { target: Profile; name: string; input: string }>();
+  const planTarget = (m: number) => {
+    let known = planTargets.get(m);
+    if (known === undefined) {
+      const at = mgmtAt[m] as { host: number; index: number };
+      const host = kept.get(at.host) as Profile;
+      const mgmtdev = host.mgmtdevs[at.index] as MgmtdevDoc;
+      known = { target: { ...host, mgmtdevs: [mgmtdev], devices: host.devices.filter((d) => d.mgmtdev === mgmtdev.handle) }, name: freeDeviceName(host), input: hosts[at.host]?.input ?? '' };
+      planTargets.set(m, known);
+    }
+    return known;
+  };
+  const canPlan = (m: number): boolean => {
+    const known = planned.get(m);
     if (known !== undefined) return known;
     const from = members[g]?.[0] as Member;
-    const at = mgmtAt[m] as { host: number; index: number };
-    const host = kept.get(at.host) as Profile;
-    const mgmtdev = host.mgmtdevs[at.index] as MgmtdevDoc;
-    const target: Profile = { ...host, mgmtdevs: [mgmtdev], devices: host.devices.filter((d) => d.mgmtdev === mgmtdev.handle) };
+    const { target, name, input } = planTarget(m);
     plans++;
     // Proved as the pairs are: the compiled check, on the group's prepared source.
-    const prove = (proof: Profile, name: string) => decidePair(sourceOf(g), prepareSide(proof, 'target', { device: name, input: hosts[at.host]?.input ?? '', ...qemu.target }));
-    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name: freeDeviceName(host), prove }).status === 'planned';
-    planned.set(key, ok);
+    const prove = (proof: Profile, device: string) => decidePair(sourceOf(), prepareSide(proof, 'target', { device, input, ...qemu.target }));
+    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name, prove }).status === 'planned';
+    planned.set(m, ok);
     return ok;
   };
 
-  const classes = [...new Set(groupClass)].sort();
+  // The share's cells, each distinct verdict and codes once (they cross threads as numbers).
+  const cells: MatrixCell[] = [];
+  const cellIds = new Map<string, number>();
+  // A group's decided cells recur across its columns: by identity first, then by content.
+  const seen = new Map<MatrixCell, number>();
+  const idOf = (cell: MatrixCell): number => {
+    let id = seen.get(cell);
+    if (id !== undefined) return id;
+    const key = `${cell.verdict} ${cell.codes.join(' ')}`;
+    id = cellIds.get(key);
+    if (id === undefined) {
+      id = cells.length;
+      cellIds.set(key, id);
+      cells.push(cell);
+    }
+    seen.set(cell, id);
+    return id;
+  };
+  const classes = classesOf(job);
+  const mine = classes
+    .map((cls) => job.groupClass.flatMap((c, i) => (c === cls ? [i] : [])))
+    .map((list, k, all) => {
+      const before = all.slice(0, k).reduce((n, l) => n + l.length, 0);
+      return list.filter((_, i) => (before + i) % shares === share);
+    });
+  const total = mine.reduce((n, l) => n + l.length, 0);
+  let done = 0;
+  const best: MatrixShare['best'] = {};
+  classes.forEach((cls, k) => {
+    const groups = mine[k] as number[];
+    const { cols } = layoutOf(job, cls);
+    const ids = new Uint32Array(groups.length * cols.length);
+    groups.forEach((group, i) => {
+      g = group;
+      source = null;
+      decided.clear();
+      planned.clear();
+      seen.clear();
+      cols.forEach((col, c) => {
+        let cell: MatrixCell | null = null;
+        for (const t of col.groups) {
+          const next = decide(t);
+          if (cell === null || rank(next.verdict) < rank(cell.verdict)) cell = next;
+          if (rank(cell.verdict) === 0) break;
+        }
+        // A plan for what no device takes; not when the hypervisor refuses (no device helps then).
+        if (cell === null || cell.verdict === 'incompatible' || cell.verdict === 'unverified') {
+          if (col.mgmt.some((m) => canPlan(m))) cell = { verdict: 'compatible-after-provisioning', codes: cell?.codes ?? [] };
+          else cell ??= { verdict: 'incompatible', codes: [] };
+        }
+        ids[i * cols.length + c] = idOf(cell);
+      });
+      progress?.(++done, total);
+    });
+    best[cls] = { groups, ids };
+  });
+  return { cells, best, checks, plans };
+}
+
+/** The matrix document from the shares that together decided every source group of `job`. */
+export function assembleMatrix(job: MatrixJob, shares: readonly MatrixShare[]): MatrixDocument {
   const doc: MatrixDocument = {
     matrixVersion: MATRIX_VERSION,
     kind: 'vdpa-compat/matrix',
     generator: { name: TOOL_NAME, version: TOOL_VERSION },
-    hosts: hosts.map(({ input, hostname }) => ({ input, hostname, rows: {}, columns: {} })),
+    hosts: job.hosts.map(({ input, hostname }) => ({ input, hostname, rows: {}, columns: {} })),
     classes: {},
-    stats: { hosts: hosts.length, devices, groups: members.length, checks: 0, plans: 0 },
+    stats: { hosts: job.hosts.length, devices: job.devices, groups: job.members.length, checks: 0, plans: 0 },
   };
-  for (const cls of classes) {
-    // Rows: hosts with the same source groups; columns: the same target groups and provisioning.
-    const rowIds = new Map<string, number>();
-    const rows: number[][] = [];
-    const colIds = new Map<string, number>();
-    const cols: { groups: number[]; mgmt: number[] }[] = [];
-    hosts.forEach((_, h) => {
-      const groups = hostGroups[h]?.[cls] ?? [];
-      const host = doc.hosts[h] as MatrixHost;
-      if (groups.length > 0) {
-        const rk = groups.join(',');
-        let r = rowIds.get(rk);
-        if (r === undefined) {
-          r = rows.length;
-          rowIds.set(rk, r);
-          rows.push(groups);
-        }
-        host.rows[cls] = r;
-      }
-      const mgmt = hostMgmt[h] ?? [];
-      const ck = `${groups.join(',')}/${mgmt.join(',')}`;
-      let c = colIds.get(ck);
-      if (c === undefined) {
-        c = cols.length;
-        colIds.set(ck, c);
-        cols.push({ groups, mgmt });
-      }
-      host.columns[cls] = c;
+  for (const cls of classesOf(job)) {
+    const { rows, cols, hostRow, hostCol } = layoutOf(job, cls);
+    doc.hosts.forEach((host, h) => {
+      const r = hostRow[h];
+      if (r !== undefined) host.rows[cls] = r;
+      host.columns[cls] = hostCol[h] as number;
     });
-    const cells: MatrixCell[][] = [];
-    rows.forEach((sourceGroups, r) => {
-      const row: MatrixCell[] = [];
-      for (const col of cols) {
+    // Where each source group's best cells are: its share and its place there.
+    const at = new Map<number, { share: MatrixShare; ids: Uint32Array; offset: number }>();
+    for (const share of shares) {
+      const part = share.best[cls];
+      part?.groups.forEach((g, i) => at.set(g, { share, ids: part.ids, offset: i * cols.length }));
+    }
+    // The cell of a row: the worst, over its groups, of the best target each has in the column.
+    const cells = rows.map((sourceGroups) =>
+      cols.map((_, c): MatrixCell => {
         let worst: MatrixCell | null = null;
         for (const g of sourceGroups) {
-          let best: MatrixCell | null = null;
-          for (const t of col.groups) {
-            const cell = decide(g, t);
-            if (best === null || rank(cell.verdict) < rank(best.verdict)) best = cell;
-            if (rank(best.verdict) === 0) break;
-          }
-          // A plan for what no device takes; not when the hypervisor refuses (no device helps then).
-          if (best === null || best.verdict === 'incompatible' || best.verdict === 'unverified') {
-            if (col.mgmt.some((m) => canPlan(g, m))) best = { verdict: 'compatible-after-provisioning', codes: best?.codes ?? [] };
-            else best ??= { verdict: 'incompatible', codes: [] };
-          }
-          if (worst === null || rank(best.verdict) > rank(worst.verdict)) worst = best;
+          const where = at.get(g);
+          if (where === undefined) throw new Error(`matrix: no share decided group ${g}`);
+          const cell = where.share.cells[where.ids[where.offset + c] as number] as MatrixCell;
+          if (worst === null || rank(cell.verdict) > rank(worst.verdict)) worst = cell;
         }
-        row.push(worst ?? { verdict: 'incompatible', codes: [] });
-      }
-      cells.push(row);
-      options.progress?.(r + 1, rows.length);
-    });
+        return worst ?? { verdict: 'incompatible', codes: [] };
+      }),
+    );
     doc.classes[cls] = { rows: rows.length, columns: cols.length, cells };
   }
-  doc.stats.checks = checks;
-  doc.stats.plans = plans;
+  doc.stats.checks = shares.reduce((n, s) => n + s.checks, 0);
+  doc.stats.plans = shares.reduce((n, s) => n + s.plans, 0);
   return doc;
 }
 

@@ -8,7 +8,8 @@
  * name the host has is refused unless `replace` says to delete it first. After
  * a refused `dev add` nothing was created, so nothing is deleted — on vp_vdpa
  * a `dev del` then would find the parent's stale device pointer and oops the
- * kernel (fixtures/VP_VDPA.md).
+ * kernel (fixtures/VP_VDPA.md). The plan is a source's (`plan SOURCE --apply`) or a
+ * baseline's (`plan --baseline FILE --apply`): the same steps, the same undo.
  */
 import { createRequire } from 'node:module';
 import { readlinkSync, writeFileSync, existsSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { collect, type CollectOptions } from '../collect/collect.js';
 import { parseVdpaVersion } from '../collect/vdpa-json.js';
 import { runVdpa } from '../collect/vdpa-tool.js';
 import { UsageError } from '../errors.js';
+import { baselineProfile, planBaseline, type BaselineDocument } from '../plan/baseline.js';
 import { plan, type PlanDocument, type PlanOptions } from '../plan/plan.js';
 import type { Profile } from '../profile/types.js';
 import { check } from '../verdict/check.js';
@@ -70,8 +72,35 @@ function runModprobe(path: string, timeoutMs: number): Promise<{ rc: number | nu
   });
 }
 
+/**
+ * What is applied: the plan for this host as collected, and the source the device it makes is
+ * checked against (a source profile, or a baseline's device on the planned parent).
+ */
+type Planner = (target: Profile, name: string) => { doc: PlanDocument; source: (mgmtdev: string) => Profile };
+
 /** Applies the plan for `source` on this host. */
 export async function applyPlan(source: Profile, options: ApplyOptions): Promise<ApplyReport> {
+  const { name: _name, ...planOptions } = options;
+  return applyWith((target, name) => ({ doc: plan(source, target, { ...planOptions, name, targetInput: 'this host' }), source: () => source }), options);
+}
+
+/**
+ * Applies the baseline's plan on this host (`plan --baseline FILE --apply`): the device every host of
+ * the group can take, made here, then checked strictly against the baseline's device on the parent
+ * it was made on, as {@link planBaseline} proved it.
+ */
+export async function applyBaseline(b: BaselineDocument, options: Omit<ApplyOptions, 'sourceDevice'>): Promise<ApplyReport> {
+  const { name: _name, ...planOptions } = options;
+  return applyWith(
+    (target, name) => ({
+      doc: planBaseline(b, target, { ...planOptions, name, targetInput: 'this host' }),
+      source: (mgmtdev) => baselineProfile(b, { profile: target, mgmtdev, mac: null }),
+    }),
+    { ...options, sourceInput: `baseline ${b.name} (${b.fingerprint})` },
+  );
+}
+
+async function applyWith(planFor: Planner, options: ApplyOptions): Promise<ApplyReport> {
   const name = options.name ?? 'vdpa-mig0';
   const steps: ApplyStep[] = [];
   const reader: CollectOptions = {
@@ -104,7 +133,8 @@ export async function applyPlan(source: Profile, options: ApplyOptions): Promise
     target = await live();
   }
   const { name: _name, ...planOptions } = options;
-  const doc = plan(source, target, { ...planOptions, name, targetInput: 'this host' });
+  const planned = planFor(target, name);
+  const doc = planned.doc;
   const report = (status: ApplyReport['status'], created: boolean, checked: Report | null = null): ApplyReport => ({
     kind: 'vdpa-compat/apply',
     generator: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -170,6 +200,7 @@ export async function applyPlan(source: Profile, options: ApplyOptions): Promise
     await undo('this host could not be collected again');
     return report('failed', false);
   }
+  const source = planned.source(doc.plan.mgmtdev);
   const checked = check(source, after, { ...planOptions, strict: true, sourceInput: options.sourceInput ?? 'source', targetInput: 'this host', sourceDevice: doc.source.device, targetDevice: name });
   const passed = checked.verdict === 'identical' || checked.verdict === 'compatible';
   steps.push({ action: 'check', what: `check --strict --target-device ${name}`, ok: passed, detail: checked.verdict });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { validatePlan } from '../../src/generated/plan-validator.js';
 import { validateReport } from '../../src/generated/report-validator.js';
@@ -86,5 +88,19 @@ describe('vdpa-compat plan', () => {
     assert.match(r.stdout, /vdpa-compat plan src\.yaml dst-host\.yaml/);
     assert.match(r.stdout, /1 {2}no plan/);
     for (const option of ['--source-device', '--name', '--source-qemu', '--target-qemu', '--x-svq', '--host-mtu', '--rx-queue-size', '--strict', '--json']) assert.ok(r.stdout.includes(option), option);
+  });
+
+  it('--apply with --baseline names no host; without --baseline it needs SOURCE: usage errors, exit 2, before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vdpa-compat-plan-'));
+    const file = join(dir, 'lab.yaml');
+    const made = await runCli(['baseline', dumpPath('e2e/k6.12/sim-tool61'), dumpPath('e2e/k6.12/sim-tool615'), '--name', 'lab', '--qemu', '10.0.2', '-o', file]);
+    assert.equal(made.code, 0, made.stderr);
+    for (const args of [['plan', '--baseline', file, '--apply', SIM_TOOL], ['plan', '--baseline', file, '--apply', '--source-device', 'x'], ['plan', '--apply'], ['plan']]) {
+      const r = await runCli([...args, '--vdpa', '/nonexistent/vdpa']);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /\[USAGE\]/, args.join(' '));
+      assert.ok(!hasStack(r.stderr));
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

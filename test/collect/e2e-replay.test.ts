@@ -8,7 +8,7 @@ import type { NetlinkCapture } from '../../src/collect/vdpa-netlink.js';
 import { checkHost } from '../../src/plan/fit.js';
 import { check } from '../../src/verdict/check.js';
 import type { Report } from '../../src/verdict/types.js';
-import { EXPECTED, STATES, assertPlans, assertReport, assertSourcesAgree, assertSvqOnlyParents } from '../e2e/expectations.js';
+import { EXPECTED, STATES, assertBaselinePlans, assertPlans, assertReport, assertSourcesAgree, assertSvqOnlyParents } from '../e2e/expectations.js';
 import { repoPath } from '../helpers/paths.js';
 
 // What the last e2e run recorded on real kernels (npm run test:e2e, then
@@ -78,6 +78,10 @@ for (const [kernel, dir] of Object.entries(KERNELS)) {
     });
     it('the provisioning plans it applied (simulator and vp_vdpa) were accepted by the kernel and re-checked --strict compatible; the others say why not', () => {
       assertPlans(dir, kernel);
+    });
+    it('plan --baseline --apply, with both iproute2 builds, of a baseline made from its own dumps: accepted by the kernel and re-checked --strict compatible', () => {
+      const counts = assertBaselinePlans(dir, kernel);
+      assert.deepEqual(counts, { attempts: 2, generated: 2, applied: 2, compatible: 2 });
     });
     for (const state of STATES) {
       it(`raw netlink and both iproute2 builds agree on the ${state} devices`, async () => {

@@ -14,7 +14,7 @@ import { collect } from '../../src/collect/collect.js';
 import type { Report } from '../../src/verdict/types.js';
 import { repoPath } from '../helpers/paths.js';
 import { labCannotRun, runLab, type LabRun } from '../helpers/lab.js';
-import { EXPECTED, STATES, assertPlans, assertReport, assertSourcesAgree, assertSvqOnlyParents } from './expectations.js';
+import { EXPECTED, STATES, assertBaselinePlans, assertPlans, assertReport, assertSourcesAgree, assertSvqOnlyParents } from './expectations.js';
 
 const LAB = repoPath('test/e2e/lab');
 const RUNS = repoPath('test/e2e/.runs');
@@ -90,9 +90,11 @@ describe('end to end on real kernels', { skip: skipReason ?? false }, () => {
 
       it('provisioning plans for simulator and vp_vdpa devices, applied live, re-collected with raw netlink and checked --strict', () => {
         const { sim, vp } = assertPlans(join(outDir(kernel), 'run'), kernel);
+        const baseline = assertBaselinePlans(join(outDir(kernel), 'run'), kernel);
         for (const [parents, c] of [
           ['vdpa_sim', sim],
           ['vp_vdpa', vp],
+          ['vdpa_sim, plan --baseline', baseline],
         ] as const) {
           console.log(`e2e: kernel ${kernel}: ${parents}: ${c.attempts} plan attempts, plans generated ${c.generated}, accepted by the kernel ${c.applied}, re-checked compatible ${c.compatible}`);
         }

@@ -5,7 +5,7 @@
  * (test/collect/e2e-replay.test.ts), so a recorded run is checked the same way.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect } from '../../src/collect/collect.js';
 import type { Profile } from '../../src/profile/types.js';
@@ -224,7 +224,7 @@ interface ApplyReport {
   exitStatus: number;
   created: boolean;
   steps: { action: string; ok: boolean; detail: string }[];
-  plan: { plan: { mgmtdev: string; argv: string[] } | null; candidates: { mgmtdev: string; requirements: { code: string }[]; limiting: string[] }[] };
+  plan: { source: { input: string }; plan: { mgmtdev: string; argv: string[] } | null; candidates: { mgmtdev: string; requirements: { code: string }[]; limiting: string[] }[] };
   check: Report | null;
 }
 
@@ -309,4 +309,24 @@ export function assertPlans(run: string, label: string): { sim: PlanCounts; vp: 
     }
   }
   return { sim, vp };
+}
+
+/**
+ * What `plan --baseline FILE --apply` did on the live host, with each iproute2 build: the baseline
+ * (made in the guest from its own simulator dumps, read with both builds) planned on vdpasim_net,
+ * accepted by the kernel, collected again with raw netlink and checked --strict identical or
+ * compatible against the baseline's device. Returns the counts for the suite's log.
+ */
+export function assertBaselinePlans(run: string, label: string): PlanCounts {
+  const counts: PlanCounts = { attempts: 0, generated: 0, applied: 0, compatible: 0 };
+  assert.equal(readFileSync(join(run, 'cmd', readdirSync(join(run, 'cmd')).find((f) => /-baseline-lab\.rc$/.test(f)) ?? 'missing'), 'utf8').trim(), '0', `${label}: the baseline is complete`);
+  for (const tool of ['tool615', 'tool61'] as const) {
+    const name = `plan-baseline-lab-${tool}`;
+    const at = `${label}: ${name}`;
+    const report = readApply(run, name, at, counts);
+    assertApplied(report, at, counts);
+    assert.equal(report.plan.plan?.mgmtdev, 'vdpasim_net', `${at}: parent`);
+    assert.match(report.plan.source.input, /^baseline lab \(sha256:[0-9a-f]{64}\)$/, `${at}: the baseline is the source`);
+  }
+  return counts;
 }

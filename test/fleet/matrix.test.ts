@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { generateFleet } from '../../bench/fleet.mjs';
 import { validateMatrix } from '../../src/generated/matrix-validator.js';
-import { deviceGroupKey, matrix, matrixCell, MATRIX_RANK, type MatrixDocument } from '../../src/fleet/matrix.js';
+import { assembleMatrix, decideMatrixShare, deviceGroupKey, matrix, matrixCell, MatrixBuilder, MATRIX_RANK, type MatrixDocument } from '../../src/fleet/matrix.js';
 import { renderMatrixCsv, renderMatrixTable } from '../../src/fleet/render.js';
 import { fitTargets } from '../../src/plan/fit.js';
 import type { DeviceClass } from '../../src/profile/feature-bits.js';
@@ -113,5 +113,23 @@ describe('matrix', () => {
     assert.equal(lines[0], 'source,target,class,verdict,codes');
     const pairs = (['net', 'blk'] as const).reduce((n, cls) => n + doc.hosts.filter((h) => h.rows[cls] !== undefined).length * (doc.hosts.length - 1), 0);
     assert.equal(lines.length - 1, pairs);
+  });
+
+  it('decided in shares (as --jobs splits it), the document is the one a single share makes', async () => {
+    const fleet = await Promise.all(generateFleet({ hosts: 40, groups: 30, seed: 11 }).map(async (p: unknown, i: number) => ({ input: `h${i}`, profile: await toProfile(JSON.parse(JSON.stringify(p)), `h${i}`) })));
+    const builder = new MatrixBuilder();
+    for (const { profile, input } of fleet) builder.add(profile, input);
+    const job = builder.job();
+    const whole = assembleMatrix(job, [decideMatrixShare(job, {}, 0, 1)]);
+    assert.deepEqual(whole, matrix(fleet));
+    for (const shares of [2, 3, 7]) {
+      const parts = Array.from({ length: shares }, (_, s) => decideMatrixShare(job, {}, s, shares));
+      // Every group in exactly one share, so the counts add up to the single share's.
+      const groups = parts.flatMap((p) => Object.values(p.best).flatMap((b) => b.groups));
+      assert.equal(new Set(groups).size, job.members.length);
+      assert.equal(groups.length, job.members.length);
+      // Compared as text, and not printed: a difference would print a document of 150 KB.
+      assert.ok(JSON.stringify(assembleMatrix(job, parts)) === JSON.stringify(whole), `${shares} shares give another document`);
+    }
   });
 });

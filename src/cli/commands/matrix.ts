@@ -1,7 +1,7 @@
 /** `vdpa-compat matrix HOSTS…`: who can go where, for every ordered pair of hosts and device class. */
 import type { Io } from '../io.js';
 import { vmConfigOf, type VmOptionValues } from '../options.js';
-import { MatrixBuilder, UsageError, loadInput, renderMatrixCsv, renderMatrixTable } from '../../index.js';
+import { MatrixBuilder, UsageError, loadInput, renderMatrixCsv, renderMatrixTable, type MatrixDocument } from '../../index.js';
 
 /** Options of the matrix command. */
 export interface MatrixCommandOptions extends Pick<VmOptionValues, 'xSvq'> {
@@ -10,6 +10,8 @@ export interface MatrixCommandOptions extends Pick<VmOptionValues, 'xSvq'> {
   strict: boolean;
   allowUnverified: boolean;
   progress: boolean;
+  /** Worker threads that decide the pairs; 1: this thread, as without --jobs. */
+  jobs: number;
 }
 
 /** Loads every host, computes the matrix, prints it; exits 0 when it did its job. */
@@ -21,20 +23,25 @@ export async function matrixCommand(inputs: string[], options: MatrixCommandOpti
   for (const input of inputs) builder.add(await loadInput(input), input);
   const qemu = options.qemu !== undefined ? { text: options.qemu, origin: '--qemu' } : undefined;
   const started = Date.now();
-  const doc = builder.build({
+  const decideOptions = {
     vm: vmConfigOf(options),
     strict: options.strict,
     allowUnverified: options.allowUnverified,
     ...(qemu !== undefined ? { sourceQemu: qemu, targetQemu: qemu } : {}),
-    // Progress on stderr for long runs: a line per tenth of the source rows, after the first second.
-    ...(options.progress
-      ? {
-          progress: (done: number, total: number) => {
-            if (Date.now() - started > 1000 && (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)) io.stderr.write(`vdpa-compat: matrix: ${done} of ${total} source rows\n`);
-          },
-        }
-      : {}),
-  });
+  };
+  // Progress on stderr for long runs: a line per tenth of the source device groups, after the first second.
+  let tenth = 0;
+  const progress = (done: number, total: number) => {
+    const now = Math.floor((done * 10) / Math.max(1, total));
+    if (now > tenth && Date.now() - started > 1000) io.stderr.write(`vdpa-compat: matrix: ${done} of ${total} source device groups\n`);
+    tenth = Math.max(tenth, now);
+  };
+  let doc: MatrixDocument;
+  if (options.jobs <= 1) doc = builder.build({ ...decideOptions, ...(options.progress ? { progress } : {}) });
+  else {
+    const [{ matrixInThreads }, { cliEntry }] = await Promise.all([import('../matrix-jobs.js'), import('../main.js')]);
+    doc = await matrixInThreads(builder.job(), decideOptions, options.jobs, cliEntry(), options.progress ? progress : undefined);
+  }
   if (options.format === 'json') io.stdout.write(`${JSON.stringify(doc)}\n`);
   else if (options.format === 'csv') for (const chunk of renderMatrixCsv(doc)) io.stdout.write(chunk);
   else io.stdout.write(renderMatrixTable(doc));

@@ -1,7 +1,7 @@
 /** `vdpa-compat plan SOURCE TARGET_HOST`: the commands that make a device the source's guest can move to. */
 import type { Io } from '../io.js';
 import { vmConfigOf, type VmOptionValues } from '../options.js';
-import { UsageError, applyPlan, escapeControls, loadBaseline, loadInput, plan, planBaseline, renderPlanText, type ApplyReport, type SourceMode } from '../../index.js';
+import { UsageError, applyBaseline, applyPlan, escapeControls, loadBaseline, loadInput, plan, planBaseline, renderPlanText, type ApplyReport, type SourceMode } from '../../index.js';
 
 /** Options of the plan command. */
 export interface PlanCommandOptions extends VmOptionValues {
@@ -20,9 +20,10 @@ export interface PlanCommandOptions extends VmOptionValues {
 }
 
 /** Loads both hosts, plans, prints; exits 0 with a plan, 1 when none can work, 2 when a fact is unknown. */
-export async function planCommand(source: string, target: string | undefined, options: PlanCommandOptions, io: Io): Promise<number> {
+export async function planCommand(source: string | undefined, target: string | undefined, options: PlanCommandOptions, io: Io): Promise<number> {
   if (options.apply) return applyCommand(source, target, options, io);
   if (options.replace) throw new UsageError('USAGE', '--replace is for --apply', 'Add --apply (on the target host), or drop --replace.');
+  if (source === undefined) throw new UsageError('USAGE', 'plan needs SOURCE and TARGET_HOST (or --baseline FILE and TARGET_HOST)', 'Name the source profile and the target host profile.');
   if (options.baseline !== undefined) return planBaselineCommand(options.baseline, source, target, options, io);
   if (target === undefined) throw new UsageError('USAGE', 'plan needs SOURCE and TARGET_HOST (or --baseline FILE and TARGET_HOST)', 'Name the source profile and the target host profile.');
   const [sourceProfile, targetProfile] = await Promise.all([loadInput(source), loadInput(target)]);
@@ -70,26 +71,32 @@ function renderApply(report: ApplyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `plan SOURCE --apply`: on the target host, live. */
-async function applyCommand(source: string, extra: string | undefined, options: PlanCommandOptions, io: Io): Promise<number> {
+/** `plan SOURCE --apply` or `plan --baseline FILE --apply`: on the target host, live. */
+async function applyCommand(source: string | undefined, extra: string | undefined, options: PlanCommandOptions, io: Io): Promise<number> {
   if (extra !== undefined) throw new UsageError('USAGE', '--apply runs on the target host: name only SOURCE', `\`vdpa-compat plan ${source} --apply\`, on the target host, as root`);
-  if (options.baseline !== undefined) throw new UsageError('USAGE', '--apply with --baseline is not there yet', 'Print the plan with `plan --baseline FILE TARGET_HOST` and run its commands.');
-  const sourceProfile = await loadInput(source);
-  const report = await applyPlan(sourceProfile, {
-    ...(options.sourceDevice !== undefined ? { sourceDevice: options.sourceDevice } : {}),
+  const common = {
     ...(options.sourceQemu !== undefined ? { sourceQemu: { text: options.sourceQemu, origin: '--source-qemu' } } : {}),
     ...(options.targetQemu !== undefined ? { targetQemu: { text: options.targetQemu, origin: '--target-qemu' } } : {}),
     vm: vmConfigOf(options),
     name: options.name,
     strict: options.strict,
     allowUnverified: options.allowUnverified,
-    sourceInput: source,
     vdpaPath: options.vdpa,
     source: options.source,
     sysfsRoot: options.sysfsRoot,
     timeoutMs: options.timeout,
     replace: options.replace,
-  });
+  };
+  let report: ApplyReport;
+  if (options.baseline !== undefined) {
+    // `plan --baseline FILE --apply`: commander gives the first word to SOURCE, which the baseline replaces.
+    if (source !== undefined) throw new UsageError('USAGE', '--baseline takes the place of SOURCE: with --apply, name no host', `\`vdpa-compat plan --baseline ${options.baseline} --apply\`, on the target host, as root`);
+    if (options.sourceDevice !== undefined) throw new UsageError('USAGE', '--source-device and --baseline: the baseline is the source', 'Drop --source-device.');
+    report = await applyBaseline(await loadBaseline(options.baseline), common);
+  } else {
+    if (source === undefined) throw new UsageError('USAGE', 'plan --apply needs SOURCE (or --baseline FILE)', '`vdpa-compat plan SOURCE --apply`, on the target host, as root');
+    report = await applyPlan(await loadInput(source), { ...common, ...(options.sourceDevice !== undefined ? { sourceDevice: options.sourceDevice } : {}), sourceInput: source });
+  }
   io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderApply(report));
   return report.exitStatus;
 }

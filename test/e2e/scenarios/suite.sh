@@ -143,6 +143,20 @@ for d in src same nomacctl fewer mtu9000 othermac; do
   plan_apply "$d-tool615" sim-netlink "$d" "$VDPA615"
   plan_apply "$d-tool61" sim-netlink "$d" "$VDPA61"
 done
+# plan --baseline FILE --apply: a baseline made from this guest's own dumps (the simulator state read
+# with each iproute2 build: hosts that know their vdpa tool), applied live with each build, the device
+# re-collected with raw netlink and checked --strict against the baseline's device; deleted again.
+run baseline-lab cli baseline "$R/dumps/sim-tool61" "$R/dumps/sim-tool615" --class net --name lab --qemu 10.0.2 -o "$R/reports/baseline-lab.yaml" --force
+baseline_apply() { # NAME VDPA
+  local name=$1 vdpa=$2
+  # shellcheck disable=SC2086
+  run "plan-$name" cli plan --baseline "$R/reports/baseline-lab.yaml" --apply --name "p-$name" --vdpa "$vdpa" --source netlink --json $QEMU_AS
+  cp "$R/cmd/$(printf '%03d' "$n")-plan-$name.stdout" "$R/reports/plan-$name.apply"
+  cat "$R/cmd/$(printf '%03d' "$n")-plan-$name.rc" > "$R/reports/plan-$name.rc"
+  if grep -q '"created": true' "$R/reports/plan-$name.apply"; then $VDPA61 dev del "p-$name" || echo "E2E: could not delete p-$name"; fi
+}
+baseline_apply baseline-lab-tool615 "$VDPA615"
+baseline_apply baseline-lab-tool61 "$VDPA61"
 # What the kernel says to plans a planner must not make (each deleted again if it was taken).
 run refuse-mtu-below-68 $VDPA615 dev add name bad1 mgmtdev vdpasim_net mtu 60
 run refuse-mac-without-f-mac $VDPA615 dev add name bad2 mgmtdev vdpasim_net mac 00:11:22:33:44:66 device_features 0x300000000
