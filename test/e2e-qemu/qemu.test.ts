@@ -24,7 +24,7 @@ const E2E_LAB = repoPath('test/e2e/lab');
 const LATEST = join(HERE, '.runs', 'latest');
 const CACHE = process.env.VDPA_COMPAT_E2E_CACHE ?? '/var/cache/vdpa-compat-e2e';
 /** One lane's whole guest run (its boot, L2 boots and migrations) may take this long; boot.sh's own limit ends QEMU first. */
-const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 3600);
+const BOOT_LIMIT_S = Number(process.env.VDPA_COMPAT_QEMU_BOOT_TIMEOUT ?? 5400);
 
 const skipReason = labCannotRun('it installs QEMU from Debian packages, builds kernel modules and runs QEMU in its own network namespace', { commands: ['qemu-system-x86_64'], missing: 'qemu-system-x86_64 is not installed' });
 const SUITE = 'qemu: real live migrations over vhost-vdpa against the verdict';
