@@ -86,7 +86,7 @@ rec versions sh -c "uname -r; echo \"10.0.2: $(qversion 10.0.2)\"; echo \"10.0.1
 
 # What a chain's QEMUs share, set by chain(): HOST_MTU (the virtio-net-pci host_mtu, or empty for
 # none) and SVQ (on: the vhost-vdpa netdev's x-svq=on, or empty).
-HOST_MTU=1500 SVQ="" DST_TICKS_WAIT=90 L2_MQ=""
+HOST_MTU=1500 SVQ="" DST_TICKS_WAIT=300 L2_MQ=""
 # qstart NAME VER DEV [PORT]: starts QEMU VER (see qemu) on the vhost-vdpa char device of
 # vdpa device DEV (with -incoming on PORT when given); sets QPID QSOCK QSER.
 qstart() {
@@ -213,7 +213,8 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   local next=stop
   if [ $dalive = yes ] && [ "$dstate" = running ]; then
     # Datapath on the destination: four ticks of the L2 guest after the switch (a few seconds when
-    # it runs; a guest stalled in its TX watchdog gets DST_TICKS_WAIT s, 90 unless its chain says).
+    # it runs; a guest stalled in its TX watchdog gets DST_TICKS_WAIT s, 300 unless its chain says: on a slower
+    # machine 90 s gave one or two ticks).
     waitticks "$D_SER" 4 "$DST_TICKS_WAIT"
     vstatus "$D_SOCK" > "$C/qmp-dst-virtio.jsonl"
     cp "$D_SER" "$C/serial-dst.txt"; cp "$S_SER" "$C/serial-src.txt"
@@ -313,7 +314,7 @@ chain() {
     # silent: 30 s of ticks are enough to record what it does.
     q72svq) PORT=4455; SVQ=on DST_TICKS_WAIT=30; start_chain q72svq-src 7.2 vdpa12 "$MA"
             hop qemu72-svq-identical vdpa13 "$MA" 7.2
-            end_chain; SVQ="" DST_TICKS_WAIT=90 ;;
+            end_chain; SVQ="" DST_TICKS_WAIT=300 ;;
     # 10.0.2 -> 10.0.13 (Debian 13's, which asks for 1024-entry rings; vdpa_sim allows 256), then
     # that migrated-in 10.0.13 -> 10.0.2.
     q13) PORT=4470; start_chain q13-src 10.0.2 vdpa30 "$MA"
