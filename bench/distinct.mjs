@@ -10,12 +10,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberArg } from './fleet.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-};
+const arg = numberArg;
 const DEVICES = arg('devices', 10_000);
 const JOBS = arg('jobs', 2);
 const scratch = mkdtempSync(join(tmpdir(), 'vdpa-compat-bench-distinct-'));

@@ -11,3 +11,5 @@ export interface FleetOptions {
 /** Host profile documents (the project's profile format, not yet loaded). */
 export function generateFleet(options: FleetOptions): unknown[];
 export function groupKey(profile: unknown, device: unknown): string;
+/** The number after `--NAME` on the command line, or `fallback`. */
+export function numberArg(name: string, fallback: number): number;

@@ -31,6 +31,12 @@ import { fileURLToPath } from 'node:url';
 import { JSON_SCHEMA, load } from 'js-yaml';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The number after `--NAME` on the command line, or `fallback`: the benches' options. */
+export function numberArg(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+}
 const ALL = (1n << 64n) - 1n;
 const TOOL_VERSION = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 

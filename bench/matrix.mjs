@@ -8,13 +8,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateFleet } from './fleet.mjs';
+import { generateFleet, numberArg } from './fleet.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-};
+const arg = numberArg;
 const HOSTS = arg('hosts', 10_000);
 const GROUPS = arg('groups', 500);
 const LAYOUTS = arg('layouts', 500);
