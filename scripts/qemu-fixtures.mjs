@@ -40,6 +40,9 @@ const KEEP = [
 
 if (!existsSync(`${latest}/outcomes.json`)) throw new Error(`${latest}/outcomes.json: missing; run npm run test:qemu first`);
 const outcomes = JSON.parse(await readFile(`${latest}/outcomes.json`, 'utf8'));
+// A run whose lab could not run some cases (their source guest did not boot) is no recording.
+const notRun = existsSync(`${latest}/not-run.json`) ? Object.entries(JSON.parse(await readFile(`${latest}/not-run.json`, 'utf8'))) : [];
+if (notRun.length > 0) throw new Error(`${latest}: the lab could not run ${notRun.map(([name, why]) => `${name} (${why})`).join(', ')}; run npm run test:qemu again`);
 // Each lane's guest recorded under $latest/<lane>/ (outcomes.json says which lane ran which case).
 const lanes = [...new Set(outcomes.map((o) => o.lane))];
 // `vdpa dev add name X mgmtdev M ATTRS` of every device the run made, from the lanes' command

@@ -66,6 +66,14 @@ export function ticks(serial: string): CaseResult['dstTicks'] {
   return [...serial.matchAll(/^L2 tick (\d+) .* uni_rx=\+(-?\d+) bc_rx=\+(-?\d+)/gm)].map((m) => ({ n: Number(m[1]), uniRx: Number(m[2]), bcRx: Number(m[3]) }));
 }
 
+/**
+ * Why the lab could not run a case at all (its chain's source guest did not boot, twice:
+ * scenarios/migrate.sh's start_chain), or undefined when it ran. Such a case has no outcome.
+ */
+export function labError(dir: string): string | undefined {
+  return readEnv(join(dir, 'case.env')).LAB_ERROR;
+}
+
 /** Reads one case directory ($OUT/run/<case>) and decides its outcome. */
 export function readCase(dir: string, name: string): CaseResult {
   const env = readEnv(join(dir, 'case.env'));

@@ -16,7 +16,7 @@ import { before, describe, it } from 'node:test';
 import { repoPath } from '../helpers/paths.js';
 import { labCannotRun, prepareLabCache, runLab, type LabRun } from '../helpers/lab.js';
 import { CASES, KNOWN_DISAGREEMENTS, LANES, type Lane } from './expectations.js';
-import { readCase, type CaseResult } from './outcome.js';
+import { labError, readCase, type CaseResult } from './outcome.js';
 import { agreement } from './table.js';
 
 const HERE = repoPath('test/e2e-qemu');
@@ -36,6 +36,15 @@ if (skipReason !== null) {
 
 const timings: Record<string, number> = {};
 const results: Record<string, CaseResult & { lane: string }> = {};
+/** Cases the lab could not run (labError), with why. */
+const notRun: Record<string, string> = {};
+
+/** The case's result, or a failure that says why there is none. */
+function resultOf(name: string): CaseResult {
+  const r = results[name];
+  assert.ok(r, notRun[name] !== undefined ? `the lab could not run case ${name}: ${notRun[name]}` : `case ${name} did not run (scenario.log)`);
+  return r;
+}
 
 /**
  * The lanes this run boots: VDPA_COMPAT_QEMU_CHAINS (chain names, blank-separated) keeps only those
@@ -108,11 +117,17 @@ if (skipReason === null)
       for (const name of Object.keys(CASES)) {
         const lane = lanes.find((l) => existsSync(join(LATEST, l.name, 'run', name, 'case.env')));
         if (!lane) continue;
+        const why = labError(join(LATEST, lane.name, 'run', name));
+        if (why !== undefined) {
+          notRun[name] = why;
+          continue;
+        }
         results[name] = { ...readCase(join(LATEST, lane.name, 'run', name), name), lane: lane.name };
         timings[`case ${name}`] = Number(results[name].env.WALL);
       }
       timings.total = (Date.now() - started) / 1000;
       writeFileSync(join(LATEST, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+      writeFileSync(join(LATEST, 'not-run.json'), `${JSON.stringify(notRun, null, 2)}\n`);
       writeFileSync(
         join(LATEST, 'outcomes.json'),
         `${JSON.stringify(
@@ -127,6 +142,7 @@ if (skipReason === null)
           .join(', ')}`,
       );
       for (const r of Object.values(results)) console.log(`qemu: ${r.name}: real ${r.outcome} (${r.why[0] ?? ''}); check: ${r.report.verdict}`);
+      for (const [name, why] of Object.entries(notRun)) console.log(`qemu: ${name}: not run: ${why}`);
     });
 
     for (const lane of lanes)
@@ -145,8 +161,7 @@ if (skipReason === null)
       }
       describe(`case ${name} (the lab's ${expected.lab})`, () => {
         it(`the real migration: ${expected.outcome}`, () => {
-          const r = results[name];
-          assert.ok(r, `case ${name} did not run (scenario.log)`);
+          const r = resultOf(name);
           assert.equal(r.outcome, expected.outcome, r.why.join('\n'));
           if (expected.why)
             assert.ok(
@@ -157,24 +172,21 @@ if (skipReason === null)
 
         if (expected.datapath === true)
           it('the datapath works on the destination: the L2 guest gets its own unicast frames back', () => {
-            const r = results[name];
-            assert.ok(r, `case ${name} did not run`);
+            const r = resultOf(name);
             const last = r.dstTicks.slice(-3);
             assert.equal(last.length, 3, `ticks on the destination: ${r.dstTicks.length}`);
             for (const t of last) assert.ok(t.uniRx >= 1, `tick ${t.n}: uni_rx=+${t.uniRx}`);
           });
         if (expected.datapath === false)
           it(`the datapath is dead on the source before the migration (${expected.deadBefore ?? ''})`, () => {
-            const r = results[name];
-            assert.ok(r, `case ${name} did not run`);
+            const r = resultOf(name);
             const before = r.srcTicksBefore.slice(-2);
             assert.equal(before.length, 2, `ticks on the source before: ${r.srcTicksBefore.length}`);
             for (const t of before) assert.equal(t.uniRx + t.bcRx, 0, `tick ${t.n}: the source passed frames, so the lab can judge this datapath now`);
           });
 
         it("check's verdict agrees with what QEMU did", () => {
-          const r = results[name];
-          assert.ok(r, `case ${name} did not run`);
+          const r = resultOf(name);
           const codes = r.report.findings.map((f) => `${f.code}: ${f.message}`).join('\n');
           const known = KNOWN_DISAGREEMENTS[name];
           const why = known ? `known disagreement (${known.reason}) changed` : `check said ${r.report.verdict} (exit ${r.checkRc}), QEMU: ${r.outcome}\n${r.why.join('\n')}`;
