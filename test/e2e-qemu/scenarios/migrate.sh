@@ -363,6 +363,14 @@ chain() {
           hop mtu-smaller-no-host-mtu vdpa51 "$MA mtu 1500" 10.0.2 &&
             hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2
           end_chain; HOST_MTU=1500 ;;
+    # Kernel 6.1 as the lab guest (lane k61), where the kernel matters: its vhost_vdpa takes a ring
+    # above the device's maximum (no check in VHOST_SET_VRING_NUM before 6.12.111), so the 1024-entry
+    # rings of a guest started on 10.0.13 reach vdpa_sim (max 256): to 10.0.13, then that guest, on
+    # those rings, to 10.0.2 (which takes the ring sizes from the stream).
+    k61q13s) PORT=4540; start_chain k61q13s-src 10.0.13 vdpa60 "$MA"
+             hop k61-qemu-10.0.13-source vdpa61 "$MA" 10.0.13 &&
+               hop k61-1024-rings-to-qemu-10.0.2 vdpa62 "$MA" 10.0.2
+             end_chain ;;
     # vp_vdpa, QEMU 10.0.2 with x-svq=on, one queue pair, from F: to I as it is (bits SVQ refuses:
     # the destination cannot start its netdev, the source runs on), to I without ACCESS_PLATFORM
     # (which SVQ requires: likewise), then to I with those bits masked by device_features.
