@@ -29,7 +29,7 @@ import { compileCheck, prepareSide, type CheckOptions, type PreparedSide } from 
 import type { Verdict } from '../verdict/types.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { freeDeviceName } from '../plan/fit.js';
-import { plan } from '../plan/plan.js';
+import { planPrepared, preparePlanSource, type PlanSource } from '../plan/plan.js';
 
 /** The version of the matrix document (schemas/matrix.v1.json). */
 export const MATRIX_VERSION = '1.0.0';
@@ -375,15 +375,23 @@ export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, s
     }
     return known;
   };
+  // The group's source as a plan reads it, prepared once for all the management devices it is planned on.
+  let planSource: PlanSource | null = null;
+  const planSourceOf = (): PlanSource => {
+    if (planSource === null) {
+      const from = members[g]?.[0] as Member;
+      planSource = preparePlanSource(profileOf(from), { sourceDevice: from.device, ...(checkOptions.vm !== undefined ? { vm: checkOptions.vm } : {}) });
+    }
+    return planSource;
+  };
   const canPlan = (m: number): boolean => {
     const known = planned.get(m);
     if (known !== undefined) return known;
-    const from = members[g]?.[0] as Member;
     const { target, name, input } = planTarget(m);
     plans++;
     // Proved as the pairs are: the compiled check, on the group's prepared source.
     const prove = (proof: Profile, device: string) => decidePair(sourceOf(), prepareSide(proof, 'target', { device, input, ...qemu.target }));
-    const ok = plan(profileOf(from), target, { ...checkOptions, sourceDevice: from.device, name, prove }).status === 'planned';
+    const ok = planPrepared(planSourceOf(), target, { ...checkOptions, name, prove }).status === 'planned';
     planned.set(m, ok);
     return ok;
   };
@@ -423,6 +431,7 @@ export function decideMatrixShare(job: MatrixJob, options: MatrixShareOptions, s
     groups.forEach((group, i) => {
       g = group;
       source = null;
+      planSource = null;
       decided.clear();
       planned.clear();
       seen.clear();

@@ -10,7 +10,7 @@
 import { parentView } from '../knowledge/parents.js';
 import { qemuView, type QemuRelease } from '../knowledge/qemu.js';
 import { ALL_BITS, describeBits, featureNames, formatMask, hasBit, NET, parseMask } from '../profile/feature-bits.js';
-import { deviceFacts, offeredUnknown, queuePairs, unknownReason } from '../profile/facts.js';
+import { deviceFacts, offeredUnknown, queuePairs, unknownReason, type DeviceFacts } from '../profile/facts.js';
 import { selectDevice } from '../profile/select.js';
 import type { DeviceDoc, FeatureSetDoc, MgmtdevDoc, Profile, UnknownFact } from '../profile/types.js';
 import { DEFAULT_VM, type VmConfig } from '../rules/context.js';
@@ -137,6 +137,28 @@ interface SourceView {
   offered: bigint;
   needed: bigint;
   pairs: number | null;
+  /** The MAC the new device should carry ({@link guestMac}). */
+  mac: string | null;
+}
+
+/**
+ * A plan's source device, with everything a plan derives from the source alone: a fleet plans one
+ * source device on many management devices (fleet/matrix.ts), and deriving this once instead of
+ * once a target is most of what is not the target's. Every plan of it reads it, none changes it:
+ * the plan documents share its `document`.
+ */
+export interface PlanSource {
+  profile: Profile;
+  facts: DeviceFacts;
+  vm: VmConfig;
+  /** The VM as the options gave it, for a proof by check. */
+  vmGiven: Partial<VmConfig> | undefined;
+  /** Facts the plan needs on the source that are unknown, with how to get them. */
+  unknown: Requirement[];
+  /** What a candidate is assessed against; null when no candidate can be (a fact is unknown). */
+  view: SourceView | null;
+  /** The plan document's `source`. */
+  document: PlanDocument['source'];
 }
 
 /** The parent's answer to "which `dev add` attributes?", or a requirement when unknown. */
@@ -146,7 +168,7 @@ function devAddAttributes(mgmtdev: MgmtdevDoc, kernel: string | null): { known: 
 }
 
 /** Plans one management device up to the proof; the engine then decides. */
-function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: string, vm: VmConfig, refusedBySvq: bigint): { candidate: Candidate; attributes?: DevAddAttributes } {
+function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: string, refusedBySvq: bigint): { candidate: Candidate; attributes?: DevAddAttributes } {
   const cls = source.doc.class;
   const parent = parentView(mgmtdev, mgmtdev.handle, target.host.kernel);
   const candidate: Candidate = { mgmtdev: mgmtdev.handle, parent: parent.id, status: 'fails', requirements: [], attributes: null, verdict: null, limiting: [], predicted: null };
@@ -248,7 +270,7 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
     }
   }
   let mac: string | null = null;
-  const wantMac = guestMac(source.doc.config.mac, vm);
+  const wantMac = source.mac;
   if (net && hasBit(offered, NET.MAC)) {
     if (wantMac !== null && accepts('mac')) {
       attributes.mac = wantMac;
@@ -297,15 +319,27 @@ function proveByCheck(source: Profile, proof: Profile, options: CheckOptions): {
   return { verdict: report.verdict, codes: limitingCodes(report.findings) };
 }
 
-/** Plans a device on `target` that the source device's guest can migrate to, proved by `check`. */
-export function plan(source: Profile, target: Profile, options: PlanOptions = {}): PlanDocument {
+/** The name a plan gives its device, or a usage error when the target cannot take it. */
+function deviceName(target: Profile, options: Pick<PlanOptions, 'name' | 'targetInput'>): string {
   const name = options.name ?? DEFAULT_DEVICE_NAME;
-  const sourceInput = options.sourceInput ?? 'source';
-  const targetInput = options.targetInput ?? 'target';
   if (!DEVICE_NAME.test(name)) throw new UsageError('USAGE', `--name "${name}" is not a device name the plan writes`, 'Use 1 to 32 letters, digits, ".", "_" or "-", starting with a letter or digit.');
   if (target.devices.some((d) => d.name === name)) {
-    throw new UsageError('USAGE', `${targetInput}: already has a vdpa device "${name}"`, 'Pass --name with a name the target host does not use.');
+    throw new UsageError('USAGE', `${options.targetInput ?? 'target'}: already has a vdpa device "${name}"`, 'Pass --name with a name the target host does not use.');
   }
+  return name;
+}
+
+/** Plans a device on `target` that the source device's guest can migrate to, proved by `check`. */
+export function plan(source: Profile, target: Profile, options: PlanOptions = {}): PlanDocument {
+  // The name first: a bad name is the error even when the source device is missing too.
+  deviceName(target, options);
+  const { sourceDevice: _device, sourceInput: _input, vm: _vm, ...rest } = options;
+  return planPrepared(preparePlanSource(source, options), target, rest);
+}
+
+/** The source side of {@link plan}, for {@link planPrepared} on as many targets as it is planned on. */
+export function preparePlanSource(source: Profile, options: Pick<PlanOptions, 'sourceDevice' | 'sourceInput' | 'vm'> = {}): PlanSource {
+  const sourceInput = options.sourceInput ?? 'source';
   const index = selectDevice(source, options.sourceDevice, 'source', sourceInput);
   const facts = deviceFacts(source, index);
   const vm: VmConfig = { ...DEFAULT_VM, ...options.vm };
@@ -323,21 +357,58 @@ export function plan(source: Profile, target: Profile, options: PlanOptions = {}
   const neededFrom = facts.negotiated !== null ? 'negotiated' : 'offered';
   const needed = facts.negotiated ?? (offeredKnown ? facts.offeredPresent : null);
   const pairs = queuePairs(facts);
+  return {
+    profile: source,
+    facts,
+    vm,
+    vmGiven: options.vm,
+    unknown: sourceUnknown,
+    view: sourceUnknown.length === 0 && needed !== null ? { doc: facts.doc, offered: facts.offeredPresent, needed, pairs, mac: guestMac(facts.doc.config.mac, vm) } : null,
+    document: {
+      input: sourceInput,
+      hostname: source.host.hostname,
+      device: facts.name,
+      class: cls,
+      mgmtdev: facts.doc.mgmtdev,
+      needed: needed === null ? null : set(needed, cls),
+      neededFrom,
+      offered: offeredKnown ? set(facts.offeredPresent, cls) : null,
+      queuePairs: pairs,
+      mtu: facts.doc.config.mtu,
+      mac: facts.doc.config.mac,
+    },
+  };
+}
+
+/** {@link plan} of a prepared source: the source's device, input and VM are the preparation's. */
+export function planPrepared(source: PlanSource, target: Profile, options: Omit<PlanOptions, 'sourceDevice' | 'sourceInput' | 'vm'> = {}): PlanDocument {
+  const name = deviceName(target, options);
+  const targetInput = options.targetInput ?? 'target';
+  const { facts, vm, view } = source;
+  const cls = facts.cls;
   const targetQemu = options.targetQemu !== undefined && options.targetQemu.text !== null ? options.targetQemu : profileQemu(target, 'target');
   const qemu = qemuView(targetQemu.text, targetQemu.origin, targetQemu.why);
   const refusedBySvq = cls === 'net' ? svqRefused(qemu.candidates, vm) : 0n;
 
   const candidates: Candidate[] = [];
   let chosen: { candidate: Candidate; argv: string[]; verdict: Verdict; predicted: DeviceDoc } | null = null;
-  if (sourceUnknown.length === 0 && needed !== null) {
-    const view: SourceView = { doc: facts.doc, offered: facts.offeredPresent, needed, pairs };
+  if (view !== null) {
     for (const mgmtdev of target.mgmtdevs) {
-      const { candidate, attributes } = assess(view, mgmtdev, target, name, vm, refusedBySvq);
+      const { candidate, attributes } = assess(view, mgmtdev, target, name, refusedBySvq);
       candidates.push(candidate);
       if (attributes === undefined || candidate.predicted === null) continue;
       const predicted = candidate.predicted;
       const proof: Profile = { ...target, devices: [...target.devices, predicted] };
-      const report = options.prove?.(proof, name) ?? proveByCheck(source, proof, { ...options, sourceInput, targetInput: `${targetInput} after the plan`, sourceDevice: facts.name, targetDevice: name });
+      const report =
+        options.prove?.(proof, name) ??
+        proveByCheck(source.profile, proof, {
+          ...options,
+          ...(source.vmGiven !== undefined ? { vm: source.vmGiven } : {}),
+          sourceInput: source.document.input,
+          targetInput: `${targetInput} after the plan`,
+          sourceDevice: facts.name,
+          targetDevice: name,
+        });
       candidate.verdict = report.verdict;
       candidate.limiting = report.codes;
       if (report.verdict === 'identical' || report.verdict === 'compatible') {
@@ -355,7 +426,7 @@ export function plan(source: Profile, target: Profile, options: PlanOptions = {}
       }
     }
   }
-  const status: PlanDocument['status'] = chosen !== null ? 'planned' : sourceUnknown.length > 0 || candidates.some((c) => c.status === 'unknown') ? 'unknown' : 'no-plan';
+  const status: PlanDocument['status'] = chosen !== null ? 'planned' : source.unknown.length > 0 || candidates.some((c) => c.status === 'unknown') ? 'unknown' : 'no-plan';
   return {
     planVersion: PLAN_VERSION,
     kind: 'vdpa-compat/plan',
@@ -363,21 +434,9 @@ export function plan(source: Profile, target: Profile, options: PlanOptions = {}
     status,
     exitStatus: status === 'planned' ? 0 : status === 'no-plan' ? 1 : 2,
     name,
-    source: {
-      input: sourceInput,
-      hostname: source.host.hostname,
-      device: facts.name,
-      class: cls,
-      mgmtdev: facts.doc.mgmtdev,
-      needed: needed === null ? null : set(needed, cls),
-      neededFrom,
-      offered: offeredKnown ? set(facts.offeredPresent, cls) : null,
-      queuePairs: pairs,
-      mtu: facts.doc.config.mtu,
-      mac: facts.doc.config.mac,
-    },
+    source: source.document,
     target: { input: targetInput, hostname: target.host.hostname, kernel: target.host.kernel, iproute2: target.host.iproute2, qemu: qemu.version },
-    unknown: sourceUnknown,
+    unknown: source.unknown,
     plan:
       chosen === null
         ? null

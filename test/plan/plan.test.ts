@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { validatePlan } from '../../src/generated/plan-validator.js';
 import { validateProfile } from '../../src/generated/profile-validator.js';
 import { devAddArgv, iproute2Refusals, kernelRefusals } from '../../src/plan/commands.js';
-import { plan, type PlanDocument, type PlanOptions } from '../../src/plan/plan.js';
+import { plan, planPrepared, preparePlanSource, type PlanDocument, type PlanOptions } from '../../src/plan/plan.js';
 import { bitMask, featureNames, formatMask, NET, TRANSPORT } from '../../src/profile/feature-bits.js';
 import type { DeviceDoc, MgmtdevDoc, Profile } from '../../src/profile/types.js';
 import { check } from '../../src/verdict/check.js';
@@ -276,6 +276,41 @@ describe('every plan over the real captures', () => {
     assert.ok(plans >= 40, `only ${plans} plans of ${docs}`);
     t.diagnostic(`${plans} plans of ${docs} documents`);
     assert.deepEqual([...statuses].sort(), ['no-plan', 'planned', 'unknown']);
+  });
+});
+
+describe('a prepared plan source', () => {
+  // The matrix prepares each source device once and plans it on every management device: the
+  // preparation must not carry anything from one target to the next, nor differ from plan's own.
+  const SOURCES = [SIM_NETLINK, SIM_TOOL, 'e2e/k6.12/vp-netlink', 'e2e/k6.1/sim-netlink'];
+  const TARGETS = ['e2e/k6.12/sim-tool615', 'e2e/k6.12/vp-tool615', 'e2e/k6.1/sim-tool61', SIM_NETLINK];
+  it('plans every target as plan does, and is the same after as before', async () => {
+    const targets = await Promise.all(TARGETS.flatMap((t) => [profileOf(t), freshed(t)]));
+    const statuses = new Set<string>();
+    for (const s of SOURCES) {
+      const source = await profileOf(s);
+      for (const options of [{ ...Q10 }, { ...SVQ, sourceInput: 'the source' }, { vm: { mac: { value: '02:00:00:00:00:07', origin: 'the test' } } }]) {
+        for (const device of source.devices) {
+          const prepared = preparePlanSource(source, { ...options, sourceDevice: device.name });
+          const before = structuredClone(prepared);
+          for (const [i, target] of targets.entries()) {
+            const name = i % 2 === 0 ? 'vdpa-mig0' : 'vdpa-mig7';
+            const want = plan(source, target, { ...options, sourceDevice: device.name, name, targetInput: `t${i}` });
+            const { sourceInput: _input, vm: _vm, ...rest } = options as PlanOptions;
+            assert.deepEqual(planPrepared(prepared, target, { ...rest, name, targetInput: `t${i}` }), want, `${s} ${device.name} → ${TARGETS[i >> 1]}`);
+            statuses.add(want.status);
+          }
+          assert.deepEqual(prepared, before);
+        }
+      }
+    }
+    assert.deepEqual([...statuses].sort(), ['no-plan', 'planned', 'unknown']);
+  });
+
+  it('plan still says a bad name before an unknown source device', async () => {
+    const [source, target] = await Promise.all([profileOf(SIM_NETLINK), profileOf(SIM_TOOL)]);
+    assert.throws(() => plan(source, target, { sourceDevice: 'nosuch', name: 'a b' }), { code: 'USAGE' });
+    assert.throws(() => plan(source, target, { sourceDevice: 'nosuch' }), { code: 'UNKNOWN_DEVICE' });
   });
 });
 
