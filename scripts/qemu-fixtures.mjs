@@ -2,6 +2,7 @@
 // (test/verdict/qemu-oracle.test.ts), in test/fixtures/qemu/run/, and regenerates the agreement
 // table of test/e2e-qemu/README.md from it:
 //   versions.txt timings.json    the QEMUs, kernel, node and iproute2 of the run; how long it took
+//                                (versions-<lanes>.txt timings-<lanes>.json of a run of some lanes)
 //   <case>/host-dump/            `vdpa-compat collect --save-raw` of the lab guest, both devices on it (raw netlink included)
 //   <case>/check-args.txt        check's options as the run gave them (QEMU versions, host_mtu, x-svq)
 //   <case>/check.json check.rc   what check said then
@@ -61,7 +62,7 @@ for (const lane of lanes)
 const full = LANES.filter((l) => l.optIn === undefined).every((l) => lanes.includes(l.name));
 if (full) await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
-await cp(`${latest}/${lanes[0]}/run/cmd/001-versions.stdout`, `${out}/versions.txt`);
+await cp(`${latest}/${lanes[0]}/run/cmd/001-versions.stdout`, `${out}/${full ? 'versions.txt' : `versions-${lanes.join('-')}.txt`}`);
 await cp(`${latest}/timings.json`, `${out}/${full ? 'timings.json' : `timings-${lanes.join('-')}.json`}`);
 for (const { case: name } of outcomes) await rm(`${out}/${name}`, { recursive: true, force: true });
 for (const { case: name, lane } of outcomes) {
