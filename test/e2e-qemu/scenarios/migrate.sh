@@ -41,9 +41,7 @@ vhostdev() { basename "$(ls -d /sys/bus/vdpa/devices/$1/vhost-vdpa-* 2>/dev/null
 qmp() { timeout 40 node "$HERE/../lab/qmp.mjs" "$@"; }
 cli() { timeout 180 node "$E2E_REPO/dist/bin/vdpa-compat.cjs" "$@"; }
 ticks() { grep -c 'L2 tick' "$1" 2>/dev/null; }
-# waitfor FILE PATTERN SECONDS, waitticks FILE N SECONDS (N more ticks): looked at each second,
-# for at most SECONDS of wall time.
-waitfor() { local f=$1 pat=$2 end=$(( $(date +%s) + $3 )); while [ "$(date +%s)" -lt $end ]; do grep -q "$pat" "$f" 2>/dev/null && return 0; sleep 1; done; return 1; }
+# waitticks FILE N SECONDS (N more ticks): looked at each second, for at most SECONDS of wall time.
 waitticks() { local f=$1 n=$2 end=$(( $(date +%s) + $3 )) b; b=$(ticks "$f"); while [ "$(date +%s)" -lt $end ]; do [ $(( $(ticks "$f") - b )) -ge "$n" ] && return 0; sleep 1; done; return 1; }
 alive() { kill -0 "$1" 2>/dev/null; }
 # stop PID: SIGTERM, then SIGKILL if it is still there after 2 s.
@@ -172,11 +170,12 @@ start_chain() {
     log "$1: L2 boot $try: rc=$rc after $(( $(date +%s) - t ))s (0 READY, 1 timeout, 2 panic, 3 QEMU exited)"
     [ $rc = 0 ] && break
     cp "$S_SER" "$RUN/$1-boot$try.serial" 2>/dev/null; cp "$RUN/$1.stderr" "$RUN/$1-boot$try.stderr" 2>/dev/null
-    S_NOTREADY="the source's L2 guest did not boot, twice (the last: $(case $rc in 1) echo "no L2 READY in ${QEMU_READY_WAIT:-900} s" ;; 2) echo "kernel panic" ;; *) echo "its QEMU exited" ;; esac); $RUN/$1-boot$try.serial)"
     stop "$S_PID"; rm -f "$S_SER" "$S_SOCK"; t=$(date +%s)
   done
-  [ $rc = 0 ] || return 0
-  S_NOTREADY=""
+  if [ $rc != 0 ]; then
+    S_NOTREADY="the source's L2 guest did not boot, twice (the last: $(case $rc in 1) echo "no L2 READY in ${QEMU_READY_WAIT:-900} s" ;; 2) echo "kernel panic" ;; *) echo "its QEMU exited" ;; esac); $RUN/$1-boot2.serial)"
+    return 0
+  fi
   waitticks "$S_SER" 2 120
 }
 
