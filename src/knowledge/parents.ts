@@ -31,6 +31,11 @@ export interface ParentFacts {
   vqState?: ReadonlyArray<RangedFact<boolean>>;
   resume?: ReadonlyArray<RangedFact<boolean | 'firmware'>>;
   maxVqSize?: ReadonlyArray<RangedFact<number | 'hardware'>>;
+  /**
+   * What the parent does with a ring larger than the max_vq_size it reports, where the kernel lets
+   * one through (VHOST_SET_VRING_NUM unchecked): moves frames on it, or not.
+   */
+  ringAboveMax?: ReadonlyArray<RangedFact<'runs' | 'fails'>>;
   devAddAttributes?: ReadonlyArray<RangedFact<readonly string[]>>;
   vstats?: ReadonlyArray<RangedFact<boolean>>;
 }

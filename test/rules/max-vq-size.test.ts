@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { maxVqSize } from '../../src/rules/builtin/max-vq-size.js';
+import type { ParentView } from '../../src/knowledge/parents.js';
 import type { DeviceDoc, Profile } from '../../src/profile/types.js';
+import type { Side } from '../../src/rules/context.js';
 import { device } from '../helpers/devices.js';
 import { cases, type Case } from '../helpers/rules.js';
 
@@ -18,6 +20,17 @@ const accepts1024 = (d: DeviceDoc) => (d.maxVqSize = 1024);
 const onKernel = (release: string) => (_doc: DeviceDoc, profile: Profile) => (profile.host.kernel = release);
 /** Edit: the target's max_vq_size not shown. */
 const sizeUnknown = (d: DeviceDoc) => (d.maxVqSize = null);
+/** Edit: the target's management device renamed, so that it is a parent the pack does not know. */
+const unknownParent = (d: DeviceDoc, profile: Profile) => {
+  const m = profile.mgmtdevs.find((x) => x.handle === d.mgmtdev);
+  if (m) m.name = 'other_net';
+};
+/** The target's parent as a pack would state it if it could not run a ring above its maximum (no parent of the pack does). */
+const failsAboveMax = async (side: Promise<Side>): Promise<Side> => {
+  const s = await side;
+  const parent: ParentView = { ...s.parent, fact: (key) => (key === 'ringAboveMax' ? { known: true, value: 'fails', source: 'the test', verified: false } : s.parent.fact(key)) };
+  return { ...s, parent };
+};
 
 describe('max-vq-size', () => {
   describe('valid', () => {
@@ -35,6 +48,29 @@ describe('max-vq-size', () => {
         codes: [],
       })),
       { shows: 'passes a 10.0.2 source into a 10.0.13 destination: the ring size comes from the stream (measured)', source: () => at(K612, 'src', '10.0.2'), target: () => at(K612, 'same', '10.0.13'), codes: [] },
+      {
+        shows: "notes, and passes, QEMU 10.0.13's 1024-entry rings on vdpa_sim_net where kernel 6.1 accepts them: the simulator runs them (lab, lane k61)",
+        source: () => at(K61, 'src', '10.0.13'),
+        target: () => at(K61, 'same', '10.0.13'),
+        codes: ['max-vq-size/aboveMaxRuns'],
+        and: ([f]) => {
+          assert.deepEqual([f?.severity, f?.unverified, f?.data['ring'], f?.data['targetSize'], f?.data['parent']], ['info', false, 1024, 256, 'vdpa_sim_net (vDPA simulator, net)']);
+          assert.match(String(f?.data['source']), /vdpasim_set_vq_num/);
+        },
+      },
+      {
+        shows: 'notes rx_queue_size 1024 the same way on 6.1 (the kernel accepts, the simulator runs it)',
+        source: () => at(K61, 'src', '10.0.2'),
+        target: () => at(K61, 'same', '10.0.2'),
+        vm: { rxQueueSize: 1024 },
+        codes: ['max-vq-size/aboveMaxRuns'],
+      },
+      {
+        shows: 'passes an unknown source QEMU on 6.1: the simulator runs every ring QEMU makes there (<= 1024), so neither the release nor its ring size matters',
+        source: () => at(K61, 'src', null),
+        target: () => at(K61, 'same', null),
+        codes: [],
+      },
     ]);
   });
 
@@ -55,19 +91,40 @@ describe('max-vq-size', () => {
         codes: ['max-vq-size/tooSmall'],
       },
       {
-        shows: 'only warns for rx_queue_size 1024 where the kernel accepts the ring (6.1)',
+        shows: 'only warns for rx_queue_size 1024 where the kernel accepts the ring and the parent is not one the pack knows (6.1; edit: mgmtdev other_net)',
         source: () => at(K61, 'src', '10.0.2'),
-        target: () => at(K61, 'same', '10.0.2'),
+        target: () => device(K61, 'same', unknownParent, '10.0.2'),
         vm: { rxQueueSize: 1024 },
         codes: ['max-vq-size/aboveMax'],
-        and: ([f]) => assert.deepEqual([f?.unverified, f?.data['kernelSays']], [true, 'accepts it']),
+        and: ([f]) => assert.deepEqual([f?.unverified, f?.data['kernelSays'], f?.data['deviceSays']], [true, 'accepts it', 'what the device does with a ring above its maximum is not known']),
       },
       {
-        shows: 'warns that an unknown kernel may refuse (edit: kernel 6.6, where the fix arrived in an unknown 6.6.N)',
+        shows: 'warns that an unknown kernel may refuse, even on a parent that runs the ring (edit: kernel 6.6, where the fix arrived in an unknown 6.6.N)',
         source: () => at(K612, 'src', '10.0.13'),
         target: () => device(K612, 'same', onKernel('6.6.30-generic'), '10.0.13'),
         codes: ['max-vq-size/aboveMax'],
-        and: ([f]) => assert.match(String(f?.data['kernelSays']), /^may refuse it/),
+        and: ([f]) => {
+          assert.match(String(f?.data['kernelSays']), /^may refuse it/);
+          assert.match(String(f?.data['deviceSays']), /^vdpa_sim_net .* runs a ring above its maximum/);
+        },
+      },
+      {
+        shows: 'fails where the kernel accepts the ring but the parent cannot run it (6.1; the parent stubbed: no parent of the pack says so)',
+        source: () => at(K61, 'src', '10.0.13'),
+        target: () => failsAboveMax(at(K61, 'same', '10.0.13')),
+        codes: ['max-vq-size/forcedRings'],
+        and: ([f]) => {
+          assert.equal(f?.severity, 'error');
+          assert.match(String(f?.message), /kernel 6\.1\.\S+ accepts it, but vdpa_sim_net .* cannot run a ring above its maximum .* and the datapath is dead after migration/);
+        },
+      },
+      {
+        shows: 'fails on an unknown kernel too when the parent cannot run the ring: refused or not, the datapath is dead (edit: kernel 6.6; the parent stubbed)',
+        source: () => at(K612, 'src', '10.0.2'),
+        target: () => failsAboveMax(device(K612, 'same', onKernel('6.6.30-generic'), '10.0.2')),
+        vm: { txQueueSize: 512 },
+        codes: ['max-vq-size/tooSmall'],
+        and: ([f]) => assert.match(String(f?.data['why']), /^kernel 6\.6\.30-generic may refuse it .*, but vdpa_sim_net/),
       },
       {
         shows: 'warns, unverified, when the source QEMU and so its ring size is unknown, naming 10.0.13',
