@@ -81,7 +81,7 @@ export const maxVqSize = defineRule({
     aboveMaxRuns: {
       severity: 'info',
       remedy: 'none',
-      text: 'the source uses {ring}-entry rings ({ringOrigin}), above the {targetSize} target {target} reports: kernel {kernel} accepts them and {parent} runs a ring above its maximum (packs/parents.yaml ringAboveMax: {source})',
+      text: 'the source uses {ring}-entry rings ({ringOrigin}), above the {targetSize} target {target} reports: kernel {kernel} accepts them and {parent} runs a ring above its maximum (packs/parents.yaml ringAboveMax)',
     },
     ringUnknown: {
       severity: 'warning',
