@@ -42,6 +42,7 @@ interface AboveMax {
   source: string;
 }
 
+/** A target's answer to a ring above its maximum, from its kernel's and its parent's facts. */
 function aboveMax(parent: ParentView): AboveMax {
   const kernel = parent.kernel?.release ?? '(unknown)';
   const check = parent.kernelFact('vringNumAboveMax');
