@@ -19,8 +19,8 @@ export interface CaseExpectation {
    */
   datapath?: boolean;
   deadBefore?: string;
-  /** The lane that runs it (LANES) when it is not a or b, which every run boots. */
-  lane?: string;
+  /** The chain of scenarios/migrate.sh it is a hop of (its lane is the one in LANES that has the chain). */
+  chain: string;
 }
 
 /**
@@ -58,33 +58,41 @@ export const LANES: Lane[] = [
   { name: 'vp', chains: ['vpsvq', 'vpnosvq', 'vpblk', 'vpmq'], boot: { E2E_VIOMMU: '1', E2E_VP_PAIRS: '1', E2E_VP_FULL: '1' }, optIn: 'VDPA_COMPAT_QEMU_VP' },
 ];
 
+/** The lane whose guest runs a case's chain. */
+export function laneOf(expected: CaseExpectation): Lane {
+  const lane = LANES.find((l) => l.chains.includes(expected.chain));
+  if (lane === undefined) throw new Error(`chain ${expected.chain} is in no lane (LANES)`);
+  return lane;
+}
+
 export const CASES: Record<string, CaseExpectation> = {
   // Chain q10, QEMU 10.0.2 both sides, in order. default -> default: migrates, vhost-vdpa works.
-  identical: { lab: 'a-identical', outcome: 'completed-vhost', datapath: true },
+  identical: { chain: 'q10', lab: 'a-identical', outcome: 'completed-vhost', datapath: true },
   // -> mtu 1400, below the guest's 1500 (host_mtu=1500): migrates, small frames pass.
-  'mtu-smaller': { lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  'mtu-smaller': { chain: 'q10', lab: '(none)', outcome: 'completed-vhost', datapath: true },
   // -> mtu 9000: a larger target MTU migrates, the guest stays at 1500.
-  'mtu-9000': { lab: 'c-mtu-9000', outcome: 'completed-vhost', datapath: true },
+  'mtu-9000': { chain: 'q10', lab: 'c-mtu-9000', outcome: 'completed-vhost', datapath: true },
   // mtu 9000 -> mtu 9000 device_features 0x308830008 (no F_MAC): QEMU's SET_CONFIG MAC holds.
-  'no-mac-bit': { lab: 'g-no-mac-bit', outcome: 'completed-vhost', datapath: true },
+  'no-mac-bit': { chain: 'q10', lab: 'g-no-mac-bit', outcome: 'completed-vhost', datapath: true },
   // no F_MAC -> mac :01 mtu 9000.
-  'mac-bit-back': { lab: 'g-mac-bit-back', outcome: 'completed-vhost', datapath: true },
+  'mac-bit-back': { chain: 'q10', lab: 'g-mac-bit-back', outcome: 'completed-vhost', datapath: true },
   // mtu 9000 -> device_features 0x308830020 (no F_MTU), which the guest negotiated: QEMU offers
   // F_MTU itself when host_mtu is set (x-mtu-bypass-backend, on by default in 10.0.2). The lab
   // migrated from a default (mtu 1500) device.
-  'no-mtu': { lab: 'e-no-mtu', outcome: 'completed-vhost', datapath: true },
+  'no-mtu': { chain: 'q10', lab: 'e-no-mtu', outcome: 'completed-vhost', datapath: true },
   // The device without F_MTU -> mtu 9000 (not in the lab's table).
-  'no-mtu-to-mtu-9000': { lab: '(none: c-mtu-9000 from a source without F_MTU)', outcome: 'completed-vhost', datapath: true },
+  'no-mtu-to-mtu-9000': { chain: 'q10', lab: '(none: c-mtu-9000 from a source without F_MTU)', outcome: 'completed-vhost', datapath: true },
   // -> device_features 0x308030028 (no CTRL_MAC_ADDR, which the guest negotiated): the
   // destination refuses the stream; the chain ends.
-  'no-ctrl-mac-addr': { lab: 'b-no-ctrl-mac-addr', outcome: 'failed', why: /^dst: .*Features 0x[0-9a-f]+ unsupported/ },
+  'no-ctrl-mac-addr': { chain: 'q10', lab: 'b-no-ctrl-mac-addr', outcome: 'failed', why: /^dst: .*Features 0x[0-9a-f]+ unsupported/ },
   // Chain qmac: both without CTRL_MAC_ADDR, target mac :02: QEMU writes the VM's MAC into the
   // target when it starts.
-  'mac-differs': { lab: 'd-mac-differs', outcome: 'completed-vhost', datapath: true },
+  'mac-differs': { chain: 'qmac', lab: 'd-mac-differs', outcome: 'completed-vhost', datapath: true },
   // QEMU 7.2 without x-svq: the source refuses to migrate at all.
-  'qemu72-identical': { lab: 'h-qemu72-identical', outcome: 'blocked', why: /^migrate: Migration disabled: vhost lacks VHOST_F_LOG_ALL feature\.$/ },
+  'qemu72-identical': { chain: 'q72', lab: 'h-qemu72-identical', outcome: 'blocked', why: /^migrate: Migration disabled: vhost lacks VHOST_F_LOG_ALL feature\.$/ },
   // Chain q72svq: QEMU 7.2 with x-svq=on on both sides: no blocker, migrates with vhost started.
   'qemu72-svq-identical': {
+    chain: 'q72svq',
     lab: '(none)',
     outcome: 'completed-vhost',
     datapath: false,
@@ -93,39 +101,44 @@ export const CASES: Record<string, CaseExpectation> = {
       'vringh errors in dmesg and TX timeouts in the L2 guest from its start, on the source',
   },
   // Chain q13: 10.0.2 -> 10.0.13: the destination takes the ring sizes from the stream.
-  'to-qemu-10.0.13': { lab: 'f-1002-to-10013', outcome: 'completed-vhost', datapath: true },
+  'to-qemu-10.0.13': { chain: 'q13', lab: 'f-1002-to-10013', outcome: 'completed-vhost', datapath: true },
   // That migrated-in 10.0.13 (running on the 256-entry rings of the stream) -> 10.0.2.
-  'from-migrated-qemu-10.0.13': { lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  'from-migrated-qemu-10.0.13': { chain: 'q13', lab: '(none)', outcome: 'completed-vhost', datapath: true },
   // Chain q13s: a guest started on 10.0.13 (1024-entry rings asked of a device that allows 256:
   // vhost never starts, on the source nor on the destination) -> 10.0.13.
-  'qemu-10.0.13-source': { lab: '(none)', outcome: 'completed-fallback', why: /^migration completed, destination vhost-started=false$/ },
+  'qemu-10.0.13-source': { chain: 'q13s', lab: '(none)', outcome: 'completed-fallback', why: /^migration completed, destination vhost-started=false$/ },
   // Chain k61q13s (lane k61: kernel 6.1, whose vhost_vdpa takes a ring above the device's
   // maximum): a guest started on 10.0.13 (1024-entry rings on a device that allows 256) -> 10.0.13,
   // then on those rings -> 10.0.2, which takes the ring sizes from the stream.
   // Measured: vhost starts on the 1024-entry rings (vring-num 1024 on both sides) and frames pass
   // before and after both migrations: vdpa_sim sets its rings up with the size it is given.
-  'k61-qemu-10.0.13-source': { lab: '(none)', outcome: 'completed-vhost', datapath: true, lane: 'k61' },
-  'k61-1024-rings-to-qemu-10.0.2': { lab: '(none)', outcome: 'completed-vhost', datapath: true, lane: 'k61' },
+  'k61-qemu-10.0.13-source': { chain: 'k61q13s', lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  'k61-1024-rings-to-qemu-10.0.2': { chain: 'k61q13s', lab: '(none)', outcome: 'completed-vhost', datapath: true },
   // Chain nohm, no host_mtu (the guest gets no F_MTU, runs at 1500): mtu 9000 -> mtu 1500.
-  'mtu-smaller-no-host-mtu': { lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  'mtu-smaller-no-host-mtu': { chain: 'nohm', lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  // -> mtu 9000, larger: the guest never negotiated F_MTU, so neither size matters.
+  'mtu-larger-no-host-mtu': { chain: 'nohm', lab: '(none)', outcome: 'completed-vhost', datapath: true },
   // -> no F_MTU: the guest never negotiated it, so the target need not offer it.
-  'no-mtu-no-host-mtu': { lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  'no-mtu-no-host-mtu': { chain: 'nohm', lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  // -> mac :02 with the default features, CTRL_MAC_ADDR among them, which the guest negotiated:
+  // QEMU sets the guest's MAC on the destination device when vhost starts there (its CVQ load).
+  'mac-differs-ctrl-mac-addr': { chain: 'nohm', lab: '(none)', outcome: 'completed-vhost', datapath: true },
   // Chain vpsvq, vp_vdpa parents, x-svq=on, one queue pair, from F (SVQ-proof features). -> I as
   // it is: it offers GUEST_ANNOUNCE, INDIRECT_DESC and RING_RESET, so the destination's netdev
   // cannot start; the source never paused and the chain goes on.
-  'vp-svq-refused-bits': { lab: '(none)', outcome: 'failed', why: /^dst: .*(SVQ Invalid device feature flags|vdpa svq does not work with features)/, lane: 'vp' },
+  'vp-svq-refused-bits': { chain: 'vpsvq', lab: '(none)', outcome: 'failed', why: /^dst: .*(SVQ Invalid device feature flags|vdpa svq does not work with features)/ },
   // -> I without ACCESS_PLATFORM, which the shadow virtqueues require.
-  'vp-svq-no-access-platform': { lab: '(none)', outcome: 'failed', why: /^dst: .*SVQ Invalid device feature flags/, lane: 'vp' },
+  'vp-svq-no-access-platform': { chain: 'vpsvq', lab: '(none)', outcome: 'failed', why: /^dst: .*SVQ Invalid device feature flags/ },
   // -> I with the refused bits masked by device_features: migrates, vhost started on I, frames pass.
-  'vp-svq-masked': { lab: '(none)', outcome: 'completed-vhost', datapath: true, lane: 'vp' },
+  'vp-svq-masked': { chain: 'vpsvq', lab: '(none)', outcome: 'completed-vhost', datapath: true },
   // Chain vpnosvq, no x-svq: vdpa_sim -> the vp_vdpa parent G. vp_vdpa cannot set a ring's
   // state, so the destination's vhost cannot start on the guest's rings and QEMU falls back on its
   // own virtio.
-  'sim-to-vp-no-svq': { lab: '(none)', outcome: 'completed-fallback', lane: 'vp' },
+  'sim-to-vp-no-svq': { chain: 'vpnosvq', lab: '(none)', outcome: 'completed-fallback' },
   // Chain vpblk, no x-svq, the source on I as it is: QEMU 10.0.2 refuses to migrate.
-  'vp-refused-bits-no-svq': { lab: '(none)', outcome: 'blocked', why: /^migrate: .*(vdpa svq does not work with features|SVQ Invalid device feature flags)/, lane: 'vp' },
+  'vp-refused-bits-no-svq': { chain: 'vpblk', lab: '(none)', outcome: 'blocked', why: /^migrate: .*(vdpa svq does not work with features|SVQ Invalid device feature flags)/ },
   // Chain vpmq, x-svq=on, two queue pairs, D -> H: migrates, frames pass.
-  'vp-mq-svq': { lab: '(none)', outcome: 'completed-vhost', datapath: true, lane: 'vp' },
+  'vp-mq-svq': { chain: 'vpmq', lab: '(none)', outcome: 'completed-vhost', datapath: true },
 };
 
 /**

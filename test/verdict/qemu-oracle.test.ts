@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { repoPath } from '../helpers/paths.js';
-import { CASES, KNOWN_DISAGREEMENTS } from '../e2e-qemu/expectations.js';
+import { CASES, KNOWN_DISAGREEMENTS, laneOf } from '../e2e-qemu/expectations.js';
 import { pairVerdict, readCase, type CaseResult } from '../e2e-qemu/outcome.js';
 import { agreement, agreementTable, readSetup, TABLE_BEGIN, TABLE_END } from '../e2e-qemu/table.js';
 import type { Report } from '../../src/verdict/types.js';
@@ -27,6 +27,18 @@ describe('the verdict against real QEMU migrations, replayed (test/fixtures/qemu
     for (const v of ['10.0.2', '10.0.13', '7.2']) assert.match(versions, new RegExp(`^${v.replace(/\./g, '\\.')}: QEMU emulator version ${v.replace(/\./g, '\\.')}`, 'm'));
     const outcomes = new Set([...recorded.values()].map((r) => r.outcome));
     for (const o of ['blocked', 'failed', 'completed-vhost'] as const) assert.ok(outcomes.has(o), `no case ended ${o}`);
+  });
+
+  it('every case is a hop of the chain expectations.ts names, in scenarios/migrate.sh, and that chain is in a lane', () => {
+    // Each chain is a `name) …` block of the scenario's case statement, up to its `;;`.
+    const script = readFileSync(repoPath('test/e2e-qemu/scenarios/migrate.sh'), 'utf8');
+    const hops = new Map<string, string>();
+    for (const block of script.matchAll(/^ {4}([a-z0-9]+)\) ([\s\S]*?);;/gm)) for (const hop of block[2]!.matchAll(/\bhop (\S+) /g)) hops.set(hop[1]!, block[1]!);
+    for (const [name, expected] of Object.entries(CASES)) {
+      assert.equal(hops.get(name), expected.chain, `${name}: scenarios/migrate.sh runs it in chain ${hops.get(name) ?? '(none)'}`);
+      assert.doesNotThrow(() => laneOf(expected));
+    }
+    assert.deepEqual([...hops.keys()].sort(), Object.keys(CASES).sort(), 'a hop of scenarios/migrate.sh without its expectation');
   });
 
   for (const name of names) {

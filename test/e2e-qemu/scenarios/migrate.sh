@@ -368,10 +368,13 @@ chain() {
           end_chain ;;
     # No host_mtu: QEMU then offers the guest no F_MTU at all (virtio-net sets it in its host
     # features only from host_mtu, and vhost keeps only bits QEMU offers), so the guest runs at
-    # 1500 whatever the device says: a target with a smaller MTU, then one without F_MTU.
+    # 1500 whatever the device says: a target with a smaller MTU, a larger one, one without F_MTU;
+    # then a different MAC on a device with CTRL_MAC_ADDR (the default features).
     nohm) PORT=4490; HOST_MTU=""; start_chain nohm-src 10.0.2 vdpa50 "$MA mtu 9000"
           hop mtu-smaller-no-host-mtu vdpa51 "$MA mtu 1500" 10.0.2 &&
-            hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2
+            hop mtu-larger-no-host-mtu vdpa53 "$MA mtu 9000" 10.0.2 &&
+            hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2 &&
+            hop mac-differs-ctrl-mac-addr vdpa54 "mac 52:54:00:00:00:02" 10.0.2
           end_chain; HOST_MTU=1500 ;;
     # Kernel 6.1 as the lab guest (lane k61), where the kernel matters: its vhost_vdpa takes a ring
     # above the device's maximum (no check in VHOST_SET_VRING_NUM before 6.12.111), so the 1024-entry
