@@ -84,7 +84,8 @@ ip link set lo up
 # and keeps one IOTLB entry per physically contiguous run: 128 MiB of 4 KiB memfd pages make
 # thousands, above vhost_vdpa's (and vdpa_sim's) max_iotlb_entries of 2048. Either refusal (ENOMEM,
 # ENOSPC; vhost's write handler turns both into EFAULT: "vhost vdpa map fail!") leaves the device
-# with no memory to move frames in (measured on 6.1 with kprobes on vhost_iotlb_add_range_ctx).
+# with no memory to move frames in. ENOSPC was seen on 6.1 with a kprobe on vhost_iotlb_add_range_ctx
+# (with the limit already raised); the RLIMIT_MEMLOCK check is read in vhost_vdpa_pa_map (6.1.192).
 ulimit -l unlimited
 IOTLB=65536
 mp vdpa_sim max_iotlb_entries=$IOTLB && mp vdpa_sim_net && mp vhost_vdpa max_iotlb_entries=$IOTLB || { echo "qemu: modprobe failed"; exit 1; }
