@@ -123,6 +123,12 @@ export const CASES: Record<string, CaseExpectation> = {
   // -> mac :02 with the default features, CTRL_MAC_ADDR among them, which the guest negotiated:
   // QEMU sets the guest's MAC on the destination device when vhost starts there (its CVQ load).
   'mac-differs-ctrl-mac-addr': { chain: 'nohm', lab: '(none)', outcome: 'completed-vhost', datapath: true },
+  // -> a device the host kernel took (virtio_vdpa, so no /dev/vhost-vdpa-N): the destination
+  // cannot start its netdev, the source never pauses and the chain goes on.
+  'target-bound-to-virtio-vdpa': { chain: 'nohm', lab: '(none)', outcome: 'failed', why: /^dst: .*Could not open/ },
+  // -> a block device (vdpasim_blk) on vhost_vdpa: QEMU 10.0.2's vhost-vdpa netdev takes it and
+  // fails to set up its rings (vhost_set_vring_call: ENOBUFS), so it cannot start either.
+  'target-block-device': { chain: 'nohm', lab: '(none)', outcome: 'failed', why: /^dst: .*failed to init vhost_net for queue/ },
   // Chain vpsvq, vp_vdpa parents, x-svq=on, one queue pair, from F (SVQ-proof features). -> I as
   // it is: it offers GUEST_ANNOUNCE, INDIRECT_DESC and RING_RESET, so the destination's netdev
   // cannot start; the source never paused and the chain goes on.

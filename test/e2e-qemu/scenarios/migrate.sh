@@ -127,8 +127,18 @@ devadd() {
   local rn=$1 name=$2 m=vdpasim_net rc
   # shellcheck disable=SC2086
   set -- $3
-  case ${1:-} in pci/*) m=$1; shift ;; esac
+  case ${1:-} in pci/* | vdpasim_blk) m=$1; shift ;; esac
+  # The block simulator only for the hop that asks for it, so that no other case's host shows it.
+  if [ $m = vdpasim_blk ]; then mp vdpa_sim_blk || { echo "qemu: modprobe vdpa_sim_blk failed" >&2; return 1; }; fi
   rec "$rn" vdpa615 dev add name "$name" mgmtdev "$m" "$@"; rc=$?
+  # TBIND=virtio_vdpa (set for one hop): the host kernel takes the device instead of vhost_vdpa, as
+  # on a target nobody bound for QEMU; virtio_vdpa is loaded only for it, so that no other device
+  # of the run binds to it.
+  if [ $rc = 0 ] && [ "${TBIND:-}" = virtio_vdpa ]; then
+    mp virtio_vdpa && mp virtio_net || { echo "qemu: modprobe virtio_vdpa failed" >&2; return 1; }
+    echo "$name" > /sys/bus/vdpa/drivers/vhost_vdpa/unbind
+    rec "$rn-bind" sh -c "echo $name > /sys/bus/vdpa/drivers/virtio_vdpa/bind && readlink /sys/bus/vdpa/devices/$name/driver"
+  fi
   case $m in pci/*) ;; *) return $rc ;; esac
   [ $rc = 0 ] || { echo "qemu: dev add on $m refused: no more devices on it" >&2; return $rc; }
   VPDEVS+=("$name")
@@ -370,12 +380,16 @@ chain() {
     # No host_mtu: QEMU then offers the guest no F_MTU at all (virtio-net sets it in its host
     # features only from host_mtu, and vhost keeps only bits QEMU offers), so the guest runs at
     # 1500 whatever the device says: a target with a smaller MTU, a larger one, one without F_MTU;
-    # then a different MAC on a device with CTRL_MAC_ADDR (the default features).
+    # then a different MAC on a device with CTRL_MAC_ADDR (the default features); then two targets
+    # QEMU cannot start on, so the source runs on: one the host kernel took (virtio_vdpa), and a
+    # block device.
     nohm) PORT=4490; HOST_MTU=""; start_chain nohm-src 10.0.2 vdpa50 "$MA mtu 9000"
           hop mtu-smaller-no-host-mtu vdpa51 "$MA mtu 1500" 10.0.2 &&
             hop mtu-larger-no-host-mtu vdpa53 "$MA mtu 9000" 10.0.2 &&
             hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2 &&
-            hop mac-differs-ctrl-mac-addr vdpa54 "mac 52:54:00:00:00:02" 10.0.2
+            hop mac-differs-ctrl-mac-addr vdpa54 "mac 52:54:00:00:00:02" 10.0.2 &&
+            TBIND=virtio_vdpa hop target-bound-to-virtio-vdpa vdpa55 "$MA" 10.0.2 &&
+            mp -r virtio_vdpa && hop target-block-device vdpa56 "vdpasim_blk" 10.0.2
           end_chain; HOST_MTU=1500 ;;
     # Kernel 6.1 as the lab guest (lane k61), where the kernel matters: its vhost_vdpa takes a ring
     # above the device's maximum (no check in VHOST_SET_VRING_NUM before 6.12.111), so the 1024-entry
