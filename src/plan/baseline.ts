@@ -283,10 +283,13 @@ export function planBaseline(b: BaselineDocument, target: Profile, options: Plan
   const name = options.name ?? freeDeviceName(target);
   const mac = options.mac ?? null;
   const mask = parseMask(b.device.features.bits) ?? 0n;
+  // The baseline device is proved as a source on this same host, so it runs this host's QEMU: the
+  // one the target's QEMU option names, when only that is given (not the profile's other QEMU).
+  const sameHost = options.sourceQemu === undefined && options.targetQemu !== undefined ? { ...options, sourceQemu: options.targetQemu } : options;
   const docs: PlanDocument[] = [];
   for (const m of target.mgmtdevs) {
     const source = baselineProfile(b, { profile: target, mgmtdev: m.handle, mac });
-    const doc = plan(source, { ...target, mgmtdevs: [m] }, { ...options, name, sourceDevice: b.name, sourceInput: `baseline ${b.name}` });
+    const doc = plan(source, { ...target, mgmtdevs: [m] }, { ...sameHost, name, sourceDevice: b.name, sourceInput: `baseline ${b.name}` });
     const candidate = doc.candidates[0];
     const predicted = doc.plan?.predicted;
     if (predicted !== undefined && candidate !== undefined) {

@@ -128,4 +128,18 @@ describe('baseline', () => {
     assert.equal(off.exitStatus, 1);
     assert.ok(off.candidates.every((c) => c.requirements.some((r) => r.code === 'needed-features')));
   });
+
+  it("plan --baseline with only the target's QEMU given: the baseline device, a source on that same host, runs that QEMU too", async () => {
+    const group = await hosts();
+    const doc = baseline(group, 'net', 'rack7', QEMU);
+    const host = group[1]?.profile as Profile;
+    // The lab dump's own QEMU is 7.2, which blocks a migration without x-svq (VHOST_F_LOG_ALL).
+    assert.ok(host.host.vmm?.qemu.every((q) => q.version?.startsWith('7.2.')));
+    const own = planBaseline(doc, host);
+    assert.equal(own.status, 'no-plan');
+    assert.ok(own.candidates.some((c) => c.limiting.includes('hypervisor-blockers/logAll')));
+    const given = planBaseline(doc, host, { targetQemu: QEMU.qemu });
+    assert.equal(given.status, 'planned');
+    assert.equal(given.target.qemu, '10.0.2');
+  });
 });
