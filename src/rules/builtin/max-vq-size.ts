@@ -36,6 +36,7 @@ interface AboveMax {
   /** Known to work: the kernel accepts it and the parent runs it. */
   runs: boolean;
   /** The message data that says why. */
+  kernel: string;
   why: string;
   kernelSays: string;
   deviceSays: string;
@@ -52,7 +53,7 @@ function aboveMax(parent: ParentView): AboveMax {
   const fails = device.known && device.value === 'fails';
   const deviceSays = device.known ? `${parent.name} ${device.value === 'runs' ? 'runs' : 'cannot run'} a ring above its maximum (packs/parents.yaml ringAboveMax)` : 'what the device does with a ring above its maximum is not known';
   const why = refuses ? `kernel ${kernel} refuses larger rings (VHOST_SET_VRING_NUM), so vhost never starts on the target` : `kernel ${kernel} ${kernelSays}, but ${deviceSays}`;
-  return { dead: refuses || fails, runs: check.known && check.value === 'accepts' && device.known && device.value === 'runs', why, kernelSays, deviceSays, source: device.known ? device.source : '' };
+  return { dead: refuses || fails, runs: check.known && check.value === 'accepts' && device.known && device.value === 'runs', kernel, why, kernelSays, deviceSays, source: device.known ? device.source : '' };
 }
 
 export const maxVqSize = defineRule({
@@ -164,8 +165,7 @@ export const maxVqSize = defineRule({
     if (ring.value <= targetSize) return;
     const forced = ring.releases.every((r) => typeof r.facts.ringForced.value === 'number');
     const ringOrigin = forced ? `QEMU ${releaseList(ring.releases)} forces every ring to ${ring.value}` : sized;
-    const kernel = target.parent.kernel?.release ?? '(unknown)';
-    const data = { target: target.name, targetSize, ring: ring.value, ringOrigin, kernel, releases: releaseList(ring.releases) };
+    const data = { target: target.name, targetSize, ring: ring.value, ringOrigin, kernel: above.kernel, releases: releaseList(ring.releases) };
     if (above.runs) report('aboveMaxRuns', { ...data, parent: target.parent.name, source: above.source }, place);
     else if (above.dead) report(forced ? 'forcedRings' : 'tooSmall', { ...data, why: above.why }, place);
     else report('aboveMax', { ...data, kernelSays: above.kernelSays, deviceSays: above.deviceSays }, place);
