@@ -5,9 +5,11 @@
  * read, in objects without a prototype, so a device named `__proto__` or
  * `constructor` is looked up like any other name.
  */
+import { hasControls } from '../control-chars.js';
 import { InputError } from '../errors.js';
-import type { SysfsDevice, SysfsMgmtdev, SysfsSnapshot } from '../profile/observations.js';
+import type { CharDevHolder, SysfsDevice, SysfsMgmtdev, SysfsSnapshot, VhostVdpaChild } from '../profile/observations.js';
 import { isRecord, ownValue, pointerToken, previewJson } from './json-value.js';
+import { MAX_COMM, MAX_HOLDER_SCAN } from './limits.js';
 
 const SNAPSHOT_FIX = 'Record the dump again with `vdpa-compat collect --save-raw DIR`, or delete the file (driver binding and PCI identity then become unknown).';
 
@@ -43,6 +45,56 @@ function text(record: Record<string, unknown>, key: string, where: string, point
   return value;
 }
 
+/**
+ * Linux pids are below pid_max, at most PID_MAX_LIMIT (4 * 1024 * 1024 on 64-bit,
+ * include/linux/threads.h); pid 0 is the idle task, never in /proc.
+ */
+const MAX_PID = 4 * 1024 * 1024 - 1;
+/** A comm as collect records it: MAX_COMM characters, each control character escaped to at most 6. */
+const MAX_COMM_TEXT = MAX_COMM * 6;
+/** Why holders are unknown: a sentence collect wrote. */
+const MAX_REASON = 1024;
+
+function holder(value: unknown, where: string, pointer: string): CharDevHolder {
+  if (!isRecord(value)) throw bad(where, pointer, 'must be an object with "pid" and "comm"', value);
+  const pid = ownValue(value, 'pid');
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 1 || pid > MAX_PID) throw bad(where, `${pointer}/pid`, `must be a process id (an integer from 1 to ${MAX_PID})`, pid);
+  const comm = ownValue(value, 'comm');
+  if (comm !== null && (typeof comm !== 'string' || comm === '' || comm.length > MAX_COMM_TEXT || hasControls(comm))) {
+    throw bad(where, `${pointer}/comm`, `must be a process name (1 to ${MAX_COMM_TEXT} printable characters) or null`, comm);
+  }
+  return { pid, comm };
+}
+
+/** The holders members of a vhost-vdpa child: absent in snapshots from before they were recorded. */
+function holdersOf(vhost: Record<string, unknown>, where: string, pointer: string): Pick<VhostVdpaChild, 'holders' | 'holdersMissing'> {
+  const value = ownValue(vhost, 'holders');
+  const missing = ownValue(vhost, 'holdersMissing');
+  if (value === undefined) {
+    if (missing !== undefined) throw bad(where, `${pointer}/holdersMissing`, 'must come with "holders": null', missing);
+    return {};
+  }
+  if (value === null) {
+    if (typeof missing !== 'string' || missing === '' || missing.length > MAX_REASON || hasControls(missing)) {
+      throw bad(where, `${pointer}/holdersMissing`, `must say why holders are unknown (1 to ${MAX_REASON} printable characters) when "holders" is null`, missing);
+    }
+    return { holders: null, holdersMissing: missing };
+  }
+  if (missing !== undefined) throw bad(where, `${pointer}/holdersMissing`, 'must be absent when "holders" is a list', missing);
+  if (!Array.isArray(value) || value.length > MAX_HOLDER_SCAN.processes) {
+    throw bad(where, `${pointer}/holders`, `must be a list of at most ${MAX_HOLDER_SCAN.processes} processes, or null`, value);
+  }
+  const seen = new Set<number>();
+  const holders = value.map((item: unknown, index) => {
+    const read = holder(item, where, `${pointer}/holders/${index}`);
+    // collect looks at each process once: a pid listed twice is not its output.
+    if (seen.has(read.pid)) throw bad(where, `${pointer}/holders/${index}/pid`, 'must not repeat a pid listed before', read.pid);
+    seen.add(read.pid);
+    return read;
+  });
+  return { holders };
+}
+
 function device(value: unknown, where: string, pointer: string): SysfsDevice {
   if (!isRecord(value)) throw bad(where, pointer, 'must be an object', value);
   const vhost = ownValue(value, 'vhostVdpa');
@@ -50,7 +102,7 @@ function device(value: unknown, where: string, pointer: string): SysfsDevice {
   if (vhost !== null) {
     if (!isRecord(vhost)) throw bad(where, `${pointer}/vhostVdpa`, 'must be an object or null', vhost);
     const name = text(vhost, 'name', where, `${pointer}/vhostVdpa`, VHOST_VDPA, false)!;
-    vhostVdpa = { name, dev: text(vhost, 'dev', where, `${pointer}/vhostVdpa`, DEV_NUMBER, true) };
+    vhostVdpa = { name, dev: text(vhost, 'dev', where, `${pointer}/vhostVdpa`, DEV_NUMBER, true), ...holdersOf(vhost, where, `${pointer}/vhostVdpa`) };
   }
   return { path: text(value, 'path', where, pointer, SYS_PATH, false)!, driver: text(value, 'driver', where, pointer, DRIVER, true), vhostVdpa };
 }

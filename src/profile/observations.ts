@@ -76,8 +76,28 @@ export interface SysfsDevice {
   path: string;
   /** Bus driver bound to the device (vhost_vdpa, virtio_vdpa), null when unbound. */
   driver: string | null;
-  /** The vhost-vdpa child when bound to vhost_vdpa: name and major:minor. */
-  vhostVdpa: { name: string; dev: string | null } | null;
+  /** The vhost-vdpa child when bound to vhost_vdpa: name and major:minor, and who holds it open. */
+  vhostVdpa: VhostVdpaChild | null;
+}
+
+/** A process that has a vhost-vdpa char device open (found in /proc/<pid>/fd). */
+export interface CharDevHolder {
+  pid: number;
+  /** /proc/<pid>/comm, control characters escaped; null when it could not be read. */
+  comm: string | null;
+}
+
+/** The vhost-vdpa-N child of a device bound to vhost_vdpa. */
+export interface VhostVdpaChild {
+  name: string;
+  dev: string | null;
+  /**
+   * The processes holding /dev/<name> open: [] when none, null when /proc could not be read
+   * through (holdersMissing says why), absent in snapshots written before holders were recorded.
+   */
+  holders?: CharDevHolder[] | null;
+  /** Why holders is null. */
+  holdersMissing?: string;
 }
 
 /** A management device's sysfs view: its driver and, for PCI, its ids. */

@@ -58,6 +58,25 @@ describe('collect writes only what its loader reads (issue 8.8)', () => {
     ['a PCI vendor that is not hex', (doc) => (doc.mgmtdevs['pci/0000:00:05.0'].pci.vendor = 'intel'), '/mgmtdevs/pci~10000:00:05.0/pci/vendor'],
     ['a PCI address that is not domain:bus:slot.function', (doc) => (doc.mgmtdevs['pci/0000:00:05.0'].pci.address = '00:05.0'), '/mgmtdevs/pci~10000:00:05.0/pci/address'],
     ['an empty driver name', (doc) => (doc.devices.vdpa1.driver = ''), '/devices/vdpa1/driver'],
+    ['a holder pid of 0', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = [{ pid: 0, comm: 'qemu' }]), '/devices/vdpa0/vhostVdpa/holders/0/pid'],
+    ['a holder pid that is not an integer', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = [{ pid: 12.5, comm: 'qemu' }]), '/devices/vdpa0/vhostVdpa/holders/0/pid'],
+    ['a holder pid past PID_MAX_LIMIT', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = [{ pid: 4194304, comm: 'qemu' }]), '/devices/vdpa0/vhostVdpa/holders/0/pid'],
+    ['a holder comm of 400 characters', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = [{ pid: 7, comm: 'q'.repeat(400) }]), '/devices/vdpa0/vhostVdpa/holders/0/comm'],
+    ['a holder comm with a control character', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = [{ pid: 7, comm: 'qemu\u009b2J' }]), '/devices/vdpa0/vhostVdpa/holders/0/comm'],
+    ['a holder without comm', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = [{ pid: 7 }]), '/devices/vdpa0/vhostVdpa/holders/0/comm'],
+    [
+      'a pid listed twice',
+      (doc) =>
+        (doc.devices.vdpa0.vhostVdpa.holders = [
+          { pid: 7, comm: 'a' },
+          { pid: 7, comm: 'b' },
+        ]),
+      '/devices/vdpa0/vhostVdpa/holders/1/pid',
+    ],
+    ['holders that are not a list', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = 'none'), '/devices/vdpa0/vhostVdpa/holders'],
+    ['holders null without the reason', (doc) => (doc.devices.vdpa0.vhostVdpa.holders = null), '/devices/vdpa0/vhostVdpa/holdersMissing'],
+    ['a reason beside a holder list', (doc) => Object.assign(doc.devices.vdpa0.vhostVdpa, { holders: [], holdersMissing: 'why' }), '/devices/vdpa0/vhostVdpa/holdersMissing'],
+    ['a reason without holders', (doc) => (doc.devices.vdpa0.vhostVdpa.holdersMissing = 'why'), '/devices/vdpa0/vhostVdpa/holdersMissing'],
   ];
   for (const [what, change, pointer] of sysfsCases) {
     it(`collect --from refuses sysfs.json with ${what} (it wrote a profile check then refused)`, async () => {
