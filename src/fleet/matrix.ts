@@ -69,6 +69,9 @@ export interface MatrixOptions extends Pick<CheckOptions, 'strict' | 'allowUnver
   progress?: (done: number, total: number) => void;
 }
 
+/** What target-unused decides on: whether someone holds the device, not which pid (per host, per moment). */
+const holdersKind = (holders: DeviceDoc['holders']) => (holders === undefined ? undefined : holders === null ? 'unknown' : holders.length > 0 ? 'held' : 'none');
+
 const macKind = (mac: string | null) => (mac === null ? 'none' : /^(00:){5}00$/.test(mac) ? 'zero' : 'set');
 
 /** The host's part of a group key: every host fact but its name. */
@@ -92,7 +95,7 @@ export function deviceGroupKey(profile: Profile, device: DeviceDoc, parts?: { ho
   const host = parts?.host ?? hostPart(profile);
   const mgmtdev = parts?.mgmtdevs.get(device.mgmtdev) ?? mgmtdevPart(profile.mgmtdevs.find((x) => x.handle === device.mgmtdev));
   const { name: _name, mgmtdev: _mgmtdev, charDev: _charDev, fingerprint: _fingerprint, ...facts } = device;
-  return `${host}\n${mgmtdev}\n${canonicalJson({ ...facts, config: { ...device.config, mac: macKind(device.config.mac) } })}`;
+  return `${host}\n${mgmtdev}\n${canonicalJson({ ...facts, holders: holdersKind(device.holders), config: { ...device.config, mac: macKind(device.config.mac) } })}`;
 }
 
 /**

@@ -302,6 +302,8 @@ function assess(source: SourceView, mgmtdev: MgmtdevDoc, target: Profile, name: 
     features: { negotiated: null, offered: { present: set(offered, cls), absent: set(ALL_BITS & ~offered, cls) }, provisionable: set(provisionable, cls) },
     driver: 'vhost_vdpa',
     charDev: null,
+    // The plan creates it: no process can have its char device open yet.
+    holders: [],
     unknown: [{ fact: '/vendorId', reason: 'set by the parent at dev add' }, ...predictedUnknown],
   };
   candidate.attributes = {

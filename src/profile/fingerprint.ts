@@ -4,8 +4,8 @@
  * fingerprint offer the same thing, whatever their host, name, parent address
  * or field order. Left out on purpose: names and addresses (per host), the MAC
  * (per VM, set at `vdpa dev add`; mac-match compares it per pair), link state
- * (changes at run time), driver binding and negotiated features (current use,
- * not capability), and max_vqs (its value depends on the parent's state, see
+ * (changes at run time), driver binding, negotiated features and the processes
+ * holding the char device (current use, not capability), and max_vqs (its value depends on the parent's state, see
  * fixtures/VP_VDPA.md, and no rule reads it).
  */
 // Not node:crypto: loading it costs every run ~3 ms (the crypto module and the streams it

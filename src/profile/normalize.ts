@@ -126,14 +126,24 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
 
   let driver: string | null = null;
   let charDev: string | null = null;
+  // Who holds the char device open: only a device that has (or may have) one gets the fact.
+  let holders: DeviceDoc['holders'];
   const sysfs = obs.sysfs ? own(obs.sysfs.devices, observation.name) : undefined;
   if (sysfs) {
     driver = sysfs.driver ?? 'none';
-    if (sysfs.vhostVdpa) charDev = `/dev/${sysfs.vhostVdpa.name}`;
-    else if (driver === 'vhost_vdpa') unknown.push({ fact: '/charDev', reason: 'bound to vhost_vdpa but no vhost-vdpa-N child in sysfs' });
+    if (sysfs.vhostVdpa) {
+      charDev = `/dev/${sysfs.vhostVdpa.name}`;
+      holders = sysfs.vhostVdpa.holders ?? null;
+      if (holders === null) unknown.push({ fact: '/holders', reason: sysfs.vhostVdpa.holdersMissing ?? 'the sysfs snapshot records no holders (written by a vdpa-compat that did not look for them)' });
+    } else if (driver === 'vhost_vdpa') {
+      const reason = 'bound to vhost_vdpa but no vhost-vdpa-N child in sysfs';
+      holders = null;
+      unknown.push({ fact: '/charDev', reason }, { fact: '/holders', reason });
+    }
   } else {
     const reason = obs.sysfs === null ? (obs.sysfsMissing ?? 'no sysfs data') : `${observation.name} is not under /sys/bus/vdpa/devices`;
-    unknown.push({ fact: '/driver', reason }, { fact: '/charDev', reason });
+    holders = null;
+    unknown.push({ fact: '/driver', reason }, { fact: '/charDev', reason }, { fact: '/holders', reason });
   }
 
   const doc: DeviceDoc = {
@@ -154,6 +164,7 @@ function deviceDoc(observation: DeviceObservation, config: ConfigResult, mgmtdev
     },
     driver,
     charDev,
+    ...(holders !== undefined ? { holders: holders === null ? null : holders.map((h) => ({ pid: h.pid, comm: h.comm })) } : {}),
     unknown,
   };
   doc.fingerprint = deviceFingerprint(doc);

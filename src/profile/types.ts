@@ -7,7 +7,7 @@ import type { DeviceClass } from './feature-bits.js';
 import type { BlkConfig } from './observations.js';
 
 /** The schema version this build writes; loaders accept the same major. */
-export const PROFILE_SCHEMA_VERSION = '1.2.0';
+export const PROFILE_SCHEMA_VERSION = '1.3.0';
 
 /** The `kind` every host profile carries, so a random YAML is not taken for one. */
 /** The fix for a profile that does not read: write a fresh one, or correct it. */
@@ -104,6 +104,13 @@ export interface FeaturesDoc {
   provisionable: FeatureSetDoc | null;
 }
 
+/** A process holding a device's vhost-vdpa char device open, from /proc/PID/fd (schema 1.3). */
+export interface HolderDoc {
+  pid: number;
+  /** Its /proc/PID/comm, control characters escaped; null when it could not be read. */
+  comm: string | null;
+}
+
 /** One vdpa device. */
 export interface DeviceDoc {
   name: string;
@@ -121,6 +128,11 @@ export interface DeviceDoc {
   features: FeaturesDoc;
   driver: string | null;
   charDev: string | null;
+  /**
+   * The processes holding the char device open (schema 1.3): [] when none, null when unknown (see
+   * `unknown`); absent on a device without a vhost-vdpa char device and in older profiles.
+   */
+  holders?: HolderDoc[] | null;
   fingerprint?: string;
   unknown: UnknownFact[];
 }
