@@ -8,6 +8,7 @@ import { validateReport } from '../../src/generated/report-validator.js';
 import { builtinRules } from '../../src/rules/builtin/index.js';
 import { hasStack, runCli } from '../helpers/cli.js';
 import { dumpPath, repoPath } from '../helpers/paths.js';
+import { editedDump, json } from '../collect/edit-dump.js';
 
 const NEGOTIATED = repoPath('profiles/vdpasim/k6.12-negotiated');
 const SIM = dumpPath('e2e/k6.12/sim-netlink');
@@ -148,6 +149,45 @@ describe('vdpa-compat check', () => {
     const doc = JSON.parse(r.stdout) as { verdict: string; error: { code: string } };
     assert.ok(validateReport(doc), JSON.stringify(validateReport.errors));
     assert.equal(doc.error.code, 'INPUT_MISSING');
+  });
+});
+
+describe('vdpa-compat check: a target someone holds open (target-unused)', () => {
+  const q = ['--source-qemu', '10.0.2', '--target-qemu', '10.0.2'];
+  /** A copy of `base` whose sysfs.json gives each named device's char device these holders (the captures predate holders). */
+  const held = (base: string, holders: Record<string, unknown[]>) =>
+    editedDump(scratch, base, {
+      'sysfs.json': json((doc) => {
+        for (const [name, list] of Object.entries(holders)) doc.devices[name].vhostVdpa.holders = list;
+        return doc;
+      }),
+    });
+
+  it('exits 1 for a target a QEMU holds open before negotiating anything, naming the process', async () => {
+    // sim-netlink: "idle" is bound to vhost_vdpa with nothing negotiated (known, raw netlink); a QEMU started with -S holds it.
+    const dir = await held(SIM, { idle: [{ pid: 4242, comm: 'qemu-system-x86' }] });
+    const r = await runCli(['check', SIM, dir, '--source-device', 'same', '--target-device', 'idle', ...q, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.verdict, 'incompatible');
+    const finding = report.findings.find((f: { code: string }) => f.code === 'target-unused/inUse');
+    assert.equal(finding?.path, '/holders');
+    assert.deepEqual(finding?.data.holders, ['pid 4242 (qemu-system-x86)']);
+    // The same pair with nobody holding the target: identical, as before.
+    const free = await held(SIM, { idle: [] });
+    const ok = await runCli(['check', SIM, free, '--source-device', 'same', '--target-device', 'idle', ...q]);
+    assert.equal(ok.code, 0, ok.stdout);
+    assert.match(ok.stdout, /verdict: IDENTICAL/);
+  });
+
+  it('no longer holds a block target at unverified once nobody holds it', async () => {
+    // sim-tool615: iproute2 prints no negotiated features for "blk", so only its holders can show it idle.
+    const unheld = await runCli(['check', TOOL, TOOL, '--source-device', 'blk', '--target-device', 'blk', ...q, '--json']);
+    assert.ok(JSON.parse(unheld.stdout).findings.some((f: { code: string }) => f.code === 'target-unused/unverified'));
+    const free = await held(TOOL, { blk: [] });
+    const after = await runCli(['check', TOOL, free, '--source-device', 'blk', '--target-device', 'blk', ...q, '--json']);
+    const codes = JSON.parse(after.stdout).findings.map((f: { code: string }) => f.code);
+    assert.ok(!codes.some((c: string) => c.startsWith('target-unused/')), codes.join(' '));
   });
 });
 
