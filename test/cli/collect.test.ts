@@ -24,7 +24,7 @@ describe('vdpa-compat collect', () => {
   it('prints a YAML profile on stdout from a dump directory', async () => {
     const r = await runCli(['collect', '--from', THREE]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^schemaVersion: 1\.2\.0$/m);
+    assert.match(r.stdout, /^schemaVersion: 1\.3\.0$/m);
     assert.match(r.stdout, /kind: vdpa-compat\/host-profile/);
   });
 
