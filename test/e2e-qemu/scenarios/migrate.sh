@@ -38,7 +38,25 @@ log() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
 mp() { modprobe -d "$E2E_MODROOT" "$@"; }
 vdpa615() { timeout 30 chroot "$E2E_TRIXIE" /usr/sbin/vdpa "$@"; }
 vhostdev() { basename "$(ls -d /sys/bus/vdpa/devices/$1/vhost-vdpa-* 2>/dev/null | head -n1)"; }
-qmp() { timeout 40 node "$HERE/../lab/qmp.mjs" "$@"; }
+# qmp SOCKET COMMAND_JSON...: QMP through the scenario's one helper (lab/qmp.mjs --serve, started
+# below), which answers at once where a Node start for each call cost a second under TCG; a
+# one-shot lab/qmp.mjs when the helper is gone. Prints a JSON line per reply, returns its code.
+QMP_N=0 QMPD=""
+qmp() {
+  if [ -z "$QMPD" ] || ! alive "$QMPD"; then timeout 40 node "$HERE/../lab/qmp.mjs" "$@"; return; fi
+  local id=$((QMP_N += 1)) line IFS=$'\t' tab=$'\t'
+  printf '%s\t%s\n' "$id" "$*" >&9
+  # The helper gives up on QEMU after 20 s (QMP_TIMEOUT_MS), so 45 s without a line means it is stuck.
+  while IFS= read -r -t 45 -u 8 line; do
+    case $line in
+      "$id${tab}out "*) printf '%s\n' "${line#*${tab}out }" ;;
+      "$id${tab}err "*) printf '%s\n' "${line#*${tab}err }" >&2 ;;
+      "$id${tab}end "*) return "${line#*${tab}end }" ;;
+    esac
+  done
+  echo "qmp: no reply from the QMP helper in 45 s" >&2
+  return 1
+}
 cli() { timeout 180 node "$E2E_REPO/dist/bin/vdpa-compat.cjs" "$@"; }
 ticks() { grep -c 'L2 tick' "$1" 2>/dev/null; }
 # waitticks FILE N SECONDS (N more ticks): looked at each second, for at most SECONDS of wall time.
@@ -50,6 +68,11 @@ PIDS=()
 cleanup() { local p; for p in "${PIDS[@]}"; do stop "$p"; done; }
 trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
+# The QMP helper: it and the scenario hold both FIFOs open read-write, so no open blocks.
+mkfifo "$W/qmp.req" "$W/qmp.rep" && exec 9<> "$W/qmp.req" 8<> "$W/qmp.rep" && {
+  node "$HERE/../lab/qmp.mjs" --serve "$W/qmp.req" "$W/qmp.rep" 2> "$RUN/qmp-helper.stderr" &
+  QMPD=$!; PIDS+=("$QMPD")
+}
 
 VP=/machine/peripheral/net0/virtio-backend
 vstatus() { # vstatus SOCK: the device's virtio status and its three queues
@@ -103,11 +126,18 @@ qstart() {
   local name=$1 ver=$2 dev=$3 port=${4:-} vd
   vd=$(vhostdev "$dev")
   local DEVP="disable-legacy=on,romfile=,mac=52:54:00:00:00:01${HOST_MTU:+,host_mtu=$HOST_MTU}${L2_MQ:+,mq=on,vectors=$((2 * L2_MQ + 2))}"
+  # acpi=off: with ACPI the L2 boot took 250-340 s here (one lab vCPU, two lanes), 116-118 s
+  # without; the kernel finds the PCI bus and the APIC from the BIOS's tables all the same, and
+  # virtio-net-pci works as before (its frames pass). no_timer_check: the kernel tests the IO-APIC
+  # timer by waiting a few ticks in a busy loop, and a TCG-in-TCG guest on a loaded vCPU got its
+  # ticks too late: "IO-APIC + timer doesn't work!", a panic 0.02 s into the boot, with and without
+  # ACPI, on both tries of two chains of one run.
   local a=(-accel tcg -M q35,memory-backend=mem0 -object memory-backend-memfd,id=mem0,size=128M,share=on -m 128 -smp 1
-    -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4"
+    -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4 acpi=off no_timer_check"
     -serial "file:$W/$name.serial" -qmp "unix:$W/$name.qmp,server=on,wait=off"
     -netdev "type=vhost-vdpa,vhostdev=/dev/$vd,id=n0${SVQ:+,x-svq=$SVQ}" -device "virtio-net-pci,netdev=n0,id=net0,$DEVP")
   [ -n "$port" ] && a+=(-incoming "tcp:127.0.0.1:$port")
+  [ -n "${QPAUSED:-}" ] && a+=(-S)
   qcmd "$ver"
   echo "${QCMD[*]} ${a[*]}" > "$RUN/cmdline-$name.txt"
   timeout 3000 "${QCMD[@]}" "${a[@]}" > "$RUN/$name.stderr" 2>&1 < /dev/null &
@@ -138,6 +168,13 @@ devadd() {
     mp virtio_vdpa && mp virtio_net || { echo "qemu: modprobe virtio_vdpa failed" >&2; return 1; }
     echo "$name" > /sys/bus/vdpa/drivers/vhost_vdpa/unbind
     rec "$rn-bind" sh -c "echo $name > /sys/bus/vdpa/drivers/virtio_vdpa/bind && readlink /sys/bus/vdpa/devices/$name/driver"
+  fi
+  # THOLD=qemu (set for one hop): a QEMU that holds the device open from its start, paused (-S)
+  # before its guest runs, so it has negotiated nothing: the device looks idle to `vdpa dev config
+  # show`, and only who holds /dev/vhost-vdpa-N open tells (vhost_vdpa_open: one open at a time).
+  if [ $rc = 0 ] && [ "${THOLD:-}" = qemu ]; then
+    QPAUSED=yes qstart "$name-holder" 10.0.2 "$name"; HOLDER_PID=$QPID
+    alive "$HOLDER_PID" || { echo "qemu: the holder QEMU of $name exited" >&2; return 1; }
   fi
   case $m in pci/*) ;; *) return $rc ;; esac
   [ $rc = 0 ] || { echo "qemu: dev add on $m refused: no more devices on it" >&2; return $rc; }
@@ -223,6 +260,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
   [ "$SVQ" = on ] && args+=(--x-svq)
   printf '%s\n' "${args[@]}" > "$C/check-args.txt"
   rec "$cs-check" cli check "$C/host-dump" "$C/host-dump" "${args[@]}" --json
+  log "case $cs: collected and checked"
   cp "$RUN/cmd/$(printf '%03d' "$REC_N")-$cs-check.stdout" "$C/check.json"
   cp "$RUN/cmd/$(printf '%03d' "$REC_N")-$cs-check.rc" "$C/check.rc"
   vstatus "$S_SOCK" > "$C/qmp-src-virtio-before.jsonl"
@@ -250,6 +288,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
     sleep 1; i=$((i + 1))
   done
   echo "$(( $(date +%s) - tm ))" > "$C/migrate-seconds.txt"
+  log "case $cs: migration ${st:-not started} after $(( $(date +%s) - tm ))s (the destination started at $(( tm - t ))s)"
   # The source is done; the destination loads what it got and then runs, or exits when the load
   # fails: until it left "inmigrate" or exited, up to 6 s (the 3 s it was given before sufficed).
   # A refused migrate leaves it waiting, so nothing to wait for then.
@@ -268,6 +307,7 @@ hop() { # hop CASE TGTDEV "tgt vdpa attrs" TGTVER
     # it runs; a guest stalled in its TX watchdog gets DST_TICKS_WAIT s, 300 unless its chain says: on a slower
     # machine 90 s gave one or two ticks).
     waitticks "$D_SER" 4 "$DST_TICKS_WAIT"
+    log "case $cs: four ticks on the destination"
     vstatus "$D_SOCK" > "$C/qmp-dst-virtio.jsonl"
     cp "$D_SER" "$C/serial-dst.txt"; cp "$S_SER" "$C/serial-src.txt"
     rec "$cs-vstats" sh -c "for d in $S_DEV $tdev; do for q in 0 1; do echo \"== \$d qidx \$q\"; chroot '$E2E_TRIXIE' /usr/sbin/vdpa -jp dev vstats show \$d qidx \$q; done; done"
@@ -352,14 +392,12 @@ chain() {
            hop no-mtu-to-mtu-9000 vdpa6 "$MA mtu 9000" 10.0.2 &&
            hop no-ctrl-mac-addr vdpa7 "$MA device_features 0x308030028" 10.0.2
          end_chain ;;
-    # Neither side offers CTRL_MAC_ADDR, the target has another MAC (the lab's d-mac-differs).
-    qmac) PORT=4460; start_chain qmac-src 10.0.2 vdpa20 "$MA device_features 0x308030028"
-          hop mac-differs vdpa21 "mac 52:54:00:00:00:02 device_features 0x308030028" 10.0.2
-          end_chain ;;
     # QEMU 7.2 (this machine's, no x-svq) both sides, default -> default.
-    q72) PORT=4450; start_chain q72-src 7.2 vdpa10 "$MA"
+    # The source refuses at `migrate` on a blocker its netdev registered when it started
+    # (vhost_dev_init), so the guest need not be up (READY=no).
+    q72) PORT=4450; READY=no; start_chain q72-src 7.2 vdpa10 "$MA"
          hop qemu72-identical vdpa11 "$MA" 7.2
-         end_chain ;;
+         end_chain; READY=yes ;;
     # QEMU 7.2 with x-svq=on on both sides: the shadow virtqueues give the dirty log 7.2 needs.
     # No test reads its destination's ticks (its datapath is dead from the start), and in half the
     # runs the destination's L2 kernel panics in its TX timeout handler and its console stays
@@ -367,10 +405,13 @@ chain() {
     q72svq) PORT=4455; SVQ=on DST_TICKS_WAIT=30; start_chain q72svq-src 7.2 vdpa12 "$MA"
             hop qemu72-svq-identical vdpa13 "$MA" 7.2
             end_chain; SVQ="" DST_TICKS_WAIT=300 ;;
-    # 10.0.2 -> 10.0.13 (Debian 13's, which asks for 1024-entry rings; vdpa_sim allows 256), then
-    # that migrated-in 10.0.13 -> 10.0.2.
-    q13) PORT=4470; start_chain q13-src 10.0.2 vdpa30 "$MA"
-         hop to-qemu-10.0.13 vdpa31 "$MA" 10.0.13 &&
+    # A guest started on a device without CTRL_MAC_ADDR: to a target without it either and with
+    # another MAC (the lab's d-mac-differs); then 10.0.2 -> 10.0.13 (Debian 13's, which asks for
+    # 1024-entry rings; vdpa_sim allows 256), then that migrated-in 10.0.13 -> 10.0.2. The ring
+    # hops do not depend on CTRL_MAC_ADDR, and sharing the guest saves an L2 boot.
+    q13) PORT=4470; start_chain q13-src 10.0.2 vdpa30 "$MA device_features 0x308030028"
+         hop mac-differs vdpa21 "mac 52:54:00:00:00:02 device_features 0x308030028" 10.0.2 &&
+           hop to-qemu-10.0.13 vdpa31 "$MA" 10.0.13 &&
            hop from-migrated-qemu-10.0.13 vdpa32 "$MA" 10.0.2
          end_chain ;;
     # A guest started on 10.0.13, to 10.0.13.
@@ -380,14 +421,15 @@ chain() {
     # No host_mtu: QEMU then offers the guest no F_MTU at all (virtio-net sets it in its host
     # features only from host_mtu, and vhost keeps only bits QEMU offers), so the guest runs at
     # 1500 whatever the device says: a target with a smaller MTU, a larger one, one without F_MTU;
-    # then a different MAC on a device with CTRL_MAC_ADDR (the default features); then two targets
-    # QEMU cannot start on, so the source runs on: one the host kernel took (virtio_vdpa), and a
-    # block device.
+    # then a different MAC on a device with CTRL_MAC_ADDR (the default features); then three targets
+    # QEMU cannot start on, so the source runs on: one another QEMU holds open (paused before it
+    # negotiated anything), one the host kernel took (virtio_vdpa), and a block device.
     nohm) PORT=4490; HOST_MTU=""; start_chain nohm-src 10.0.2 vdpa50 "$MA mtu 9000"
           hop mtu-smaller-no-host-mtu vdpa51 "$MA mtu 1500" 10.0.2 &&
             hop mtu-larger-no-host-mtu vdpa53 "$MA mtu 9000" 10.0.2 &&
             hop no-mtu-no-host-mtu vdpa52 "$MA device_features 0x308830020" 10.0.2 &&
             hop mac-differs-ctrl-mac-addr vdpa54 "mac 52:54:00:00:00:02" 10.0.2 &&
+            THOLD=qemu hop target-held-open vdpa57 "$MA" 10.0.2 && { stop "$HOLDER_PID"; true; } &&
             TBIND=virtio_vdpa hop target-bound-to-virtio-vdpa vdpa55 "$MA" 10.0.2 &&
             mp -r virtio_vdpa && hop target-block-device vdpa56 "vdpasim_blk" 10.0.2
           end_chain; HOST_MTU=1500 ;;
@@ -418,9 +460,11 @@ chain() {
     vpblk) vp_setup; PORT=4520; READY=no; start_chain vpblk-src 10.0.2 vpi6 "$VPI"
            hop vp-refused-bits-no-svq vpg7 "$VPG" 10.0.2
            end_chain; READY=yes ;;
-    # Two queue pairs, x-svq=on, D -> H (both grown by vp_setup): a multi-queue guest.
+    # Two queue pairs, x-svq=on, D -> H (both grown by vp_setup): a multi-queue guest; then to F,
+    # one queue pair without MQ.
     vpmq) vp_setup; PORT=4530; SVQ=on L2_MQ=2; start_chain vpmq-src 10.0.2 vpd8 "$VPD"
-          hop vp-mq-svq vph9 "$VPH" 10.0.2
+          hop vp-mq-svq vph9 "$VPH" 10.0.2 &&
+            hop vp-mq-to-one-pair vpf10 "$VPF" 10.0.2
           end_chain; SVQ="" L2_MQ="" ;;
     *) echo "qemu: no chain $1"; exit 2 ;;
   esac
