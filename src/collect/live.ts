@@ -18,6 +18,8 @@ export interface LiveOptions {
   sysfsRoot?: string;
   /** Per-command timeout in milliseconds (live only). Default: 5000. */
   timeoutMs?: number;
+  /** Time limit of the look through /proc for char device holders (live only); past it they are unknown. Default: none. */
+  holdersMs?: number;
   /** Keep only this vdpa device in the profile. */
   device?: string;
   /**
@@ -62,6 +64,7 @@ export async function captureLive(options: LiveOptions = {}): Promise<RawDump> {
     vdpaPath: options.vdpaPath ?? 'vdpa',
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     root: options.sysfsRoot ?? '/',
+    ...(options.holdersMs !== undefined ? { holdersMs: options.holdersMs } : {}),
     ...(options.device !== undefined ? { device: options.device } : {}),
     ...(options.qemuPaths !== undefined ? { qemuPaths: options.qemuPaths } : {}),
     ...(options.searchPath !== undefined ? { searchPath: options.searchPath } : {}),

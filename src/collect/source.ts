@@ -13,6 +13,8 @@ export interface LiveContext {
   timeoutMs: number;
   /** Root under which /sys and /proc are read. */
   root: string;
+  /** How long the look through /proc for char device holders may take; past it they are unknown. */
+  holdersMs?: number;
   /** When set, per-device queries are limited to this device. */
   device?: string;
   /** Every external command run, in order, for the dump's record. */

@@ -142,7 +142,10 @@ async function readComm(path: string): Promise<string | null> {
  * a test says otherwise) leave every device's holders unknown. A process that exits mid-scan (ENOENT) held
  * nothing by the time it was looked at.
  */
-export async function readHolders(root: string, charDevs: readonly string[], limits: { processes: number; openFiles: number } = MAX_HOLDER_SCAN): Promise<{ holders: Map<string, CharDevHolder[]> } | { missing: string }> {
+export async function readHolders(root: string, charDevs: readonly string[], limits: { processes: number; openFiles: number; ms?: number } = MAX_HOLDER_SCAN): Promise<{ holders: Map<string, CharDevHolder[]> } | { missing: string }> {
+  // A time limit as well as the counts: a libvirt hook that collects must decide within its own
+  // deadline, and under TCG a scan of a few hundred processes took seconds.
+  const deadline = limits.ms === undefined ? Infinity : Date.now() + limits.ms;
   const proc = join(root, 'proc');
   const names = new Map(charDevs.map((name) => [name, name]));
   // Process 1 of a procfs is the init of the namespace it was mounted for: the host's only if its pid namespace is the initial one.
@@ -163,7 +166,8 @@ export async function readHolders(root: string, charDevs: readonly string[], lim
   if (entries.length > limits.processes) return { missing: `more than ${limits.processes} processes in /proc, more than collect looks through` };
   const holders = new Map<string, CharDevHolder[]>(charDevs.map((name) => [name, []]));
   let openFiles = 0;
-  for (const pid of entries) {
+  for (const [index, pid] of entries.entries()) {
+    if (Date.now() > deadline) return { missing: `looking through /proc took more than ${limits.ms} ms (${index} of ${entries.length} processes read)` };
     const fdDir = join(proc, pid, 'fd');
     let fds: string[];
     try {
@@ -202,7 +206,7 @@ export async function readHolders(root: string, charDevs: readonly string[], lim
 }
 
 /** Reads what sysfs knows about these devices and management devices. */
-export async function readSysfs(root: string, deviceNames: readonly string[], mgmtdevs: ReadonlyArray<{ handle: string; bus: string | null; name: string }>): Promise<SysfsSnapshot> {
+export async function readSysfs(root: string, deviceNames: readonly string[], mgmtdevs: ReadonlyArray<{ handle: string; bus: string | null; name: string }>, holdersMs?: number): Promise<SysfsSnapshot> {
   // Without a prototype, so a device named __proto__ becomes an entry, not the object's prototype.
   const snapshot: SysfsSnapshot = { format: 'vdpa-compat-sysfs/1', devices: Object.create(null) as SysfsSnapshot['devices'], mgmtdevs: Object.create(null) as SysfsSnapshot['mgmtdevs'] };
   for (const name of deviceNames) {
@@ -222,6 +226,7 @@ export async function readSysfs(root: string, deviceNames: readonly string[], mg
     const scan = await readHolders(
       root,
       children.map((c) => c.name),
+      holdersMs === undefined ? MAX_HOLDER_SCAN : { ...MAX_HOLDER_SCAN, ms: holdersMs },
     );
     for (const child of children) {
       if ('missing' in scan) {
@@ -268,7 +273,7 @@ export const sysfsSource: LiveSource = {
     const host = await readHostFacts(context.root);
     const hostname = host.hostname ?? (context.root === '/' ? osHostname() : null);
     return {
-      sysfs: await readSysfs(context.root, names, parents),
+      sysfs: await readSysfs(context.root, names, parents, context.holdersMs),
       unameR: host.kernelRelease === null ? null : `${host.kernelRelease}\n`,
       hostname: hostname === null ? null : `${hostname}\n`,
     };

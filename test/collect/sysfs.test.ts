@@ -198,4 +198,17 @@ describe('holders of the vhost-vdpa char devices (/proc/PID/fd)', () => {
     assert.ok('holders' in within);
     assert.deepEqual(within.holders.get('vhost-vdpa-0'), []);
   });
+
+  it('stops past its time limit, holders then unknown (the hook gives it a share of its deadline)', async () => {
+    const root = await hostTree();
+    await process_(root, '20', ['/dev/vhost-vdpa-0']);
+    // A limit already past: not one process is read.
+    assert.deepEqual(await readHolders(root, ['vhost-vdpa-0'], { processes: 10, openFiles: 100, ms: -1 }), { missing: 'looking through /proc took more than -1 ms (0 of 2 processes read)' });
+    const within = await readHolders(root, ['vhost-vdpa-0'], { processes: 10, openFiles: 100, ms: 60_000 });
+    assert.ok('holders' in within);
+    assert.deepEqual(
+      within.holders.get('vhost-vdpa-0')?.map((h) => h.pid),
+      [20],
+    );
+  });
 });
