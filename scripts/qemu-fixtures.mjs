@@ -56,10 +56,10 @@ for (const lane of lanes)
     if (m) attrs.set(`${lane}/${m[1]}`, `${m[2] === 'vdpasim_net' ? '' : `mgmtdev ${m[2]} `}${m[3]}`.trim());
   }
 
-// A run of every lane that runs by default replaces the whole recording. A run of some lanes (an
-// opt-in lane such as vp, VDPA_COMPAT_QEMU_CHAINS) replaces only its own cases and keeps the others'
-// recordings; its timings go to timings-<lanes>.json beside the full run's timings.json.
-const full = LANES.filter((l) => l.optIn === undefined).every((l) => lanes.includes(l.name));
+// A run of every lane replaces the whole recording. A run of some lanes (VDPA_COMPAT_QEMU_CHAINS)
+// replaces only their cases and keeps the others' recordings; its timings go to
+// timings-<lanes>.json beside the full run's timings.json.
+const full = LANES.every((l) => lanes.includes(l.name));
 if (full) await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 await cp(`${latest}/${lanes[0]}/run/cmd/001-versions.stdout`, `${out}/${full ? 'versions.txt' : `versions-${lanes.join('-')}.txt`}`);
