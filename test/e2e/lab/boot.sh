@@ -78,6 +78,15 @@ if [ "${E2E_VP_PAIRS:-0}" = 1 ]; then
     NETNS_SETUP="$NETNS_SETUP; ip tuntap add dev $t mode tap multi_queue; ip link set $t master br0; ip link set $t up; bridge link set dev $t hairpin on"
   done
 fi
+# tsc_early_khz: this machine's TSC rate, which the guest's TSC runs at (TCG counts the host's).
+# The guest kernel measures it against the PIT at boot, and on a starved vCPU that fails ("Fast
+# TSC calibration failed", "Unable to calibrate against PIT"): the kernel then keeps time by
+# jiffies, and its lost ticks make every sleep and timeout in the guest run long, for the guest's
+# life. Measured 2026-12-04: the L2 kernel on a core shared with six busy loops failed the
+# measurement and ran its 2 s ticks at 3.5-5 s; given tsc_early_khz, at 2 s. Nothing is added when
+# this machine's own boot messages are gone.
+TSC_KHZ=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9]*\)\.\([0-9]\{3\}\) MHz.*/\1\2/p; s/.*tsc: Detected \([0-9]*\)\.\([0-9]\{3\}\) MHz processor.*/\1\2/p' | tail -n1) || TSC_KHZ=""
+[ -n "$TSC_KHZ" ] && KAPPEND+=" tsc_early_khz=$TSC_KHZ"
 start=$(date +%s.%N)
 set +e
 # The namespace starts with only a down lo; NETNS_SETUP runs in it before QEMU.
