@@ -44,8 +44,8 @@ W=/run/tmp/q; mkdir -p "$W"
 # is measured against those ticks too, and the PIT that replaces it runs on QEMU's clock. On a
 # core shared with six busy loops, the three together booted the L2 kernel on the TSC and its
 # ticks came every 2 s.
-TSC_KHZ=$(sed -n 's/.*\btsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
 L2_CLOCK="${TSC_KHZ:+ tsc_early_khz=$TSC_KHZ tsc=reliable} nolapic_timer"
+TSC_KHZ=$(sed -n 's/.*\btsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
 t0=$(date +%s)
 log() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
 mp() { modprobe -d "$E2E_MODROOT" "$@"; }
