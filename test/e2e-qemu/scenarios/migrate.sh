@@ -38,13 +38,6 @@ W=/run/tmp/q; mkdir -p "$W"
 # and a migrated guest keeps its clock. Two CI runs had a chain whose guest ran its 2 s ticks at
 # about 55 s, before and after each of its migrations (q13 on 2026-12-03, vpmq on 2026-12-04),
 # which looks like that; the L2 guest's "L2 clock" lines and the up= of its ticks now show it.
-# The rate alone did not keep it on the TSC: in every L2 boot of the next run the watchdog took
-# the TSC for unstable against the jiffies (a starved vCPU loses their ticks) and the kernel kept
-# time by jiffies. So tsc=reliable (no watchdog), and nolapic_timer: the local APIC timer's rate
-# is measured against those ticks too, and the PIT that replaces it runs on QEMU's clock. On a
-# core shared with six busy loops, the three together booted the L2 kernel on the TSC and its
-# ticks came every 2 s.
-L2_CLOCK="${TSC_KHZ:+ tsc_early_khz=$TSC_KHZ tsc=reliable} nolapic_timer"
 TSC_KHZ=$(sed -n 's/.*\btsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
 t0=$(date +%s)
 log() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
@@ -156,7 +149,7 @@ qstart() {
   # kernel does at boot that tests nothing here (the crypto self-tests, the speculation
   # workarounds): under TCG on this machine's host it cut the boot to "L2 READY" from 8 s to 6 s.
   local a=(-accel tcg -M q35,memory-backend=mem0 -object memory-backend-memfd,id=mem0,size=128M,share=on -m 128 -smp 1
-    -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4 acpi=off no_timer_check mitigations=off cryptomgr.notests$L2_CLOCK"
+    -nodefaults -display none -no-user-config -kernel "$L2K" -initrd "$L2I" -append "console=ttyS0 loglevel=4 acpi=off no_timer_check mitigations=off cryptomgr.notests${TSC_KHZ:+ tsc_early_khz=$TSC_KHZ}"
     -serial "file:$W/$name.serial" -qmp "unix:$W/$name.qmp,server=on,wait=off"
     -netdev "type=vhost-vdpa,vhostdev=/dev/$vd,id=n0${SVQ:+,x-svq=$SVQ}" -device "virtio-net-pci,netdev=n0,id=net0,$DEVP")
   [ -n "$port" ] && a+=(-incoming "tcp:127.0.0.1:$port")
