@@ -33,15 +33,12 @@ L2K=$E2E_CACHE/l2-vmlinux-$K612
 [ -f "$L2K" ] || L2K=$E2E_CACHE/kernel-6.12/boot/vmlinuz-$K612
 L2I=$E2E_CACHE/l2-initrd-6.12.cpio.gz
 W=/run/tmp/q; mkdir -p "$W"
-# The TSC rate boot.sh gave the lab guest's kernel, passed on to the L2 kernel, whose TSC runs at
-# the same rate (TCG in TCG): its own measurement at boot fails on a starved vCPU (see boot.sh),
-# and a migrated guest keeps its clock. Two CI runs had a chain whose guest ran its 2 s ticks at
-# about 55 s, before and after each of its migrations (q13 on 2026-12-03, vpmq on 2026-12-04),
-# which looks like that; the L2 guest's "L2 clock" lines and the up= of its ticks now show it.
-# The rate alone does not keep the L2 kernel on the TSC: in every L2 boot of the CI run of
-# 2026-12-04 its watchdog took the TSC for unstable against the jiffies and kept time by them.
-# tsc=reliable nolapic_timer kept it on the TSC, but its L2 boots then took 131-204 s (97-127 s
-# without), so they are not set; which of the two costs the time was not measured.
+# The TSC rate boot.sh gave the lab guest's kernel (why: boot.sh), passed on to the L2 kernel,
+# whose TSC runs at the same rate (TCG in TCG); a migrated guest keeps its clock, so a chain whose
+# source measured it wrong stays slow throughout. The "L2 clock" lines and the up= of the ticks
+# show what each L2 kernel did. The rate alone does not keep it on the TSC (its watchdog still
+# prefers the jiffies); tsc=reliable nolapic_timer did, but L2 boots then took 131-204 s (97-127 s
+# without), so they are not set (test/e2e-qemu/README.md).
 TSC_KHZ=$(sed -n 's/.*\btsc_early_khz=\([0-9]*\).*/\1/p' /proc/cmdline)
 t0=$(date +%s)
 log() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
